@@ -1,0 +1,57 @@
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options selecting fine-grained PAT requests or grants of an organization."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    DOCUMENTATION = r"""
+options:
+  org:
+    description:
+      - Login of the organization.
+    type: str
+    required: true
+  owners:
+    description:
+      - Only tokens owned by these users (logins).
+      - GitHub accepts 10 owners per call; longer lists are split into as many calls as needed.
+    type: list
+    elements: str
+  token_ids:
+    description:
+      - Only these tokens (token IDs, as in the audit log, not request or grant IDs).
+      - GitHub accepts 50 token IDs per call; longer lists are split into as many calls as needed.
+    type: list
+    elements: raw
+  repository:
+    description:
+      - Only tokens that can reach this repository (name without the owner).
+    type: str
+  permission:
+    description:
+      - Only tokens that hold this permission, written as name and level joined by an underscore,
+        for example V(issues_read) or V(contents_write).
+    type: str
+  last_used_before:
+    description:
+      - Only tokens last used before this time (ISO 8601, for example V(2026-01-31T00:00:00Z)).
+    type: str
+  last_used_after:
+    description:
+      - Only tokens last used after this time (ISO 8601).
+    type: str
+"""
+
+    # Only for the _info modules.
+    INCLUDE_REPOSITORIES = r"""
+options:
+  include_repositories:
+    description:
+      - Also list the repositories of each token whose repository selection is C(subset)
+        (one extra paginated call per such token).
+    type: bool
+    default: false
+"""

@@ -1,0 +1,217 @@
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Authentication: a personal token, or a GitHub App. Private to this collection.
+
+The organization endpoints for PAT requests and grants accept GitHub App installation
+tokens only, so App auth is the main path: a JWT signed RS256 with the app's private key
+(PyJWT + cryptography, never hand-rolled) is exchanged for an installation token, which is
+cached for the process and renewed before it expires, or once after a 401.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+from datetime import datetime, timezone
+
+from ._errors import AuthError, ConfigError, register_secret
+
+try:
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    HAS_JWT = True
+    JWT_IMPORT_ERROR = None
+except ImportError:  # reported by the module through missing_required_lib
+    HAS_JWT = False
+    JWT_IMPORT_ERROR = traceback.format_exc()
+
+# GitHub rejects a JWT whose exp is more than 10 minutes after iat; iat is set 60 s in the
+# past to absorb clock drift (GitHub's documented recommendation).
+JWT_BACKDATE_SECONDS = 60
+JWT_LIFETIME_SECONDS = 9 * 60
+# Renew an installation token this long before it expires (capped at a fifth of its
+# lifetime, so that short-lived tokens in tests are still used for a while).
+RENEW_MARGIN_SECONDS = 300
+
+# (api_url, app_id, installation key) -> (token, expires_at_epoch, lifetime). Shared by every
+# client in the process (a lookup may be called many times in one play).
+_INSTALLATION_TOKEN_CACHE = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_private_key(private_key=None, private_key_path=None):
+    """Load and check an RSA private key from PEM text or a file; errors never echo the key."""
+    if not HAS_JWT:
+        raise ConfigError("the PyJWT and cryptography Python libraries are required for GitHub App auth")
+    source = "private_key"
+    if private_key_path:
+        source = "private_key_path"
+        path = os.path.expanduser(private_key_path)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except (IOError, OSError) as exc:
+            raise ConfigError("private_key_path: cannot read %s (%s)" % (path, exc.strerror or exc))
+    else:
+        text = private_key.strip()
+        # Credential stores (AWX, env files) often carry the PEM on one line with "\n" escapes.
+        if "\\n" in text and "\n" not in text:
+            text = text.replace("\\n", "\n")
+        data = text.encode("utf-8")
+    register_secret(data.decode("utf-8", "replace").strip())
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except (ValueError, TypeError) as exc:
+        reason = "it is encrypted; give an unencrypted key" if "password" in str(exc).lower() else (
+            "it is not a PEM private key")
+        raise ConfigError("%s: the GitHub App private key cannot be read: %s" % (source, reason))
+    except Exception:  # cryptography raises UnsupportedAlgorithm and others
+        raise ConfigError("%s: the GitHub App private key cannot be read: unsupported key format" % source)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ConfigError("%s: GitHub App keys are RSA keys; this PEM holds a different key type" % source)
+    return key
+
+
+class TokenAuth(object):
+    """A token given by the user (PAT, OAuth or installation token)."""
+
+    kind = "token"
+
+    def __init__(self, token):
+        self._token = token
+        register_secret(token)
+
+    def header(self):
+        return "Bearer %s" % self._token
+
+    def invalidate(self):
+        """A 401 on a user token cannot be fixed by renewal."""
+        return False
+
+
+class AppAuth(object):
+    """GitHub App credentials: JWTs for app endpoints, installation tokens for the rest."""
+
+    kind = "app"
+
+    def __init__(self, api_url, app_id, private_key=None, private_key_path=None,
+                 installation_id=None, org=None, clock=time.time):
+        self.api_url = api_url
+        self.app_id = str(app_id)
+        self.installation_id = installation_id
+        self.org = org
+        self._clock = clock
+        self._key = load_private_key(private_key, private_key_path)
+        self._token_cache_key = (api_url, self.app_id, installation_id or ("org", (org or "").lower()))
+
+    # -- JWT -------------------------------------------------------------------------
+    def jwt(self):
+        now = int(self._clock())
+        payload = {
+            "iat": now - JWT_BACKDATE_SECONDS,
+            "exp": now + JWT_LIFETIME_SECONDS,
+            "iss": self.app_id,
+        }
+        token = pyjwt.encode(payload, self._key, algorithm="RS256")
+        if isinstance(token, bytes):  # PyJWT < 2 returned bytes
+            token = token.decode("ascii")
+        register_secret(token)
+        return token
+
+    def jwt_header(self):
+        return "Bearer %s" % self.jwt()
+
+    # -- installation token ----------------------------------------------------------
+    def _cache_key(self):
+        # Fixed at construction: resolving installation_id later must not change the key.
+        return self._token_cache_key
+
+    def installation_header(self, client):
+        """Authorization header with a valid installation token (obtained or renewed here)."""
+        key = self._cache_key()
+        with _CACHE_LOCK:
+            cached = _INSTALLATION_TOKEN_CACHE.get(key)
+        now = self._clock()
+        if cached:
+            token, expires_at, lifetime = cached
+            margin = min(RENEW_MARGIN_SECONDS, lifetime / 5.0)
+            if expires_at - now > margin:
+                return "Bearer %s" % token
+        token, expires_at = self._create_installation_token(client)
+        with _CACHE_LOCK:
+            _INSTALLATION_TOKEN_CACHE[key] = (token, expires_at, max(expires_at - now, 1.0))
+        return "Bearer %s" % token
+
+    def invalidate(self):
+        """Forget the cached installation token (after a 401); True if there was one."""
+        with _CACHE_LOCK:
+            return _INSTALLATION_TOKEN_CACHE.pop(self._cache_key(), None) is not None
+
+    def resolve_installation_id(self, client):
+        if self.installation_id:
+            return self.installation_id
+        if not self.org:
+            raise ConfigError(
+                "installation_id: required when no organization is given to find the app's installation"
+            )
+        data = client.request_json("GET", "/orgs/%s/installation" % self.org, auth="jwt",
+                                   not_found_message=(
+                                       "the GitHub App %s is not installed on the organization %r "
+                                       "(or the organization does not exist): install the app on it, "
+                                       "or give installation_id" % (self.app_id, self.org)))
+        installation_id = data.get("id") if isinstance(data, dict) else None
+        if not isinstance(installation_id, int):
+            raise AuthError("GitHub's answer for /orgs/%s/installation has no installation id" % self.org)
+        self.installation_id = installation_id
+        return installation_id
+
+    def _create_installation_token(self, client, repositories=None, permissions=None):
+        installation_id = self.resolve_installation_id(client)
+        body = {}
+        if repositories:
+            body["repositories"] = list(repositories)
+        if permissions:
+            body["permissions"] = dict(permissions)
+        data = client.request_json(
+            "POST", "/app/installations/%d/access_tokens" % installation_id, json=body or None,
+            auth="jwt", write=False)
+        token = data.get("token") if isinstance(data, dict) else None
+        if not token:
+            raise AuthError("GitHub did not return an installation token for installation %d" % installation_id)
+        register_secret(token)
+        return token, parse_github_time(data.get("expires_at"), default=self._clock() + 3600)
+
+    def create_scoped_token(self, client, repositories=None, permissions=None):
+        """A new installation token narrowed to repositories/permissions (not cached)."""
+        token, expires_at = self._create_installation_token(client, repositories, permissions)
+        return token, expires_at
+
+
+def parse_github_time(value, default=None):
+    """Epoch seconds from GitHub's ISO 8601 timestamps (``2026-01-01T00:00:00Z``)."""
+    if not value:
+        return default
+    try:
+        text = value.replace("Z", "+00:00")
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.timestamp()
+    except (ValueError, AttributeError):
+        return default
+
+
+def build_auth(options, org=None, clock=time.time):
+    """Pick the auth from :class:`ConnectionOptions`: App when configured, else token."""
+    if options.has_app:
+        app = AppAuth(options.api_url, options.app_id, options.private_key, options.private_key_path,
+                      options.installation_id, org=org, clock=clock)
+        token = TokenAuth(options.token) if options.token else None
+        return app, token
+    if options.token:
+        return None, TokenAuth(options.token)
+    return None, None

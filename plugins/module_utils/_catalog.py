@@ -1,0 +1,204 @@
+# -*- coding: utf-8 -*-
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module is private to the patguard.github collection; its API may change at any time.
+"""Catalogue of the permissions a fine-grained personal access token can hold.
+
+A Python copy of ``tests/contract/github-facts/fine-grained-pat-permissions.tsv`` (a unit
+test fails if the two differ). Pure data and helpers: no I/O.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+# Ordered weakest first: ``write`` implies ``read`` and ``admin`` implies ``write``.
+LEVELS = ('read', 'write', 'admin')
+_RANK = {'read': 1, 'write': 2, 'admin': 3}
+
+# Resource names as the token-creation page (and this collection's policy) spells them.
+RESOURCES = ('account', 'repository', 'organization')
+
+# GitHub's REST API reports account permissions under ``permissions.other``.
+API_BUCKET = {'account': 'other', 'repository': 'repository', 'organization': 'organization'}
+RESOURCE_OF_BUCKET = {'other': 'account', 'repository': 'repository', 'organization': 'organization'}
+
+# (resource, permission, levels) in the order of the facts file.
+CATALOG = (
+    ('account', 'blocking', ('read', 'write')),
+    ('account', 'codespaces_user_secrets', ('read', 'write')),
+    ('account', 'copilot_messages', ('read',)),
+    ('account', 'copilot_editor_context', ('read',)),
+    ('account', 'copilot_requests', ('write',)),
+    ('account', 'emails', ('read', 'write')),
+    ('account', 'user_events', ('read',)),
+    ('account', 'followers', ('read', 'write')),
+    ('account', 'gpg_keys', ('read', 'write')),
+    ('account', 'gists', ('write',)),
+    ('account', 'keys', ('read', 'write')),
+    ('account', 'interaction_limits', ('read', 'write')),
+    ('account', 'knowledge_bases', ('read', 'write')),
+    ('account', 'user_models', ('read',)),
+    ('account', 'plan', ('read',)),
+    ('account', 'private_repository_invitations', ('read',)),
+    ('account', 'profile', ('write',)),
+    ('account', 'git_signing_ssh_public_keys', ('read', 'write')),
+    ('account', 'starring', ('read', 'write')),
+    ('account', 'watching', ('read', 'write')),
+    ('repository', 'actions', ('read', 'write')),
+    ('repository', 'administration', ('read', 'write')),
+    ('repository', 'artifact_metadata', ('read', 'write')),
+    ('repository', 'attestations', ('read', 'write')),
+    ('repository', 'code_quality', ('read', 'write')),
+    ('repository', 'security_events', ('read', 'write')),
+    ('repository', 'codespaces', ('read', 'write')),
+    ('repository', 'codespaces_lifecycle_admin', ('read', 'write')),
+    ('repository', 'codespaces_metadata', ('read',)),
+    ('repository', 'codespaces_secrets', ('write',)),
+    ('repository', 'statuses', ('read', 'write')),
+    ('repository', 'contents', ('read', 'write')),
+    ('repository', 'repository_custom_properties', ('read', 'write')),
+    ('repository', 'vulnerability_alerts', ('read', 'write')),
+    ('repository', 'dependabot_secrets', ('read', 'write')),
+    ('repository', 'deployments', ('read', 'write')),
+    ('repository', 'discussions', ('read', 'write')),
+    ('repository', 'environments', ('read', 'write')),
+    ('repository', 'issues', ('read', 'write')),
+    ('repository', 'merge_queues', ('read', 'write')),
+    ('repository', 'metadata', ('read',)),
+    ('repository', 'pages', ('read', 'write')),
+    ('repository', 'pull_requests', ('read', 'write')),
+    ('repository', 'repository_advisories', ('read', 'write')),
+    ('repository', 'secret_scanning_alerts', ('read', 'write')),
+    ('repository', 'secrets', ('read', 'write')),
+    ('repository', 'actions_variables', ('read', 'write')),
+    ('repository', 'repository_hooks', ('read', 'write')),
+    ('repository', 'workflows', ('write',)),
+    ('organization', 'organization_api_insights', ('read',)),
+    ('organization', 'organization_administration', ('read', 'write')),
+    ('organization', 'organization_user_blocking', ('read', 'write')),
+    ('organization', 'organization_campaigns', ('read', 'write')),
+    ('organization', 'organization_custom_org_roles', ('read', 'write')),
+    ('organization', 'organization_custom_properties', ('read', 'write', 'admin')),
+    ('organization', 'organization_custom_roles', ('read', 'write')),
+    ('organization', 'organization_events', ('read',)),
+    ('organization', 'organization_copilot_seat_management', ('read', 'write')),
+    ('organization', 'issue_types', ('read', 'write')),
+    ('organization', 'organization_knowledge_bases', ('read', 'write')),
+    ('organization', 'members', ('read', 'write')),
+    ('organization', 'organization_models', ('read',)),
+    ('organization', 'organization_network_configurations', ('read', 'write')),
+    ('organization', 'organization_announcement_banners', ('read', 'write')),
+    ('organization', 'organization_codespaces', ('read', 'write')),
+    ('organization', 'organization_codespaces_secrets', ('read', 'write')),
+    ('organization', 'organization_codespaces_settings', ('read', 'write')),
+    ('organization', 'organization_dependabot_secrets', ('read', 'write')),
+    ('organization', 'organization_code_scanning_dismissal_requests', ('read', 'write')),
+    ('organization', 'organization_private_registries', ('read', 'write')),
+    ('organization', 'organization_plan', ('read',)),
+    ('organization', 'organization_projects', ('read', 'write', 'admin')),
+    ('organization', 'organization_secrets', ('read', 'write')),
+    ('organization', 'organization_self_hosted_runners', ('read', 'write')),
+    ('organization', 'team_discussions', ('read', 'write')),
+    ('organization', 'organization_actions_variables', ('read', 'write')),
+    ('organization', 'organization_hooks', ('read', 'write')),
+)
+
+# permission name -> (resource, levels); names are unique across resources.
+PERMISSIONS = dict((name, (resource, levels)) for resource, name, levels in CATALOG)
+
+# resource -> {permission name: levels}
+BY_RESOURCE = dict(
+    (resource, dict((name, levels) for res, name, levels in CATALOG if res == resource))
+    for resource in RESOURCES
+)
+
+
+class CatalogError(ValueError):
+    """A permission name, level or resource that the catalogue does not allow.
+
+    ``permission`` is the offending name, ``problem`` one of ``unknown_permission``,
+    ``unknown_resource``, ``resource`` (permission of another resource) or ``level``.
+    """
+
+    def __init__(self, permission, problem, message):
+        super(CatalogError, self).__init__(message)
+        self.permission = permission
+        self.problem = problem
+        self.message = message
+
+
+def suggest(word, candidates):
+    """Return `` (did you mean 'x'?)`` for a close match among candidates, else ''."""
+    if not isinstance(word, str):
+        return ''
+    candidates = list(candidates)
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if not matches and len(word) >= 3:
+        # Abbreviations ('repo', 'org') are too short for difflib's ratio.
+        matches = [c for c in candidates if c.startswith(word)][:1]
+    return " (did you mean '%s'?)" % matches[0] if matches else ''
+
+
+def level_rank(level):
+    """Rank of a level: read=1, write=2, admin=3. Raises CatalogError for anything else."""
+    rank = _RANK.get(level) if isinstance(level, str) else None
+    if rank is None:
+        raise CatalogError(None, 'level', 'unknown level %r; expected one of %s' % (level, ', '.join(LEVELS)))
+    return rank
+
+
+def resource_of(name):
+    """Resource ('account', 'repository', 'organization') of a permission, or None if unknown."""
+    entry = PERMISSIONS.get(name) if isinstance(name, str) else None
+    return entry[0] if entry else None
+
+
+def levels_of(name):
+    """Levels a permission accepts (tuple, weakest first), or None if unknown."""
+    entry = PERMISSIONS.get(name) if isinstance(name, str) else None
+    return entry[1] if entry else None
+
+
+def normalize_resource(resource):
+    """Map a resource name or GitHub API bucket ('other') to the catalogue resource name."""
+    if resource in RESOURCE_OF_BUCKET:
+        return RESOURCE_OF_BUCKET[resource]
+    if resource in RESOURCES:
+        return resource
+    raise CatalogError(None, 'unknown_resource', 'unknown resource %r%s; expected one of %s' % (
+        resource, suggest(resource, RESOURCES + ('other',)), ', '.join(RESOURCES)))
+
+
+def _article(word):
+    return ('an ' if word[:1] in 'aeiou' else 'a ') + word
+
+
+def _or_list(items):
+    items = list(items)
+    if len(items) == 1:
+        return items[0]
+    return '%s or %s' % (', '.join(items[:-1]), items[-1])
+
+
+def validate_permission(name, level, resource=None):
+    """Check that ``name`` accepts ``level`` (and belongs to ``resource`` when given).
+
+    ``resource`` may be a catalogue name or GitHub's API bucket name (``other`` is
+    ``account``). Returns the permission's resource. Raises CatalogError naming the
+    permission and the levels it accepts, with a "did you mean" hint for typos.
+    """
+    if not isinstance(name, str) or name not in PERMISSIONS:
+        hint = suggest(name, BY_RESOURCE[normalize_resource(resource)] if resource is not None else PERMISSIONS)
+        if not hint and resource is not None:
+            hint = suggest(name, PERMISSIONS)
+        raise CatalogError(name, 'unknown_permission', 'unknown permission %r%s' % (name, hint))
+    own_resource, levels = PERMISSIONS[name]
+    if resource is not None:
+        wanted = normalize_resource(resource)
+        if wanted != own_resource:
+            raise CatalogError(name, 'resource', "permission '%s' is %s permission, not %s permission" % (
+                name, _article(own_resource), _article(wanted)))
+    if level not in levels:
+        raise CatalogError(name, 'level', "permission '%s' accepts %s, got %r" % (name, _or_list(levels), level))
+    return own_resource

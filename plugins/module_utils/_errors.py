@@ -1,0 +1,123 @@
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Typed errors of the collection. Private to this collection: not a public API.
+
+Library code raises these and never exits the process; each module's ``main()``
+catches :class:`PatguardError` once and turns it into ``fail_json`` (the pattern of
+community.crypto's ACME client). Every message passes through :func:`redact` so no
+token, JWT or private key can reach a result, a log or a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Shapes of every secret this collection handles. A value found in a message is replaced.
+_SECRET_PATTERNS = (
+    # GitHub tokens: fine-grained PAT, classic PAT, OAuth, user-to-server, installation, refresh.
+    re.compile(r"\b(?:github_pat_|gh[pousr]_)[A-Za-z0-9_]{8,}"),
+    # JSON Web Tokens (header.payload.signature, base64url, header starts with '{"' -> eyJ).
+    re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
+    # PEM blocks, whole or cut.
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"),
+    # An Authorization header value that slipped into text.
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(?:bearer|token)\s+[^\s'\",}]+"),
+)
+
+REDACTED = "<redacted>"
+
+# Extra literal secrets registered at runtime (the configured token and key), so that even
+# a value of an unexpected shape is caught.
+_KNOWN_SECRETS = set()  # type: set[str]
+
+
+def register_secret(value):
+    """Remember a secret value so that :func:`redact` removes it wherever it appears."""
+    if value and isinstance(value, str) and len(value) >= 8:
+        _KNOWN_SECRETS.add(value)
+
+
+def redact(text):
+    """Return ``text`` with every known or recognisable secret replaced by ``<redacted>``."""
+    if text is None:
+        return text
+    if not isinstance(text, str):
+        text = str(text)
+    for secret in _KNOWN_SECRETS:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _SECRET_PATTERNS:
+        if pattern.groups:
+            text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+        else:
+            text = pattern.sub(REDACTED, text)
+    return text
+
+
+class PatguardError(Exception):
+    """Base error: a user-facing message plus structured details for the task result."""
+
+    def __init__(self, message, **details):
+        self.message = redact(message)
+        self.details = dict((k, redact(v) if isinstance(v, str) else v) for k, v in details.items())
+        super(PatguardError, self).__init__(self.message)
+
+    def fail_kwargs(self):
+        """Keyword arguments for ``AnsibleModule.fail_json``."""
+        result = dict(self.details)
+        result["msg"] = self.message
+        return result
+
+
+class ConfigError(PatguardError):
+    """The task's options alone are wrong (nothing was sent)."""
+
+
+class AuthError(PatguardError):
+    """Credentials are missing, unreadable or refused."""
+
+
+class TransportError(PatguardError):
+    """GitHub could not be reached (DNS, TLS, connection reset, timeout)."""
+
+
+class AmbiguousWriteError(PatguardError):
+    """A write request may or may not have been applied (connection lost or 5xx).
+
+    Callers reconcile by reading the current state instead of sending the write again blindly.
+    """
+
+
+class PaginationError(PatguardError):
+    """The server's paging is inconsistent (a ``Link`` loop, a page of repeated ids)."""
+
+
+class GitHubAPIError(PatguardError):
+    """GitHub answered with an error status that is not retried."""
+
+    def __init__(self, message, status=None, github_message=None, documentation_url=None,
+                 request_id=None, method=None, path=None, errors=None):
+        details = {
+            "status": status,
+            "github_message": github_message,
+            "documentation_url": documentation_url,
+            "request_id": request_id,
+            "method": method,
+            "path": path,
+        }
+        if errors:
+            details["errors"] = errors
+        super(GitHubAPIError, self).__init__(message, **details)
+        self.status = status
+        self.github_message = github_message
+        self.documentation_url = documentation_url
+        self.request_id = request_id
+
+
+class RateLimitError(GitHubAPIError):
+    """The primary rate limit is spent and its reset is further away than allowed to wait."""
+
+    def __init__(self, message, reset_at=None, **kwargs):
+        super(RateLimitError, self).__init__(message, **kwargs)
+        self.reset_at = reset_at
+        self.details["rate_limit_reset"] = reset_at

@@ -1,0 +1,95 @@
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The glue between AnsibleModule and the client. Private to this collection.
+
+Modules stay thin: they declare their own options, call :func:`run`, and let it merge
+the shared auth options, build the client, and turn every :class:`PatguardError` into
+one ``fail_json`` with the API cost attached. No module can forget redaction or the
+``api`` result field.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ._auth import HAS_JWT, JWT_IMPORT_ERROR
+from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, GitHubClient
+from ._connection import AUTH_MUTUALLY_EXCLUSIVE, ConnectionOptions, auth_argument_spec
+from ._errors import PatguardError, redact
+
+
+def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, required_if=None,
+                 required_together=None, required_by=None, supports_check_mode=True):
+    spec = auth_argument_spec()
+    spec.update(argument_spec)
+    return AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=list(AUTH_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or []),
+        required_one_of=required_one_of or [],
+        required_if=required_if or [],
+        required_together=required_together or [],
+        required_by=required_by or {},
+        supports_check_mode=supports_check_mode,
+    )
+
+
+def check_libraries(module, need_jwt=False):
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    if need_jwt and not HAS_JWT:
+        module.fail_json(msg=missing_required_lib("PyJWT and cryptography"), exception=JWT_IMPORT_ERROR)
+
+
+def client_for(module, org=None):
+    """A client for this task's connection options (raises ConfigError on bad options)."""
+    options = ConnectionOptions.from_params(module.params)
+    check_libraries(module, need_jwt=options.has_app)
+    return GitHubClient(options, org=org)
+
+
+def run(module, task, org=None):
+    """Run ``task(client) -> dict`` and exit with its result plus ``api`` statistics.
+
+    Every error of the collection ends the task with one clear message; anything else is
+    still reported without a traceback that could carry secrets.
+    """
+    client = None
+    try:
+        client = client_for(module, org=org)
+        result = task(client)
+    except PatguardError as exc:
+        failure = exc.fail_kwargs()
+        if client is not None:
+            failure["api"] = client.stats.as_dict()
+        module.fail_json(**failure)
+    except Exception as exc:  # a bug of ours: keep the message, drop the secrets
+        module.fail_json(msg=redact("unexpected error (%s): %s" % (type(exc).__name__, exc)),
+                         exception=redact(traceback.format_exc()),
+                         api=client.stats.as_dict() if client is not None else None)
+    result["api"] = client.stats.as_dict()
+    module.exit_json(**result)
+
+
+def fail_on_input(module, check):
+    """Run input checks that raise ConfigError before any request; fail the task cleanly."""
+    try:
+        return check()
+    except PatguardError as exc:
+        module.fail_json(**exc.fail_kwargs())
+
+
+def run_listing(kind, result_key):
+    """``main()`` of the two ``_info`` modules: a filtered listing of requests or grants."""
+    from ._pat import check_org, filter_argument_spec, filters_from_params, list_records
+
+    module = build_module(filter_argument_spec())
+    params = module.params
+    org, filters = fail_on_input(module, lambda: (check_org(params["org"]), filters_from_params(params)))
+
+    def task(client):
+        records = list_records(client, org, kind, filters, params["include_repositories"])
+        return {"changed": False, result_key: records, "count": len(records)}
+
+    run(module, task, org=org)

@@ -1,0 +1,852 @@
+# -*- coding: utf-8 -*-
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This module is private to the patguard.github collection; its API may change at any time.
+"""Pure policy engine for fine-grained PAT requests and grants (no I/O).
+
+``validate_policy`` checks and normalizes a policy; ``evaluate`` judges one record;
+``plan`` judges many and groups the results into bulk-ready actions. The reference for
+every key, violation code and boundary is ``docs/policy.md``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import functools
+import re
+from collections import namedtuple
+
+from collections.abc import Mapping
+
+from ansible_collections.patguard.github.plugins.module_utils._catalog import (
+    API_BUCKET,
+    LEVELS,
+    PERMISSIONS,
+    CatalogError,
+    suggest,
+    validate_permission,
+)
+
+KINDS = ('request', 'grant')
+SELECTIONS = ('none', 'all', 'subset')
+REASON_LIMIT = 1024  # GitHub's limit for the review reason
+BULK_LIMIT = 100  # ids per bulk review/revoke call
+APPROVE_REASON = 'Approved by policy: compliant'
+VIOLATION_CODES = ('lifetime', 'repository_selection', 'repository_count', 'repository', 'permission',
+                   'reason', 'owner', 'inactive', 'expired')
+# Not a violation: a rule needed data the record did not carry (see evaluate()).
+UNVERIFIABLE = 'unverifiable'
+
+_RANK = {'read': 1, 'write': 2, 'admin': 3}
+# A level GitHub might add later ranks above admin, so it never slips under a limit.
+_UNKNOWN_RANK = 99
+_NOT_HELD = (None, '', 'none', 'no_access')
+
+_ACTION_CHOICES = {
+    'compliant_request': ('approve', 'none'),
+    'violating_request': ('deny', 'none'),
+    'violating_grant': ('revoke', 'none'),
+}
+
+DEFAULTS = {
+    'max_lifetime_days': None,
+    'repository_selection': None,
+    'max_repositories': None,
+    'allowed_repositories': [],
+    'allowed_permissions': None,
+    'forbidden_permissions': [],
+    'require_reason': False,
+    'min_reason_length': 0,
+    'allowed_owners': [],
+    'denied_owners': [],
+    'max_inactive_days': None,
+    'revoke_expired': False,
+    'exempt_token_ids': [],
+    'exempt_owners': [],
+    # Doing nothing is the default: an empty policy must never approve, deny or revoke.
+    'actions': {'compliant_request': 'none', 'violating_request': 'none', 'violating_grant': 'none'},
+}
+POLICY_KEYS = tuple(DEFAULTS)
+
+
+class PolicyError(Exception):
+    """An invalid policy. ``key`` is the dotted path of the offending key, ``rule`` the
+    kind of problem: type, range, choice, unknown_key, permission, glob, contradiction."""
+
+    def __init__(self, key, rule, message):
+        self.key = key
+        self.rule = rule
+        self.message = 'patguard_policy%s: %s' % ('.' + key if key else '', message)
+        super(PolicyError, self).__init__(self.message)
+
+
+Violation = namedtuple('Violation', ['code', 'detail'])
+
+_DECISION_FIELDS = ('id', 'kind', 'owner', 'token_id', 'token_name', 'decision', 'violations', 'reason')
+
+
+class Decision(namedtuple('Decision', _DECISION_FIELDS)):
+    """Outcome for one record; ``violations`` is a tuple of Violation."""
+
+    __slots__ = ()
+
+    def to_dict(self):
+        result = dict(zip(_DECISION_FIELDS, self))
+        result['violations'] = [{'code': v.code, 'detail': v.detail} for v in self.violations]
+        return result
+
+
+# --------------------------------------------------------------------------- validation
+
+def _got(value):
+    """Describe a bad value in YAML terms (bool is not int, say so)."""
+    if value is True or value is False:
+        return 'true' if value else 'false'
+    if value is None:
+        return 'null'
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, Mapping):
+        return 'a mapping'
+    if isinstance(value, (list, tuple, set)):
+        return 'a list'
+    if isinstance(value, (int, float)):
+        return str(value)
+    return 'a ' + type(value).__name__
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int(policy, key, low, high, text):
+    value = policy.get(key)
+    if value is None:
+        return DEFAULTS[key]
+    if not _is_int(value) or value < low or (high is not None and value > high):
+        raise PolicyError(key, 'type' if not _is_int(value) else 'range', '%s, got %s' % (text, _got(value)))
+    return int(value)
+
+
+def _bool(policy, key):
+    value = policy.get(key)
+    if value is None:
+        return DEFAULTS[key]
+    if not isinstance(value, bool):
+        raise PolicyError(key, 'type', 'must be true or false, got %s' % _got(value))
+    return value
+
+
+def _list(policy, key, what):
+    value = policy.get(key)
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise PolicyError(key, 'type', 'must be a list of %s, got %s' % (what, _got(value)))
+    return list(value)
+
+
+def _unbalanced_bracket(pattern):
+    """True when fnmatch would read a '[' as a literal because it never closes.
+
+    fnmatch.translate() silently escapes such a '[', so re.compile() alone cannot catch it;
+    in a policy it is almost always a typo.
+    """
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern[i] == '[':
+            j = i + 1
+            if j < n and pattern[j] == '!':
+                j += 1
+            if j < n and pattern[j] == ']':
+                j += 1
+            while j < n and pattern[j] != ']':
+                j += 1
+            if j >= n:
+                return True
+            i = j
+        i += 1
+    return False
+
+
+def _globs(policy, key, what='glob patterns'):
+    result = []
+    for index, pattern in enumerate(_list(policy, key, what)):
+        path = '%s[%d]' % (key, index)
+        if not isinstance(pattern, str):
+            raise PolicyError(path, 'type', 'must be a glob pattern string, got %s' % _got(pattern))
+        pattern = str(pattern)
+        if not pattern.strip():
+            raise PolicyError(path, 'glob', 'must be a non-empty glob pattern, got %r' % pattern)
+        if pattern != pattern.strip():
+            raise PolicyError(path, 'glob', 'must not start or end with whitespace, got %r' % pattern)
+        if _unbalanced_bracket(pattern):
+            raise PolicyError(path, 'glob', "invalid glob %r: unbalanced '['" % pattern)
+        try:
+            re.compile(fnmatch.translate(pattern))
+        except re.error as exc:  # defensive: translate() escapes almost everything
+            raise PolicyError(path, 'glob', 'invalid glob %r: %s' % (pattern, exc))
+        if pattern not in result:
+            result.append(pattern)
+    return result
+
+
+def _permission_error(path, exc):
+    return PolicyError(path, 'permission', exc.message)
+
+
+def _allowed_permissions(policy):
+    value = policy.get('allowed_permissions')
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise PolicyError('allowed_permissions', 'type',
+                          'must be a mapping of resource (repository, organization, account) to '
+                          '{permission: level}, got %s' % _got(value))
+    if not value:
+        raise PolicyError('allowed_permissions', 'range',
+                          'must name at least one resource; omit the key to turn the rule off')
+    if 'account' in value and 'other' in value:
+        raise PolicyError('allowed_permissions.other', 'contradiction',
+                          'give account permissions under either account or other, not both')
+    result = {'repository': {}, 'organization': {}, 'other': {}}
+    for resource, perms in value.items():
+        path = 'allowed_permissions.%s' % resource
+        if resource not in ('repository', 'organization', 'account', 'other'):
+            raise PolicyError(path, 'unknown_key', 'unknown resource%s; expected repository, organization or account'
+                              % suggest(resource, ('repository', 'organization', 'account')))
+        if perms is None:
+            continue
+        if not isinstance(perms, Mapping):
+            raise PolicyError(path, 'type', 'must be a mapping of permission to level, got %s' % _got(perms))
+        bucket = API_BUCKET.get(resource, resource)
+        for name, level in perms.items():
+            try:
+                validate_permission(name, level, resource)
+            except CatalogError as exc:
+                raise _permission_error('%s.%s' % (path, name), exc)
+            result[bucket][name] = level
+    return result
+
+
+def _forbidden_permissions(policy):
+    result = []
+    for index, entry in enumerate(_list(policy, 'forbidden_permissions', "'permission:level' strings")):
+        path = 'forbidden_permissions[%d]' % index
+        if not isinstance(entry, str) or not entry:
+            raise PolicyError(path, 'type', "must be 'permission' or 'permission:level', got %s" % _got(entry))
+        name, sep, level = str(entry).partition(':')
+        if not sep:
+            # A bare name forbids holding the permission at all: its weakest level.
+            levels = PERMISSIONS.get(name, (None, LEVELS))[1]
+            level = levels[0]
+        try:
+            validate_permission(name, level)
+        except CatalogError as exc:
+            raise _permission_error(path, exc)
+        normalized = '%s:%s' % (name, level)
+        if normalized not in result:
+            result.append(normalized)
+    return result
+
+
+def _repository_selection(policy):
+    value = policy.get('repository_selection')
+    if value is None:
+        return None
+    choices = _list(policy, 'repository_selection', 'none, all, subset')
+    if not choices:
+        raise PolicyError('repository_selection', 'contradiction',
+                          'must list at least one of none, all, subset; an empty list rejects every token')
+    result = []
+    for index, choice in enumerate(choices):
+        if choice not in SELECTIONS:
+            raise PolicyError('repository_selection[%d]' % index, 'choice',
+                              'must be one of none, all, subset, got %s%s' % (_got(choice), suggest(choice, SELECTIONS)))
+        if choice not in result:
+            result.append(choice)
+    return result
+
+
+def _token_ids(policy):
+    result = []
+    for index, value in enumerate(_list(policy, 'exempt_token_ids', 'integer token ids')):
+        if not _is_int(value) or value < 1:
+            raise PolicyError('exempt_token_ids[%d]' % index, 'type',
+                              'must be a positive integer token id, got %s' % _got(value))
+        if value not in result:
+            result.append(int(value))
+    return result
+
+
+def _actions(policy):
+    value = policy.get('actions')
+    result = dict(DEFAULTS['actions'])
+    if value is None:
+        return result
+    if not isinstance(value, Mapping):
+        raise PolicyError('actions', 'type', 'must be a mapping, got %s' % _got(value))
+    for key, action in value.items():
+        if key not in _ACTION_CHOICES:
+            raise PolicyError('actions.%s' % key, 'unknown_key', 'unknown key%s; expected one of %s' % (
+                suggest(key, _ACTION_CHOICES), ', '.join(_ACTION_CHOICES)))
+        if action is None:
+            continue
+        choices = _ACTION_CHOICES[key]
+        if action not in choices:
+            raise PolicyError('actions.%s' % key, 'choice', 'must be %s or %s, got %s' % (
+                choices[0], choices[1], _got(action)))
+        result[key] = action
+    return result
+
+
+def _check_contradictions(raw, norm):
+    """Reject policies whose rules cannot all hold at once (see docs/policy.md)."""
+    selection = norm['repository_selection']
+    for key in ('max_repositories', 'allowed_repositories'):
+        if not norm[key] or selection is None:
+            continue
+        if 'subset' not in selection:
+            raise PolicyError(key, 'contradiction',
+                              'applies to subset selections, but repository_selection does not include subset')
+        if 'all' in selection:
+            # An all-repositories token can never be checked against a count or a list.
+            raise PolicyError(key, 'contradiction',
+                              'cannot hold for all-repository tokens, but repository_selection includes all')
+    if raw.get('require_reason') is False and norm['min_reason_length'] > 0:
+        raise PolicyError('min_reason_length', 'contradiction',
+                          'a minimum reason length of %d contradicts require_reason: false'
+                          % norm['min_reason_length'])
+    allowed_lower = dict((o.lower(), o) for o in norm['allowed_owners'])
+    for index, owner in enumerate(norm['denied_owners']):
+        if owner.lower() in allowed_lower:
+            raise PolicyError('denied_owners[%d]' % index, 'contradiction',
+                              '%r is also listed in allowed_owners' % owner)
+    allowed = norm['allowed_permissions']
+    if allowed:
+        for index, entry in enumerate(norm['forbidden_permissions']):
+            name, level = entry.split(':')
+            resource = PERMISSIONS[name][0]
+            allowed_level = allowed[API_BUCKET[resource]].get(name)
+            if allowed_level and _RANK[level] <= _RANK[allowed_level]:
+                raise PolicyError('forbidden_permissions[%d]' % index, 'contradiction',
+                                  '%s contradicts allowed_permissions.%s.%s: %s (forbidden at or below the allowed level)'
+                                  % (entry, resource, name, allowed_level))
+
+
+def validate_policy(policy):
+    """Validate a policy and return it normalized (every key present, defaults filled in).
+
+    ``None`` for any key means "not set". Idempotent: a normalized policy validates to
+    itself. Raises PolicyError naming the dotted key and the broken rule.
+    """
+    if policy is None:
+        policy = {}
+    if not isinstance(policy, Mapping):
+        raise PolicyError('', 'type', 'must be a mapping, got %s' % _got(policy))
+    for key in policy:
+        if key not in DEFAULTS:
+            raise PolicyError(str(key), 'unknown_key', 'unknown key%s' % suggest(key, POLICY_KEYS))
+    norm = {
+        'max_lifetime_days': _int(policy, 'max_lifetime_days', 1, 366, 'must be an integer from 1 to 366'),
+        'repository_selection': _repository_selection(policy),
+        'max_repositories': _int(policy, 'max_repositories', 1, None, 'must be an integer of at least 1'),
+        'allowed_repositories': _globs(policy, 'allowed_repositories'),
+        'allowed_permissions': _allowed_permissions(policy),
+        'forbidden_permissions': _forbidden_permissions(policy),
+        'require_reason': _bool(policy, 'require_reason'),
+        'min_reason_length': _int(policy, 'min_reason_length', 0, 1024, 'must be an integer from 0 to 1024'),
+        'allowed_owners': _globs(policy, 'allowed_owners'),
+        'denied_owners': _globs(policy, 'denied_owners'),
+        'max_inactive_days': _int(policy, 'max_inactive_days', 1, None, 'must be an integer of at least 1'),
+        'revoke_expired': _bool(policy, 'revoke_expired'),
+        'exempt_token_ids': _token_ids(policy),
+        'exempt_owners': _globs(policy, 'exempt_owners'),
+        'actions': _actions(policy),
+    }
+    _check_contradictions(policy, norm)
+    # A minimum length needs a reason; saying so keeps validate(validate(p)) == validate(p).
+    if norm['min_reason_length'] > 0:
+        norm['require_reason'] = True
+    return norm
+
+
+def needs_repositories(policy):
+    """True when a rule needs the repository list of ``subset`` records."""
+    policy = validate_policy(policy)
+    return bool(policy['max_repositories'] or policy['allowed_repositories'])
+
+
+# --------------------------------------------------------------------------- helpers
+
+_TS_RE = re.compile(
+    r'^\s*(\d{4})-(\d{2})-(\d{2})'
+    r'(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
+    r'\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$')
+
+
+def parse_time(value):
+    """Parse an ISO 8601 timestamp (``Z``, offsets, fractions, GitHub's ``... UTC``) to an
+    aware UTC datetime; naive means UTC. Returns None for anything unparseable."""
+    if isinstance(value, datetime.datetime):
+        try:
+            if value.tzinfo is None:
+                return value.replace(tzinfo=datetime.timezone.utc)
+            return value.astimezone(datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            return None
+    if not isinstance(value, str):
+        return None
+    try:
+        # Fast path for GitHub's usual shape; the regex below covers the rest on Python 3.8.
+        result = datetime.datetime.fromisoformat(value[:-1] + '+00:00' if value[-1:] == 'Z' else value)
+    except (ValueError, OverflowError, TypeError):
+        result = None
+    if result is not None:
+        try:
+            if result.tzinfo is None:
+                return result.replace(tzinfo=datetime.timezone.utc)
+            return result.astimezone(datetime.timezone.utc)
+        except (ValueError, OverflowError):
+            return None
+    match = _TS_RE.match(value)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        micro = int((fraction or '0')[:6].ljust(6, '0'))
+        result = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                                   int(second or 0), micro, tzinfo=datetime.timezone.utc)
+        if zone and zone[0] in '+-':
+            digits = zone[1:].replace(':', '')
+            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
+            result = result - offset if zone[0] == '+' else result + offset
+    except (ValueError, OverflowError):
+        return None
+    return result
+
+
+def _now(now):
+    if now is None or now == '':
+        return datetime.datetime.now(datetime.timezone.utc)
+    parsed = parse_time(now)
+    if parsed is None:
+        raise ValueError('now must be an ISO 8601 timestamp or a datetime')
+    return parsed
+
+
+def _days_text(delta):
+    """'90 days' when exact, else 'more than 90 days' (the boundary is exclusive)."""
+    days = delta.days
+    unit = 'day' if days == 1 else 'days'
+    if delta == datetime.timedelta(days=days):
+        return '%d %s' % (days, unit)
+    return 'more than %d %s' % (days, unit)
+
+
+@functools.lru_cache(maxsize=256)
+def _matcher(patterns):
+    """One case-insensitive regex for a tuple of globs (GitHub names ignore case)."""
+    if not patterns:
+        return None
+    return re.compile('|'.join('(?:%s)' % fnmatch.translate(p) for p in patterns), re.IGNORECASE).match
+
+
+def _matches(patterns, value):
+    matcher = _matcher(tuple(patterns))
+    return bool(matcher and isinstance(value, str) and matcher(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _forbidden_ranks(entries):
+    result = {}
+    for entry in entries:
+        name, _sep, level = entry.partition(':')
+        result[name] = min(result.get(name, 99), _RANK.get(level, 1))
+    return result
+
+
+def _is_map(value):
+    # dict first: the ABC check is slow and almost every value is a plain dict.
+    return isinstance(value, dict) or isinstance(value, Mapping)
+
+
+def _text(value):
+    return value if isinstance(value, str) else ('' if value is None else str(value))
+
+
+def _owner(record):
+    owner = record.get('owner')
+    if _is_map(owner):  # raw GitHub record
+        owner = owner.get('login')
+    return owner if isinstance(owner, str) else None
+
+
+def _held_permissions(record):
+    """Yield (bucket, name, level) for every held permission, tolerating odd shapes."""
+    perms = record.get('permissions')
+    if not _is_map(perms):
+        return
+    for bucket, entries in perms.items():
+        if not _is_map(entries):
+            continue
+        for name, level in entries.items():
+            if level in _NOT_HELD:
+                continue
+            yield _text(bucket), _text(name), _text(level)
+
+
+def _repo_name(entry):
+    if _is_map(entry):  # raw GitHub repository object
+        entry = entry.get('name') or entry.get('full_name')
+    name = _text(entry)
+    return name.rsplit('/', 1)[-1]
+
+
+def _selection(record):
+    value = record.get('repository_selection')
+    return value if isinstance(value, str) else None
+
+
+# --------------------------------------------------------------------------- rules
+# Each rule: (record, policy, now, kind=None) -> list of Violation. ``policy`` is the output
+# of validate_policy(). Rules never raise on GitHub-shaped records.
+
+def check_lifetime(record, policy, now, kind=None):
+    """lifetime: never expires, or expires more than max_lifetime_days after the start
+    (created_at for requests, access_granted_at for grants). Exactly N days is compliant."""
+    limit = policy.get('max_lifetime_days')
+    if not limit:
+        return []
+    expires_raw = record.get('token_expires_at')
+    if expires_raw is None or expires_raw == '':
+        return [Violation('lifetime', 'never expires (max %d days)' % limit)]
+    expires = parse_time(expires_raw)
+    if kind == 'request':
+        start_raw = record.get('created_at')
+    elif kind == 'grant':
+        start_raw = record.get('access_granted_at')
+    else:
+        start_raw = record.get('access_granted_at') or record.get('created_at')
+    start = parse_time(start_raw)
+    if expires is not None and start is not None:
+        delta = expires - start
+        if delta > datetime.timedelta(days=limit):
+            return [Violation('lifetime', 'expires after %s (max %d)' % (_days_text(delta), limit))]
+        return []
+    days = record.get('lifetime_days')
+    if _is_int(days) or isinstance(days, float):
+        if days > limit:
+            return [Violation('lifetime', 'expires after %s days (max %d)' % (days, limit))]
+        return []
+    return [Violation(UNVERIFIABLE, 'lifetime: expiry or start time missing or unreadable')]
+
+
+def check_repository_selection(record, policy, now, kind=None):
+    """repository_selection: the record's selection is not in the allowed list."""
+    allowed = policy.get('repository_selection')
+    if not allowed:
+        return []
+    selection = _selection(record)
+    if selection in allowed:
+        return []
+    return [Violation('repository_selection', '%s is not allowed (allowed: %s)' % (
+        selection or 'unknown selection', ', '.join(allowed)))]
+
+
+def _all_selected(record, policy, code, text):
+    # With repository_selection set, validation guarantees it excludes 'all', and that rule
+    # reports it; without it an all-repository token cannot pass a count or a list.
+    if policy.get('repository_selection'):
+        return []
+    return [Violation(code, text)]
+
+
+def check_repository_count(record, policy, now, kind=None):
+    """repository_count: a subset selection holds more than max_repositories."""
+    limit = policy.get('max_repositories')
+    if not limit:
+        return []
+    selection = _selection(record)
+    if selection == 'all':
+        return _all_selected(record, policy, 'repository_count', 'all repositories selected (max %d)' % limit)
+    if selection != 'subset':
+        return []
+    repos = record.get('repositories')
+    if not isinstance(repos, (list, tuple)):
+        return [Violation(UNVERIFIABLE, 'repository_count: repository list not fetched')]
+    if len(repos) > limit:
+        return [Violation('repository_count', '%d repositories selected (max %d)' % (len(repos), limit))]
+    return []
+
+
+def check_repositories(record, policy, now, kind=None):
+    """repository: a selected repository matches none of allowed_repositories."""
+    patterns = policy.get('allowed_repositories')
+    if not patterns:
+        return []
+    selection = _selection(record)
+    if selection == 'all':
+        return _all_selected(record, policy, 'repository', 'all repositories selected (allowed: %s)'
+                             % ', '.join(patterns))
+    if selection != 'subset':
+        return []
+    repos = record.get('repositories')
+    if not isinstance(repos, (list, tuple)):
+        return [Violation(UNVERIFIABLE, 'repository: repository list not fetched')]
+    matcher = _matcher(tuple(patterns))
+    result = []
+    for entry in repos:
+        name = _repo_name(entry)
+        if not matcher(name):
+            result.append(Violation('repository', '%s is not allowed' % (name or 'unnamed repository')))
+    return result
+
+
+def check_allowed_permissions(record, policy, now, kind=None):
+    """permission: a held permission is not listed, or is held above the listed level.
+    Permissions unknown to the catalogue (added by GitHub later) are simply not listed."""
+    allowed = policy.get('allowed_permissions')
+    if allowed is None:
+        return []
+    result = []
+    for bucket, name, level in _held_permissions(record):
+        limit = allowed.get(bucket, {}).get(name) if _is_map(allowed.get(bucket)) else None
+        if limit is None:
+            result.append(Violation('permission', '%s:%s is not allowed' % (name, level)))
+        elif _RANK.get(level, _UNKNOWN_RANK) > _RANK.get(limit, 0):
+            result.append(Violation('permission', '%s:%s exceeds %s:%s' % (name, level, name, limit)))
+    return result
+
+
+def check_forbidden_permissions(record, policy, now, kind=None):
+    """permission: a permission is held at or above a forbidden level."""
+    entries = policy.get('forbidden_permissions')
+    if not entries:
+        return []
+    ranks = _forbidden_ranks(tuple(entries))
+    result = []
+    for _bucket, name, level in _held_permissions(record):
+        floor = ranks.get(name)
+        if floor is not None and _RANK.get(level, _UNKNOWN_RANK) >= floor:
+            result.append(Violation('permission', '%s:%s is forbidden' % (name, level)))
+    return result
+
+
+def check_reason(record, policy, now, kind=None):
+    """reason (requests): no justification, or one shorter than min_reason_length
+    (counted after trimming whitespace)."""
+    minimum = policy.get('min_reason_length') or 0
+    if not policy.get('require_reason') and not minimum:
+        return []
+    reason = _text(record.get('reason')).strip()
+    if not reason:
+        return [Violation('reason', 'no justification given')]
+    if len(reason) < minimum:
+        return [Violation('reason', 'justification is %d characters (min %d)' % (len(reason), minimum))]
+    return []
+
+
+def check_owner(record, policy, now, kind=None):
+    """owner: matches denied_owners, or allowed_owners is set and the owner matches none."""
+    owner = _owner(record)
+    denied = policy.get('denied_owners')
+    if denied and _matches(denied, owner):
+        return [Violation('owner', '%s is denied' % owner)]
+    allowed = policy.get('allowed_owners')
+    if allowed and not _matches(allowed, owner):
+        return [Violation('owner', '%s is not an allowed owner' % (owner or 'unknown owner'))]
+    return []
+
+
+def check_inactive(record, policy, now, kind=None):
+    """inactive (grants): last use (or the grant, if never used) more than
+    max_inactive_days before now. Exactly N days is compliant."""
+    limit = policy.get('max_inactive_days')
+    if not limit:
+        return []
+    last_used = parse_time(record.get('token_last_used_at'))
+    if last_used is not None:
+        delta = now - last_used
+        if delta > datetime.timedelta(days=limit):
+            return [Violation('inactive', 'last used %s ago (max %d)' % (_days_text(delta), limit))]
+        return []
+    granted = parse_time(record.get('access_granted_at'))
+    if granted is None:
+        return [Violation(UNVERIFIABLE, 'inactive: last use and grant time missing or unreadable')]
+    delta = now - granted
+    if delta > datetime.timedelta(days=limit):
+        return [Violation('inactive', 'never used, granted %s ago (max %d)' % (_days_text(delta), limit))]
+    return []
+
+
+def check_expired(record, policy, now, kind=None):
+    """expired (grants): GitHub says the token expired, or its expiry is not after now."""
+    if not policy.get('revoke_expired'):
+        return []
+    expires = parse_time(record.get('token_expires_at'))
+    if record.get('token_expired') is True or (expires is not None and expires <= now):
+        when = (' on %s' % expires.strftime('%Y-%m-%d')) if expires is not None else ''
+        return [Violation('expired', 'token expired%s' % when)]
+    return []
+
+
+# (function, kinds it applies to) in report order.
+RULES = (
+    (check_owner, KINDS),
+    (check_lifetime, KINDS),
+    (check_expired, ('grant',)),
+    (check_inactive, ('grant',)),
+    (check_repository_selection, KINDS),
+    (check_repository_count, KINDS),
+    (check_repositories, KINDS),
+    (check_forbidden_permissions, KINDS),
+    (check_allowed_permissions, KINDS),
+    (check_reason, ('request',)),
+)
+_RULES_BY_KIND = dict((kind, tuple(f for f, kinds in RULES if kind in kinds)) for kind in KINDS)
+
+
+# --------------------------------------------------------------------------- decisions
+
+def format_reason(prefix, violations, limit=REASON_LIMIT):
+    """``prefix`` + ``code: detail; ...``, never longer than ``limit`` characters; when too
+    long, whole violations are dropped from the end and replaced by ``…(+N more)``."""
+    parts = ['%s: %s' % (v.code, v.detail) for v in violations]
+    text = prefix + '; '.join(parts)
+    if len(text) <= limit:
+        return text
+    total = len(parts)
+    used = len(prefix)
+    kept = 0
+    # Find how many leading parts fit with the suffix for the rest.
+    for index, part in enumerate(parts):
+        extra = len(part) + (2 if index else 0)
+        suffix = '; …(+%d more)' % (total - index - 1)
+        if used + extra + len(suffix) > limit:
+            break
+        used += extra
+        kept = index + 1
+    if kept:
+        return prefix + '; '.join(parts[:kept]) + '; …(+%d more)' % (total - kept)
+    # Not even the first violation fits: cut it and count the rest.
+    suffix = '…(+%d more)' % (total - 1) if total > 1 else '…'
+    room = max(limit - len(prefix) - len(suffix), 0)
+    return (prefix + parts[0][:room] + suffix)[:limit]
+
+
+def _evaluate(record, kind, policy, now):
+    if not _is_map(record):
+        record = {}
+    owner = _owner(record)
+    token_id = record.get('token_id')
+    base = (record.get('id'), kind, owner, token_id, record.get('token_name'))
+    if (_is_int(token_id) and token_id in policy['exempt_token_ids']) or \
+            (policy['exempt_owners'] and _matches(policy['exempt_owners'], owner)):
+        return Decision(*(base + ('exempt', (), None)))
+    violations = []
+    for rule in _RULES_BY_KIND[kind]:
+        violations.extend(rule(record, policy, now, kind))
+    real = [v for v in violations if v.code != UNVERIFIABLE]
+    actions = policy['actions']
+    reason = None
+    if real:
+        if kind == 'request':
+            decision = 'deny' if actions['violating_request'] == 'deny' else 'none'
+        else:
+            decision = 'revoke' if actions['violating_grant'] == 'revoke' else 'none'
+        prefix = {'deny': 'Denied by policy: ', 'revoke': 'Revoked by policy: '}.get(decision, 'Violates policy: ')
+        reason = format_reason(prefix, real)
+    elif violations:
+        # A rule could not be checked: never act automatically on a guess.
+        decision = 'none'
+    elif kind == 'request':
+        decision = 'approve' if actions['compliant_request'] == 'approve' else 'none'
+        reason = APPROVE_REASON if decision == 'approve' else None
+    else:
+        decision = 'keep'
+    return Decision(*(base + (decision, tuple(violations), reason)))
+
+
+def evaluate(record, kind, policy, now=None):
+    """Judge one request or grant (``kind``) against ``policy`` at ``now`` (aware UTC
+    datetime or ISO string; default: the current time). Never raises on the record;
+    raises PolicyError for an invalid policy and ValueError for a bad ``kind``."""
+    if kind not in KINDS:
+        raise ValueError('kind must be request or grant, got %r' % (kind,))
+    return _evaluate(record, kind, validate_policy(policy), _now(now))
+
+
+def _groups(items, action):
+    """Group (id, reason) pairs by reason into chunks of at most BULK_LIMIT ids."""
+    by_reason = {}
+    order = []
+    seen = set()
+    for record_id, reason in items:
+        if record_id in seen:
+            continue
+        seen.add(record_id)
+        ids = by_reason.get(reason)
+        if ids is None:
+            ids = by_reason[reason] = []
+            order.append(reason)
+        ids.append(record_id)
+    groups = []
+    for reason in order:
+        ids = by_reason[reason]
+        for start in range(0, len(ids), BULK_LIMIT):
+            groups.append({'ids': ids[start:start + BULK_LIMIT], 'action': action, 'reason': reason})
+    return groups
+
+
+def plan(requests, grants, policy, now=None):
+    """Judge every request and grant and group the actions for bulk calls.
+
+    Returns ``{'decisions': [...], 'approve': [{ids, action, reason}], 'deny': [...],
+    'revoke': [ids], 'review': [{id, action, reason, token_id}], 'summary': {...},
+    'evaluated_at': iso}``. ``review`` lists each approval/denial once, in the shape of the
+    pat_request module's ``decisions`` option.
+    """
+    norm = validate_policy(policy)
+    moment = _now(now)
+    decisions = []
+    approve, deny, revoke, review = [], [], [], []
+    by_decision = dict((d, 0) for d in ('approve', 'deny', 'revoke', 'keep', 'none', 'exempt'))
+    by_code = {}
+    seen_revoke = set()
+    seen_review = set()
+    for kind, records in (('request', requests or []), ('grant', grants or [])):
+        for record in records:
+            decision = _evaluate(record, kind, norm, moment)
+            decisions.append(decision.to_dict())
+            by_decision[decision.decision] += 1
+            for code in set(v.code for v in decision.violations):
+                by_code[code] = by_code.get(code, 0) + 1
+            record_id = decision.id
+            if not _is_int(record_id):
+                continue  # GitHub ids are integers; anything else cannot be acted on
+            if decision.decision in ('approve', 'deny') and record_id not in seen_review:
+                seen_review.add(record_id)
+                (approve if decision.decision == 'approve' else deny).append((record_id, decision.reason))
+                item = {'id': record_id, 'action': decision.decision, 'reason': decision.reason}
+                if _is_int(decision.token_id):
+                    item['token_id'] = decision.token_id
+                review.append(item)
+            elif decision.decision == 'revoke' and record_id not in seen_revoke:
+                seen_revoke.add(record_id)
+                revoke.append(record_id)
+    return {
+        'decisions': decisions,
+        'approve': _groups(approve, 'approve'),
+        'deny': _groups(deny, 'deny'),
+        'revoke': revoke,
+        'review': review,
+        'summary': {
+            'requests': sum(1 for d in decisions if d['kind'] == 'request'),
+            'grants': sum(1 for d in decisions if d['kind'] == 'grant'),
+            'decisions': by_decision,
+            'violations': dict(sorted(by_code.items())),
+        },
+        'evaluated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ'),
+    }
