@@ -10,9 +10,11 @@ version_added: 0.1.0
 description:
   - Returns a new installation token of the GitHub App (valid one hour), narrowed to O(repositories) and
     O(permissions), as M(patguard.github.app_token) does, but without a task result that could show it.
-  - Runs on the controller. Tokens are cached for the controller process per App, installation, repositories and
-    permissions, and reused while more than five minutes of their life remain, so a variable that is templated
-    many times does not issue a token each time.
+  - Runs on the controller. Tokens are cached per App, installation, repositories and permissions in the
+    controller process that templates the task, and reused while more than five minutes of their life remain,
+    so a loop or several references within one task share one token. Ansible templates each task in a new
+    worker process, so separate tasks get separate tokens; to share one, store it once with
+    M(ansible.builtin.set_fact).
   - Connection options are the same as the modules'; each falls back to the same environment variable
     (for example E(GITHUB_APP_ID), E(GITHUB_APP_PRIVATE_KEY_PATH), E(GITHUB_API_URL)).
 author:
@@ -41,8 +43,8 @@ options:
     type: dict
   cache:
     description:
-      - Reuse a token issued earlier in this controller process for the same App, installation, repositories
-        and permissions.
+      - Reuse a token issued earlier in the same controller process (the same task) for the same App,
+        installation, repositories and permissions.
     type: bool
     default: true
 notes:

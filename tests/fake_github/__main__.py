@@ -106,14 +106,25 @@ def stop(args: argparse.Namespace) -> int:
         return 0
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             pid_file.unlink(missing_ok=True)
             return 0
         time.sleep(0.1)
     print(f"fake GitHub (pid {pid}) did not stop within {args.timeout} s", file=sys.stderr)
     return 1
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs; an exited child its parent has not reaped yet (zombie) counts as gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,9 @@ ROUTES = [
     Route("/orgs/<org>/teams/<team_slug>/members", "GET", "list_team_members", ORG_READER, ("members", "read")),
 ]
 
+#: Built once: the routes never change, and compiling them costs more than a request.
+URL_MAP = Map([Rule(r.path, endpoint=r.handler, methods=[r.method]) for r in ROUTES], strict_slashes=False)
+
 
 class RequestLog:
     """Every API request, in arrival order, without secrets; optionally mirrored as JSON lines."""
@@ -154,8 +157,6 @@ class GitHubAPI:
         self.control = control
         self.contract_errors: list[dict] = []
         self._routes = {route.handler: route for route in ROUTES}
-        self._map = Map([Rule(r.path, endpoint=r.handler, methods=[r.method]) for r in ROUTES],
-                        strict_slashes=False)
 
     # -- pipeline ------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -193,21 +194,21 @@ class GitHubAPI:
                 if not self.validate:
                     raise ApiError(400, "Problems parsing JSON") from None
         entry["json"] = _redact(path, body)
+        caller = identify(request.headers.get("Authorization"), self.state)
+        entry["auth"], entry["fingerprint"] = caller.kind, caller.fingerprint
         if self.validate:
             problems = self.contract.check_request(request.method, path, request.args,
                                                    request.content_type or "", raw)
             if problems:
                 return self._violation("request", request, path, 0, problems), None
         fault = self.faults.decide(request.method)
-        caller = identify(request.headers.get("Authorization"), self.state)
-        entry["auth"], entry["fingerprint"] = caller.kind, caller.fingerprint
         if fault in ("500", "502", "504", "secondary", "primary", "drop"):
             return self._fault_response(fault, caller), fault
         if fault == "slow":
             time.sleep(self.faults.config.slow_ms / 1000)
         response = self._dispatch(request, path, body, caller)
         if self.validate:
-            problems = self.contract.check_response(request.method, path, request.args, response.status_code,
+            problems = self.contract.check_response(request.method, path, response.status_code,
                                                     response.headers, response.content_type or "",
                                                     response.get_data())
             if problems:
@@ -218,7 +219,7 @@ class GitHubAPI:
         now = int(self.state.clock.now().timestamp())
         budget: Budget | None = None
         try:
-            adapter = self._map.bind(request.host or "localhost")
+            adapter = URL_MAP.bind(request.host or "localhost")
             try:
                 handler, args = adapter.match(path, method=request.method)
             except NotFound:

@@ -125,8 +125,8 @@ class Contract:
             problems.append(f"{op.operation_id}: {_describe(exc)}")
         return problems
 
-    def check_response(self, method: str, path: str, query: MultiDict, status: int, headers: Headers,
-                       content_type: str, data: bytes) -> list[str]:
+    def check_response(self, method: str, path: str, status: int, headers: Headers, content_type: str,
+                       data: bytes) -> list[str]:
         """Mismatches of a response to a request that itself followed the contract."""
         op = self.find(method, path)
         if op is None:

@@ -25,11 +25,9 @@ HOST = "127.0.0.1"
 
 
 @functools.lru_cache(maxsize=1)
-def _shared_private_key_pem() -> bytes:
-    """One RSA key per process: generating 2048-bit keys for every test would cost seconds."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption())
+def _shared_private_key() -> rsa.RSAPrivateKey:
+    """One RSA key per process: generating (and even parsing) 2048-bit keys for every test adds up."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,10 +67,12 @@ class FakeGitHub:
         self._port = port
         self.clock = Clock()
         if key_path is not None:
-            self.private_key_pem = Path(key_path).read_text(encoding="ascii")
+            self.private_key = serialization.load_pem_private_key(Path(key_path).read_bytes(), password=None)
         else:
-            self.private_key_pem = _shared_private_key_pem().decode("ascii")
-        self._private_key = serialization.load_pem_private_key(self.private_key_pem.encode(), password=None)
+            self.private_key = _shared_private_key()
+        self.private_key_pem = self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption()).decode("ascii")
         self.private_key_path: str | None = None
         fault_config = parse_config({**(faults or {}), "latency_ms": latency_ms}, FaultConfig())
         self.api = GitHubAPI(
@@ -97,7 +97,7 @@ class FakeGitHub:
         else:
             data = fixture if isinstance(fixture, dict) else read_fixture(fixture)
         return build_state(data, clock=self.clock, private_key_pem=self.private_key_pem.encode(),
-                           public_key=self._private_key.public_key(), token_lifetime=self.token_lifetime,
+                           public_key=self.private_key.public_key(), token_lifetime=self.token_lifetime,
                            seed=spec["seed"])
 
     def reset(self, **changes) -> None:
@@ -181,7 +181,9 @@ class FakeGitHub:
         self.private_key_path = self.write_private_key(path)
         self._server = make_server(HOST, self._port, self.api, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        # A short poll interval makes stop() quick (the default 0.5 s adds up over a test suite).
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-github", daemon=True)
         self._thread.start()
         return self
 

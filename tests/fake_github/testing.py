@@ -17,7 +17,7 @@ def app_jwt(fake: FakeGitHub, *, key_pem: str | None = None, **claims) -> str:
     """An App JWT as GitHub's docs build it (``iat`` 60 s back, ``exp`` 9 min ahead); ``claims`` override."""
     now = int(time.time())
     payload = {"iat": now - 60, "exp": now + 540, "iss": str(fake.app_id), **claims}
-    return jwt.encode(payload, key_pem or fake.private_key_pem, algorithm="RS256")
+    return jwt.encode(payload, key_pem or fake.private_key, algorithm="RS256")
 
 
 def installation_token(fake: FakeGitHub, org: str | None = None, **body) -> str:
