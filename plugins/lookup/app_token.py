@@ -18,7 +18,7 @@ description:
   - Connection options are the same as the modules'; each falls back to the same environment variable
     (for example E(GITHUB_APP_ID), E(GITHUB_APP_PRIVATE_KEY_PATH), E(GITHUB_API_URL)).
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
 options:

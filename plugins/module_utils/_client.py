@@ -15,7 +15,6 @@ of other 4xx answers.
 
 from __future__ import annotations
 
-import json as jsonlib
 import random
 import re
 import time
@@ -54,7 +53,8 @@ BACKOFF_CAP = 60.0
 # Endpoints that GitHub serves to GitHub App installation tokens only.
 APP_ONLY_PATH = re.compile(r"^/orgs/[^/]+/personal-access-token(?:-request)?s(?:/|$)")
 _LINK_PART = re.compile(r'<([^>]*)>\s*((?:;\s*[a-zA-Z]+\s*=\s*"?[^";,]*"?\s*)*)')
-_LINK_REL = re.compile(r'rel\s*=\s*"?([^";,]*)"?')
+# Parameter names are case-insensitive (RFC 8288); "rel" must be a whole parameter name.
+_LINK_REL = re.compile(r';\s*rel\s*=\s*"?([^";,]*)"?', re.IGNORECASE)
 _RETRY_STATUSES = (500, 502, 503, 504)
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -155,7 +155,7 @@ class GitHubClient(object):
         attempt = 0
         renewed = False
         while True:
-            self._wait_before_send(write)
+            self._wait_before_send(write, method, url)
             try:
                 headers = self._auth_headers(auth, path)
                 raw = self._send(method, url, json, headers)
@@ -298,10 +298,11 @@ class GitHubClient(object):
         return self.session.request(method, url, json=json, headers=headers, timeout=self.options.timeout,
                                     allow_redirects=False)
 
-    def _wait_before_send(self, write):
+    def _wait_before_send(self, write, method="GET", url=None):
         if self._primary_reset is not None:
             reset, self._primary_reset = self._primary_reset, None
-            deadline = self._primary_wait_deadline(reset, None, "GET", self.api_url)
+            # The failure names the request that could not be sent, not a generic GET.
+            deadline = self._primary_wait_deadline(reset, None, method, url or self.api_url)
             self._hold(deadline - self._clock(), "primary_reset")
         now = self._clock()
         if self._blocked_until > now:

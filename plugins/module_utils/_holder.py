@@ -250,7 +250,7 @@ def check_installation_repositories(repositories, org=None, field="repositories"
             raise ConfigError("%s[%d]: must be a repository name, got %s" % (field, index, _type_name(entry)))
         name = entry.strip()
         if "/" in name:
-            owner, _, name = name.partition("/")
+            owner, _sep, name = name.partition("/")
             if org and owner.lower() != org.lower():
                 raise ConfigError("%s[%d]: %r belongs to %s, not to %s; an installation token reaches "
                                   "the repositories of one account only" % (field, index, entry, owner, org))

@@ -475,7 +475,7 @@ def filter_argument_spec():
     return dict(
         org=dict(type="str", required=True),
         owners=dict(type="list", elements="str"),
-        token_ids=dict(type="list", elements="raw"),
+        token_ids=dict(type="list", elements="raw", no_log=False),
         repository=dict(type="str"),
         permission=dict(type="str"),
         last_used_before=dict(type="str"),

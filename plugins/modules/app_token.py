@@ -18,7 +18,7 @@ description:
     examples) so that it is not displayed; the P(patguard.github.app_token#lookup) lookup returns the token
     without a task result.
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.attributes

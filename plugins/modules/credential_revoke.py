@@ -20,7 +20,7 @@ description:
     GitHub answers C(429) or a secondary rate limit, the module waits as asked, up to O(rate_limit_wait), then
     fails with what was submitted and what was not.
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.attributes

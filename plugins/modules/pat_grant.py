@@ -21,7 +21,7 @@ description:
   - Revoking removes the token's access to this organization only; the token itself still exists for its owner.
   - GitHub serves this endpoint to GitHub App installation tokens only.
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.pat_filters

@@ -20,7 +20,7 @@ description:
     those not processed; running the task again finishes the job.
   - GitHub serves this endpoint to GitHub App installation tokens only.
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.attributes

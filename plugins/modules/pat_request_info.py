@@ -14,7 +14,7 @@ description:
   - GitHub serves this endpoint to GitHub App installation tokens only; give O(app_id) and
     O(private_key) or O(private_key_path).
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.pat_filters

@@ -17,7 +17,7 @@ description:
   - Sends no request to GitHub. The connection options are accepted (so that C(module_defaults) for
     C(group/patguard.github.github) apply) and ignored.
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.attributes
@@ -138,7 +138,7 @@ url:
   description: The pre-filled token creation link (query order fixed, so the same input gives the same URL).
   returned: success
   type: str
-  sample: https://github.com/settings/personal-access-tokens/new?name=deploy-reader&description=Reads%20release%20artifacts&target_name=acme&expires_in=90&contents=read&metadata=read
+  sample: https://github.com/settings/personal-access-tokens/new?name=deploy-reader&target_name=acme&expires_in=90&contents=read
 manual_steps:
   description: What the link cannot pre-fill (repository selection, justification), as instructions.
   returned: success

@@ -18,7 +18,7 @@ description:
   - A token GitHub refuses (C(401)) is reported with RV(valid=false); the task fails only with
     O(fail_if_invalid).
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
   - patguard.github.attributes
@@ -62,8 +62,9 @@ seealso:
     description: Revoke a token that leaked.
   - module: patguard.github.pat_template
     description: A link that recreates a token before it expires.
-  - role: patguard.github.pat_rotation
-    description: Checks many tokens and lists those due for rotation.
+  - name: The patguard.github.pat_rotation role
+    description: Checks many tokens and lists those due for rotation, with the links that recreate them.
+    link: https://github.com/patguard/patguard.github/tree/main/roles/pat_rotation
 """
 
 EXAMPLES = r"""

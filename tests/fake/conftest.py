@@ -1,9 +1,11 @@
 """Fixtures for the tests of the fake GitHub API itself."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from fake_github.pytest_plugin import fake_github  # noqa: F401  (the fixture, re-exported here)
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from fake_github.testing import installation_token, session
 
 
@@ -16,8 +18,6 @@ def fake(fake_github):  # noqa: F811
 @pytest.fixture
 def demo(fake_github):  # noqa: F811
     """The readable demo organization (tests/fake_github/fixtures/demo_org.yml)."""
-    from pathlib import Path
-
     return fake_github(fixture=Path(__file__).parent.parent / "fake_github" / "fixtures" / "demo_org.yml")
 
 

@@ -37,7 +37,7 @@ def test_revoke_limits(fake_github, credentials):
 def test_revoke_is_limited_per_hour(fake_github):
     fake = fake_github(grants=1, requests=0, anonymous_rate_limit=3)
     statuses = [session().post(fake.base_url + REVOKE, json={"credentials": ["ghp_" + "1" * 36]},
-                               timeout=10).status_code for _ in range(4)]
+                               timeout=10).status_code for _index in range(4)]
     assert statuses == [202, 202, 202, 429]
 
 
@@ -57,7 +57,7 @@ def test_primary_limit_exhaustion(fake_github):
     fake = fake_github(grants=3, requests=0, rate_limit=2)
     gh = session(installation_token(fake))
     url = fake.base_url + "/orgs/acme/personal-access-tokens"
-    assert [gh.get(url, timeout=10).status_code for _ in range(2)] == [200, 200]
+    assert [gh.get(url, timeout=10).status_code for _index in range(2)] == [200, 200]
     refused = gh.get(url, timeout=10)
     assert refused.status_code == 403
     assert refused.json()["message"] == f"API rate limit exceeded for installation ID {fake.installation_id}."

@@ -184,3 +184,18 @@ def test_members_and_teams(demo):
     assert gh.get(demo.base_url + "/orgs/acme/teams/nope/members", timeout=10).status_code == 404
     anonymous = session().get(demo.base_url + "/orgs/acme/members/bob", allow_redirects=False, timeout=10)
     assert anonymous.status_code == 302 and anonymous.headers["Location"].endswith("/public_members/bob")
+
+
+def test_a_large_organization_is_served_quickly(fake_github, app_session):
+    import time
+
+    fake = fake_github(grants=10_000, requests=2_000, seed=4)
+    gh = app_session(fake)
+    owner = next(iter(fake.state.org("acme").grants.by_id.values())).token.owner.login
+    started = time.monotonic()
+    for page in range(1, 6):
+        assert gh.get(fake.base_url + GRANTS, params={"per_page": 100, "page": page}, timeout=10).status_code == 200
+    filtered = gh.get(fake.base_url + GRANTS, params={"owner[]": owner, "permission": "contents_read",
+                                                      "per_page": 100}, timeout=10)
+    assert filtered.status_code == 200 and filtered.json()
+    assert time.monotonic() - started < 5

@@ -1,8 +1,9 @@
 """The WSGI application: GitHub's REST behaviour for the operations of the contract.
 
-One request goes through, in order: latency, JSON parsing, contract check of the request
-(599 on mismatch), fault injection, authentication, primary rate limit, the handler, rate
-limit headers, contract check of the response (599 on mismatch), request log. Control
+One request goes through, in order: latency, JSON parsing, identifying the caller (for the
+log), contract check of the request (599 on mismatch), fault injection, refusing bad
+credentials, primary rate limit, access rules, the handler, rate limit headers, contract
+check of the response (599 on mismatch), request log. Control
 endpoints under ``/_fake/`` skip all of it (see ``control.py``).
 """
 from __future__ import annotations
@@ -460,7 +461,7 @@ class GitHubAPI:
                 if held is None or rank(level) < 0 or rank(level) > rank(held):
                     raise ApiError(422, "The permissions requested are not granted to this installation.")
             granted = dict(permissions)
-        token = "ghs_" + "".join(secrets.choice(_ALNUM) for _ in range(36))
+        token = "ghs_" + "".join(secrets.choice(_ALNUM) for _index in range(36))
         record = self.state.issue_installation_token(inst, granted, repo_ids, token)
         result = {"token": token, "expires_at": iso(record.expires_at), "permissions": granted,
                   "repository_selection": "all" if repo_ids is None else "selected"}

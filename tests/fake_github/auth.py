@@ -60,7 +60,7 @@ def identify(authorization: str | None, state: FakeState) -> Caller:
     """Classify and check the ``Authorization`` header (``token X`` or ``Bearer X``)."""
     if not authorization:
         return Caller("none")
-    scheme, _, value = authorization.strip().partition(" ")
+    scheme, _sep, value = authorization.strip().partition(" ")
     value = value.strip()
     if scheme.lower() not in ("token", "bearer") or not value:
         return Caller("pat", fingerprint(authorization), error=bad_credentials())

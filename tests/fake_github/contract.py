@@ -156,5 +156,5 @@ def _describe(exc: Exception) -> str:
             where = "/".join(str(p) for p in error.absolute_path)
             details.append(f"{where or '(root)'}: {error.message}")
         cause = cause.__cause__
-    head = str(exc).split(": Value ")[0].split(" not valid for schema")[0]
+    head = str(exc).split(": Value ", 1)[0].split(" not valid for schema", 1)[0]
     return head + (" — " + "; ".join(details) if details else "")

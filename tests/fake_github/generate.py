@@ -54,8 +54,8 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
     repo_names = _repo_names(rng, repositories)
     non_admins = logins[admins:]
     token_ids = iter(rng.sample(range(10_000_000, 99_999_999), grants + requests))
-    grant_items = [_token(rng, now, logins, repo_names, next(token_ids), granted=True) for _ in range(grants)]
-    request_items = [_token(rng, now, non_admins, repo_names, next(token_ids), granted=False) for _ in range(requests)]
+    grant_items = [_token(rng, now, logins, repo_names, next(token_ids), granted=True) for _index in range(grants)]
+    request_items = [_token(rng, now, non_admins, repo_names, next(token_ids), granted=False) for _index in range(requests)]
     teams = [
         {"slug": "platform", "members": non_admins[:8], "maintainers": logins[:1]},
         {"slug": "security", "members": non_admins[8:12], "maintainers": logins[1:2]},
@@ -158,4 +158,4 @@ def _reason(rng: random.Random) -> str | None:
         return rng.choice(["ci", "deploy", "needed", "pls"])
     if roll < 0.9:
         return " ".join(rng.sample(REASON_PARTS, rng.randint(1, 3)))
-    return " ".join(rng.choice(REASON_PARTS) for _ in range(rng.randint(12, 18)))[:1000]
+    return " ".join(rng.choice(REASON_PARTS) for _index in range(rng.randint(12, 18)))[:1000]

@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fake_github.pytest_plugin import fake_github  # noqa: E402,F401  (the fixture)
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: E402,F401 (the fixture)

@@ -91,7 +91,7 @@ def client_with(script, token="ghp_" + "a" * 36, **options):
 
 # -- headers and URL handling -------------------------------------------------------------------
 def test_every_request_sends_github_headers():
-    client, session, _ = client_with([make_response(body={"login": "octocat"})])
+    client, session, _clock = client_with([make_response(body={"login": "octocat"})])
     assert client.get("/user") == {"login": "octocat"}
     headers = session.sent[0]["headers"]
     assert headers["Accept"] == "application/vnd.github+json"
@@ -125,7 +125,7 @@ def test_api_url_refuses_non_https(url, fragment):
 
 
 def test_array_filters_use_github_bracket_syntax():
-    client, session, _ = client_with([make_response(body=[])])
+    client, session, _clock = client_with([make_response(body=[])])
     list(client.paginate("/orgs/acme/personal-access-tokens", {"owner": ["a", "b"], "repository": "r"}))
     url = session.sent[0]["url"]
     assert "owner%5B%5D=a&owner%5B%5D=b" in url and "repository=r" in url and "per_page=100" in url
@@ -143,7 +143,7 @@ def link(next_url=None, last_url=None):
 
 def test_paginate_follows_link_next_only():
     page2 = API + "/orgs/acme/personal-access-tokens?per_page=100&page=2"
-    client, session, _ = client_with([
+    client, session, _clock = client_with([
         make_response(body=[{"id": 1}, {"id": 2}], headers=link(page2, page2)),
         make_response(body=[{"id": 3}]),
     ])
@@ -153,14 +153,14 @@ def test_paginate_follows_link_next_only():
 
 def test_paginate_refuses_a_link_loop():
     page1 = API + "/orgs/acme/personal-access-tokens?per_page=100"
-    client, _, _ = client_with([make_response(body=[{"id": 1}], headers=link(page1))])
+    client, _session, _clock = client_with([make_response(body=[{"id": 1}], headers=link(page1))])
     with pytest.raises(PaginationError) as info:
         list(client.paginate("/orgs/acme/personal-access-tokens"))
     assert "points back to a page already read" in info.value.message
 
 
 def test_paginate_refuses_a_page_of_repeated_ids():
-    client, _, _ = client_with([
+    client, _session, _clock = client_with([
         make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
         make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=3")),
     ])
@@ -170,7 +170,7 @@ def test_paginate_refuses_a_page_of_repeated_ids():
 
 
 def test_paginate_keeps_first_copy_when_the_list_shifts():
-    client, _, _ = client_with([
+    client, _session, _clock = client_with([
         make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
         make_response(body=[{"id": 2}, {"id": 3}]),
     ])
@@ -178,14 +178,14 @@ def test_paginate_keeps_first_copy_when_the_list_shifts():
 
 
 def test_paginate_refuses_links_to_other_hosts():
-    client, _, _ = client_with([make_response(body=[{"id": 1}], headers=link("https://evil.test/steal?page=2"))])
+    client, _session, _clock = client_with([make_response(body=[{"id": 1}], headers=link("https://evil.test/steal?page=2"))])
     with pytest.raises(PaginationError) as info:
         list(client.paginate("/l"))
     assert "another host" in info.value.message
 
 
 def test_large_page_answering_502_is_retried_smaller():
-    client, session, _ = client_with([
+    client, session, _clock = client_with([
         make_response(status=502, text="<html><title>502 Bad Gateway</title></html>"),
         make_response(body=[{"id": 1}]),
     ])
@@ -223,21 +223,21 @@ def test_server_errors_are_retried_with_backoff():
 
 
 def test_retries_stop_after_max_retries():
-    client, _, _ = client_with([make_response(status=500, body={"message": "oops"})] * 3, max_retries=2)
+    client, _session, _clock = client_with([make_response(status=500, body={"message": "oops"})] * 3, max_retries=2)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/rate_limit")
     assert info.value.status == 500 and "GitHub answered 500: oops" in info.value.message
 
 
 def test_connection_errors_on_reads_are_retried_then_reported():
-    client, _, _ = client_with([requests.exceptions.ConnectionError("reset")] * 2, max_retries=1)
+    client, _session, _clock = client_with([requests.exceptions.ConnectionError("reset")] * 2, max_retries=1)
     with pytest.raises(TransportError) as info:
         client.get("/rate_limit")
     assert "cannot reach GitHub" in info.value.message
 
 
 def test_lost_write_is_not_resent_blindly():
-    client, session, _ = client_with([requests.exceptions.ConnectionError("reset")])
+    client, session, _clock = client_with([requests.exceptions.ConnectionError("reset")])
     with pytest.raises(AmbiguousWriteError) as info:
         client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": [1]})
     assert len(session.sent) == 1 and "may or may not have been applied" in info.value.message
@@ -254,7 +254,7 @@ def test_secondary_rate_limit_waits_retry_after_and_blocks_other_requests():
 
 
 def test_secondary_rate_limit_without_retry_after_waits_a_minute():
-    client, _, clock = client_with([
+    client, _session, clock = client_with([
         make_response(status=429, body={"message": "You have exceeded a secondary rate limit"}),
         make_response(body={}),
     ])
@@ -263,7 +263,7 @@ def test_secondary_rate_limit_without_retry_after_waits_a_minute():
 
 
 def test_secondary_rate_limit_on_a_write_is_retried():
-    client, session, _ = client_with([
+    client, session, _clock = client_with([
         make_response(status=403, body={"message": "secondary rate limit"}, headers={"Retry-After": "1"}),
         make_response(status=202, body={}),
     ])
@@ -273,7 +273,7 @@ def test_secondary_rate_limit_on_a_write_is_retried():
 
 def test_primary_rate_limit_waits_for_reset_within_bound():
     clock_now = 1_800_000_000
-    client, _, clock = client_with([
+    client, _session, clock = client_with([
         make_response(status=403, body={"message": "API rate limit exceeded for installation ID 1."},
                       headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock_now + 120)}),
         make_response(body={"ok": 1}, headers={"x-ratelimit-remaining": "4999", "x-ratelimit-limit": "5000"}),
@@ -284,7 +284,7 @@ def test_primary_rate_limit_waits_for_reset_within_bound():
 
 
 def test_primary_rate_limit_beyond_bound_says_when_to_retry():
-    client, _, _ = client_with([
+    client, _session, _clock = client_with([
         make_response(status=403, body={"message": "API rate limit exceeded"},
                       headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 3600)}),
     ], rate_limit_wait=60)
@@ -295,7 +295,7 @@ def test_primary_rate_limit_beyond_bound_says_when_to_retry():
 
 
 def test_spent_budget_on_success_delays_the_next_request():
-    client, _, clock = client_with([
+    client, _session, clock = client_with([
         make_response(body=[], headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 30)}),
         make_response(body={}),
     ])
@@ -305,14 +305,14 @@ def test_spent_budget_on_success_delays_the_next_request():
 
 
 def test_writes_are_spaced_by_write_interval():
-    client, _, clock = client_with([make_response(status=202, body={})] * 2, write_interval=1.5)
+    client, _session, clock = client_with([make_response(status=202, body={})] * 2, write_interval=1.5)
     client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": [1]})
     client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": [2]})
     assert clock.slept == [1.5] and client.stats.waited["write_interval"] == 1.5
 
 
 def test_other_client_errors_are_not_retried():
-    client, session, _ = client_with([
+    client, session, _clock = client_with([
         make_response(status=422, body={"message": "Validation Failed", "errors": [{"field": "pat_ids"}],
                                         "documentation_url": "https://docs.github.com/rest"},
                       headers={"x-github-request-id": "ABCD:1234"}),
@@ -327,7 +327,7 @@ def test_other_client_errors_are_not_retried():
 
 
 def test_pat_on_app_only_endpoint_says_app_credentials_are_needed():
-    client, _, _ = client_with([
+    client, _session, _clock = client_with([
         make_response(status=403, body={"message": "Resource not accessible by personal access token"}),
     ])
     with pytest.raises(GitHubAPIError) as info:
@@ -336,14 +336,14 @@ def test_pat_on_app_only_endpoint_says_app_credentials_are_needed():
 
 
 def test_html_error_page_becomes_one_sentence():
-    client, _, _ = client_with([make_response(status=404, text="<!DOCTYPE html><html><title>Page not found</title>")])
+    client, _session, _clock = client_with([make_response(status=404, text="<!DOCTYPE html><html><title>Page not found</title>")])
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert info.value.message == "GET /user: GitHub answered 404: an HTML page: Page not found"
 
 
 def test_invalid_json_on_success_is_reported():
-    client, _, _ = client_with([make_response(status=200, text="{not json", headers={"Content-Type": "application/json"})])
+    client, _session, _clock = client_with([make_response(status=200, text="{not json", headers={"Content-Type": "application/json"})])
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert "body that is not JSON" in info.value.message
@@ -396,7 +396,7 @@ def test_app_auth_signs_a_jwt_and_exchanges_it(rsa_key):
 
 
 def test_installation_token_is_cached_and_renewed_before_expiry(rsa_key):
-    _, pem = rsa_key
+    pem = rsa_key[1]
     expires = "2027-01-15T08:00:30Z"  # 30 s after the clock's start: renewal margin is 6 s
     script = installation_answers(expires=expires) + [make_response(body={})] * 2 + [
         make_response(status=201, body={"token": "ghs_" + "c" * 36, "expires_at": "2027-01-15T09:00:00Z"}),
@@ -413,28 +413,28 @@ def test_installation_token_is_cached_and_renewed_before_expiry(rsa_key):
 
 
 def test_a_401_renews_the_installation_token_once(rsa_key):
-    _, pem = rsa_key
+    pem = rsa_key[1]
     script = installation_answers() + [
         make_response(status=401, body={"message": "Bad credentials"}),
         make_response(status=201, body={"token": "ghs_" + "d" * 36, "expires_at": "2027-01-15T09:00:00Z"}),
         make_response(body={"ok": 1}),
     ]
-    client, session, _ = app_client(script, pem)
+    client, session, _clock = app_client(script, pem)
     assert client.get("/orgs/acme/personal-access-tokens") == {"ok": 1}
     assert session.sent[-1]["headers"]["Authorization"].endswith("d" * 36)
 
 
 def test_app_not_installed_on_org_is_one_sentence(rsa_key):
-    _, pem = rsa_key
-    client, _, _ = app_client([make_response(status=404, body={"message": "Not Found"})], pem)
+    pem = rsa_key[1]
+    client, _session, _clock = app_client([make_response(status=404, body={"message": "Not Found"})], pem)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/orgs/acme/personal-access-tokens")
     assert "is not installed on the organization 'acme'" in info.value.message
 
 
 def test_wrong_app_id_is_reported_as_bad_credentials(rsa_key):
-    _, pem = rsa_key
-    client, _, _ = app_client([make_response(status=401, body={"message": "A JSON web token could not be decoded"})],
+    pem = rsa_key[1]
+    client, _session, _clock = app_client([make_response(status=401, body={"message": "A JSON web token could not be decoded"})],
                               pem)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/orgs/acme/personal-access-tokens")
@@ -461,7 +461,7 @@ def test_non_rsa_key_is_refused():
 
 
 def test_private_key_with_escaped_newlines_loads(rsa_key):
-    _, pem = rsa_key
+    pem = rsa_key[1]
     assert _auth.load_private_key(private_key=pem.replace("\n", "\\n")) is not None
 
 
@@ -493,7 +493,7 @@ def test_connection_option_rules(kwargs, fragment):
 
 # -- secrets ------------------------------------------------------------------------------------
 def test_redact_removes_every_secret_shape(rsa_key):
-    _, pem = rsa_key
+    pem = rsa_key[1]
     text = "tok github_pat_%s ghs_%s jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2ln key %s Authorization: Bearer zzz" % (
         "A" * 82, "b" * 36, pem)
     cleaned = redact(text)
@@ -503,7 +503,7 @@ def test_redact_removes_every_secret_shape(rsa_key):
 
 def test_server_error_echoing_the_token_is_redacted():
     token = "ghp_" + "s" * 36
-    client, _, _ = client_with([make_response(status=400, body={"message": "bad token %s" % token})], token=token)
+    client, _session, _clock = client_with([make_response(status=400, body={"message": "bad token %s" % token})], token=token)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert token not in info.value.message and token not in json.dumps(info.value.fail_kwargs())

@@ -193,7 +193,7 @@ def test_chunks():
 
 def test_revoke_sends_unauthenticated_chunks_of_1000():
     creds = [classic(i) for i in range(2001)]
-    client, session, _clock = client_with([make_response(202, {}) for _ in range(3)], token=classic(99999))
+    client, session, _clock = client_with([make_response(202, {}) for _index in range(3)], token=classic(99999))
     result = revoke_credentials(client, creds)
     assert result["submitted"] == 2001 and result["calls"] == 3
     assert [len(s["json"]["credentials"]) for s in session.sent] == [1000, 1000, 1]

@@ -37,7 +37,7 @@ class StubClient:
     def request(self, method, path, json=None, **kwargs):
         self.calls.append((method, path, json))
         failure = self.failures.pop(0) if self.failures else None
-        if isinstance(failure, Exception):
+        if isinstance(failure, BaseException):
             raise failure
         ids = json.get("pat_request_ids") or json.get("pat_ids")
         store = self.pending if "token-requests" in path else self.grants

@@ -11,7 +11,7 @@ GRANTS = "/orgs/acme/personal-access-tokens"
 
 def _statuses(fake, gh, count=40):
     out = []
-    for _ in range(count):
+    for _index in range(count):
         try:
             out.append(gh.get(fake.base_url + GRANTS, params={"per_page": 1}, timeout=10).status_code)
         except requests.ConnectionError:

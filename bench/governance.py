@@ -1,0 +1,482 @@
+"""Benchmark of role patguard.github.pat_governance on a large fake organization.
+
+    bash bench/run.sh                       # the documented command (both latencies + a validated run)
+    .venv/bin/python bench/governance.py [--grants 10000] [--requests 2000] [--latency-ms 0]
+                                         [--validate] [--uri-tokens 1000] [--skip-uri] [--json OUT]
+
+Not part of the test suite. For each run it starts tests/fake_github (127.0.0.1 only,
+stopped by its PID) seeded with N grants and M pending requests, and measures in that one
+run:
+
+1. the HTTP requests the role made (the fake's request log) against the minimal plan the
+   benchmark computes itself from the fake's state: list pages at 100 a page, one
+   repository listing per ``subset`` record only when the policy needs repositories, one
+   bulk call per (action, reason) and 100 ids, one App token exchange; plus duplicate GETs;
+2. the role's wall time, ansible-playbook start included, against bench/bare_minimal.py
+   (requests + PyJWT, the minimal plan) on the same data;
+3. the wall time per token of bench/uri_loop.yml (uri + a loop, single-item revocations)
+   on 1,000 grants, against the role per token;
+4. the peak memory of the role's run: the largest sum of RSS over ansible-playbook and all
+   its descendants (sampled from /proc every 50 ms) and ``RUSAGE_CHILDREN.ru_maxrss``;
+5. the pacing cost real GitHub would add (writes x the default 1 s write interval) and the
+   rate-limit budget the pass uses.
+
+The policy is the demo policy of playbooks/demo.yml (docs/policy.md's example tuned to the
+generated data), in enforce mode. ``PATGUARD_WRITE_INTERVAL=0``.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import math
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+VENV_BIN = Path(sys.executable).parent
+COLLECTIONS = ROOT / "build" / "collections"
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(COLLECTIONS))
+
+from bare_minimal import load_policy_engine  # noqa: E402
+
+PER_PAGE = 100
+BULK = 100
+GITHUB_BUDGETS = {"App installation (GitHub.com)": 5000, "App installation (Enterprise Cloud)": 15000}
+SECONDARY_WRITES_PER_MINUTE = 80
+DEFAULT_WRITE_INTERVAL = 1.0
+
+
+# -- the fake ---------------------------------------------------------------------------------
+class Fake:
+    def __init__(self, workdir, grants, requests_, seed, latency_ms, validate, org="acme"):
+        self.workdir = Path(workdir)
+        self.org = org
+        for name in ("port", "pid", "env"):
+            (self.workdir / ("fake.%s" % name)).unlink(missing_ok=True)
+        cmd = [sys.executable, "-m", "fake_github", "serve", "--grants", str(grants), "--requests",
+               str(requests_), "--seed", str(seed), "--org", org, "--rate-limit", "1000000",
+               "--port-file", str(self.workdir / "fake.port"), "--pid-file", str(self.workdir / "fake.pid"),
+               "--env-file", str(self.workdir / "fake.env"), "--key-file", str(self.workdir / "app.pem"),
+               "--latency-ms", str(latency_ms)]
+        if not validate:
+            cmd.append("--no-validate")
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "tests"))
+        self.out = open(self.workdir / "fake.out", "w")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.out, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=str(ROOT))
+        deadline = time.monotonic() + 120
+        while not (self.workdir / "fake.port").exists() or not (self.workdir / "fake.port").read_text().strip():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the fake GitHub did not start: %s" % (self.workdir / "fake.out").read_text())
+            time.sleep(0.1)
+        self.env = {}
+        for line in (self.workdir / "fake.env").read_text().splitlines():
+            if line.startswith("export "):
+                key, _, value = line[len("export "):].partition("=")
+                self.env[key] = value.strip("'\"")
+        self.base_url = self.env["GITHUB_API_URL"]
+        self.key_path = self.env["GITHUB_APP_PRIVATE_KEY_PATH"]
+        self.app_id = self.env["GITHUB_APP_ID"]
+        self.http = requests.Session()
+
+    def get(self, path):
+        response = self.http.get(self.base_url + path, timeout=600)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path, body=None):
+        response = self.http.post(self.base_url + path, json=body or {}, timeout=600)
+        response.raise_for_status()
+        return response.json()
+
+    def snapshot(self):
+        return self.get("/_fake/state")["organizations"][self.org]
+
+    def log(self):
+        return self.get("/_fake/log")["entries"]
+
+    def clear_log(self):
+        self.post("/_fake/log/clear")
+
+    def contract_errors(self):
+        return self.get("/_fake/contract")["errors"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # our own child, by PID
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.out.close()
+
+
+# -- the minimal plan -------------------------------------------------------------------------
+def pages(count):
+    return max(1, math.ceil(count / PER_PAGE))
+
+
+def minimal_plan(state, policy, now):
+    """Requests the governance pass cannot do without, computed from the fake's state.
+
+    Same order as the role: requests are reviewed first, and the approved ones become
+    grants (GitHub adds them to the grant list), so the hygiene half lists and judges them.
+    """
+    engine = load_policy_engine()
+    requests_ = state["requests"]
+    needs_repos = engine.needs_repositories(policy)
+
+    def repo_listings(records):
+        if not needs_repos:
+            return 0
+        return sum(pages(len(r.get("repositories") or [])) for r in records
+                   if r.get("repository_selection") == "subset")
+
+    review = engine.plan(requests_, [], policy, now)
+    approved = set(d["id"] for d in review["decisions"] if d["decision"] == "approve")
+    new_grants = []
+    for number, record in enumerate(r for r in requests_ if r["id"] in approved):
+        grant = dict(record, id=10 ** 12 + number, access_granted_at=now)
+        grant.pop("reason", None)
+        grant.pop("created_at", None)
+        new_grants.append(grant)
+    grants = state["grants"] + new_grants
+    hygiene = engine.plan([], grants, policy, now)
+    result = {
+        "auth": 2,  # GET /orgs/{org}/installation + POST /app/installations/{id}/access_tokens
+        "list_pages": pages(len(requests_)) + pages(len(grants)),
+        "repository_listings": repo_listings(requests_) + repo_listings(grants),
+        "bulk_calls": len(review["approve"]) + len(review["deny"]) + math.ceil(len(hygiene["revoke"]) / BULK),
+        "revoke": len(hygiene["revoke"]),
+        "grants_after": len(grants) - len(hygiene["revoke"]),
+        "left_pending": sum(1 for d in review["decisions"] if d["decision"] not in ("approve", "deny")),
+    }
+    result["total"] = result["auth"] + result["list_pages"] + result["repository_listings"] + result["bulk_calls"]
+    return result
+
+
+# -- the request log --------------------------------------------------------------------------
+def classify(entry):
+    method, path = entry["method"], entry["path"].split("?")[0]
+    if path.endswith("/installation") or path.endswith("/access_tokens"):
+        return "auth"
+    if path.endswith("/repositories"):
+        return "repository_listings"
+    if method == "GET" and (path.endswith("/personal-access-token-requests") or path.endswith("/personal-access-tokens")):
+        return "list_pages"
+    if method == "POST" and (path.endswith("/personal-access-token-requests") or path.endswith("/personal-access-tokens")):
+        return "bulk_calls"
+    if method == "POST" and "/personal-access-token" in path:
+        return "single_writes"
+    return "other"
+
+
+def analyze_log(entries):
+    counts = collections.Counter(classify(e) for e in entries)
+    gets = collections.Counter()
+    for entry in entries:
+        if entry["method"] == "GET" and classify(entry) != "auth":
+            query = tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in (entry.get("query") or {}).items()))
+            gets[(entry["path"].split("?")[0], query)] += 1
+    duplicates = {"%s?%s" % (path, urlencode([(k, v) for k, v in query])): n
+                  for (path, query), n in gets.items() if n > 1}
+    writes = sum(1 for e in entries if e["method"] != "GET")
+    return {"total": len(entries), "by_kind": dict(sorted(counts.items())), "duplicates": duplicates,
+            "writes": writes, "bulk_writes": counts.get("bulk_calls", 0) + counts.get("single_writes", 0),
+            "statuses": dict(collections.Counter(str(e["status"]) for e in entries))}
+
+
+# -- measuring a subprocess -------------------------------------------------------------------
+def _tree_memory_kb(root_pid):
+    """(RSS, PSS) summed over ``root_pid`` and its descendants, in kB.
+
+    RSS counts the pages a forked worker shares with ansible-playbook twice; PSS splits
+    shared pages between the processes, so its sum is the memory the run really holds.
+    """
+    rss = pss = 0
+    stack = [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open("/proc/%d/smaps_rollup" % pid) as handle:
+                for line in handle:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+            for tid in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/children" % (pid, tid)) as handle:
+                    stack.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return rss, pss
+
+
+def measured(cmd, env, cwd=ROOT, out_path=None):
+    """Run ``cmd``; return (rc, seconds, {peak tree RSS, peak tree PSS, ru_maxrss} in MB)."""
+    # A fresh Python parent per measurement, so RUSAGE_CHILDREN covers this command only.
+    wrapper = ("import resource, subprocess, sys, json;"
+               "rc = subprocess.call(sys.argv[1:]);"
+               "print(json.dumps([rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]), file=sys.stderr)")
+    out = open(out_path, "w") if out_path else subprocess.DEVNULL
+    err_path = str(out_path) + ".err" if out_path else os.devnull
+    err = open(err_path, "w")
+    started = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-c", wrapper] + cmd, env=env, cwd=str(cwd), stdout=out, stderr=err,
+                            stdin=subprocess.DEVNULL)
+    peak = [0, 0]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            rss, pss = _tree_memory_kb(proc.pid)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    proc.wait()
+    seconds = time.monotonic() - started
+    done.set()
+    sampler.join()
+    err.close()
+    if out_path:
+        out.close()
+    rc, maxrss = None, 0
+    if out_path:
+        last = [line for line in Path(err_path).read_text().splitlines() if line.startswith("[")]
+        if last:
+            rc, maxrss = json.loads(last[-1])
+    memory = {"tree_rss": peak[0] / 1024.0, "tree_pss": peak[1] / 1024.0, "ru_maxrss": maxrss / 1024.0}
+    return rc if rc is not None else proc.returncode, seconds, memory
+
+
+def ansible_env(fake, workdir):
+    env = dict(os.environ)
+    for key in list(env):
+        if key.startswith(("GITHUB_", "GH_", "ANSIBLE_")):
+            env.pop(key)
+    env.update(fake.env)
+    env.update({
+        "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")),
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+        "ANSIBLE_LOCALHOST_WARNING": "0",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "0",
+        "ANSIBLE_LOCAL_TEMP": str(Path(workdir) / "ansible-local"),
+        "ANSIBLE_REMOTE_TEMP": str(Path(workdir) / "ansible-remote"),
+        "PATGUARD_WRITE_INTERVAL": "0",
+    })
+    return env
+
+
+# -- the phases -------------------------------------------------------------------------------
+def demo_policy():
+    play = yaml.safe_load((ROOT / "playbooks" / "demo.yml").read_text())[0]
+    return play["vars"]["patguard_policy"]
+
+
+def now_iso():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_role(fake, workdir, policy, now):
+    state = fake.snapshot()
+    plan = minimal_plan(state, policy, now)
+    summary_path = Path(workdir) / "role-summary.json"
+    extra = {"patguard_org": fake.org, "patguard_policy": policy, "patguard_mode": "enforce",
+             "patguard_now": now, "bench_summary_path": str(summary_path)}
+    extra_path = Path(workdir) / "role-vars.json"
+    extra_path.write_text(json.dumps(extra))
+    fake.clear_log()
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(BENCH / "governance.yml"),
+           "-e", "@%s" % extra_path]
+    rc, seconds, memory = measured(cmd, ansible_env(fake, workdir), out_path=Path(workdir) / "role.out")
+    if rc != 0:
+        raise SystemExit("the role failed (rc %s): see %s" % (rc, Path(workdir) / "role.out"))
+    log = analyze_log(fake.log())
+    after = fake.snapshot()
+    summary = json.loads(summary_path.read_text())
+    correct = (len(after["grants"]) == plan["grants_after"] and len(after["requests"]) == plan["left_pending"])
+    return {"seconds": seconds, "memory": memory, "log": log,
+            "minimal": plan, "summary": summary, "state_correct": correct,
+            "records": len(state["requests"]) + len(state["grants"])}
+
+
+def run_bare(fake, workdir, policy, now, args):
+    fake.post("/_fake/reset", {"grants": args.grants, "requests": args.requests, "seed": args.seed})
+    state = fake.snapshot()
+    plan = minimal_plan(state, policy, now)
+    policy_path = Path(workdir) / "policy.json"
+    policy_path.write_text(json.dumps(policy))
+    fake.clear_log()
+    cmd = [sys.executable, str(BENCH / "bare_minimal.py"), "--api-url", fake.base_url, "--app-id", fake.app_id,
+           "--key-file", fake.key_path, "--org", fake.org, "--policy-json", str(policy_path), "--now", now]
+    rc, seconds, memory = measured(cmd, dict(os.environ), out_path=Path(workdir) / "bare.out")
+    if rc != 0:
+        raise SystemExit("the bare script failed: see %s" % (Path(workdir) / "bare.out.err"))
+    return {"seconds": seconds, "log": analyze_log(fake.log()), "minimal": plan, "memory": memory}
+
+
+def installation_token(fake):
+    import jwt
+    now = int(time.time())
+    app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": fake.app_id},
+                         Path(fake.key_path).read_text(), algorithm="RS256")
+    headers = {"Authorization": "Bearer %s" % app_jwt, "Accept": "application/vnd.github+json"}
+    installation = requests.get("%s/orgs/%s/installation" % (fake.base_url, fake.org), headers=headers).json()
+    return requests.post("%s/app/installations/%s/access_tokens" % (fake.base_url, installation["id"]),
+                         headers=headers).json()["token"]
+
+
+def run_uri(fake, workdir, tokens, policy, now, args):
+    fake.post("/_fake/reset", {"grants": tokens, "requests": 0, "seed": args.seed})
+    env = ansible_env(fake, workdir)
+    env["BENCH_INSTALLATION_TOKEN"] = installation_token(fake)
+    fake.clear_log()
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", str(BENCH / "uri_loop.yml"),
+           "-e", "bench_uri_pages=%d" % pages(tokens)]
+    rc, seconds, _memory = measured(cmd, env, out_path=Path(workdir) / "uri.out")
+    if rc != 0:
+        raise SystemExit("the uri playbook failed: see %s" % (Path(workdir) / "uri.out"))
+    left = len(fake.snapshot()["grants"])
+    result = {"seconds": seconds, "tokens": tokens, "left": left, "log": analyze_log(fake.log())}
+    # The role on the same 1,000 grants (same task size), for a like-for-like figure too.
+    fake.post("/_fake/reset", {"grants": tokens, "requests": 0, "seed": args.seed})
+    small = run_role(fake, workdir, policy, now)
+    result["role_same_org"] = {"seconds": small["seconds"], "records": small["records"],
+                               "requests": small["log"]["total"]}
+    return result
+
+
+# -- report -----------------------------------------------------------------------------------
+def report(run, args):
+    role, bare = run["role"], run.get("bare")
+    minimal = role["minimal"]
+    lines = []
+    add = lines.append
+    add("")
+    add("=" * 78)
+    add("patguard.github pat_governance benchmark: %d grants, %d pending requests, latency %d ms, "
+        "contract validation %s" % (args.grants, args.requests, args.latency_ms, "on" if args.validate else "off"))
+    add("=" * 78)
+    log = role["log"]
+    ratio = log["total"] / float(minimal["total"])
+    add("1. HTTP requests: role %d vs minimal plan %d = %.3fx (goal <= 1.05x) %s"
+        % (log["total"], minimal["total"], ratio, "OK" if ratio <= 1.05 else "MISSED"))
+    add("   role by kind:    %s" % ", ".join("%s %d" % kv for kv in log["by_kind"].items()))
+    add("   minimal by kind: auth %(auth)d, list_pages %(list_pages)d, repository_listings "
+        "%(repository_listings)d, bulk_calls %(bulk_calls)d" % minimal)
+    add("   auth overhead: %d requests (minimal 2): every module process finds the installation and "
+        "exchanges a JWT for a token" % log["by_kind"].get("auth", 0))
+    add("   duplicate GETs of API data (same URL twice in the run): %d%s" % (
+        sum(n - 1 for n in log["duplicates"].values()),
+        "" if not log["duplicates"] else "  " + json.dumps(log["duplicates"])[:400]))
+    add("   statuses: %s; end state matches the plan: %s" % (log["statuses"], role["state_correct"]))
+    if bare:
+        ratio_t = role["seconds"] / bare["seconds"]
+        add("2. Wall time: role %.2f s (ansible-playbook start included) vs bare script %.2f s "
+            "(%d requests) = %.2fx (goal <= 2.0x) %s" % (role["seconds"], bare["seconds"], bare["log"]["total"],
+                                                         ratio_t, "OK" if ratio_t <= 2.0 else "MISSED"))
+    uri = run.get("uri")
+    if uri:
+        per_uri = uri["seconds"] / uri["tokens"]
+        per_role = role["seconds"] / role["records"]
+        same = uri["role_same_org"]
+        per_same = same["seconds"] / same["records"]
+        add("3. Per token: uri loop %.2f ms (%d tokens, %.2f s, %d requests, %d left) vs role %.3f ms "
+            "(%d records in %.2f s) = %.0fx (goal >= 50x) %s" % (
+                per_uri * 1000, uri["tokens"], uri["seconds"], uri["log"]["total"], uri["left"], per_role * 1000,
+                role["records"], role["seconds"], per_uri / per_role, "OK" if per_uri / per_role >= 50 else "MISSED"))
+        add("   same org size (%d grants): role %.2f s = %.2f ms per token, %d requests -> %.0fx" % (
+            same["records"], same["seconds"], per_same * 1000, same["requests"], per_uri / per_same))
+    memory = role["memory"]
+    add("4. Peak memory of the role's run (ansible-playbook + forks + modules, sampled every 50 ms): "
+        "%.0f MB PSS (%.0f MB RSS summed, shared pages counted per process); largest single process "
+        "%.0f MB (ru_maxrss) (goal <= 300 MB) %s" % (memory["tree_pss"], memory["tree_rss"], memory["ru_maxrss"],
+                                                    "OK" if memory["tree_pss"] <= 300 else "MISSED"))
+    writes = log["writes"]
+    add("5. Pacing and budget:")
+    add("   writes: %d (%d bulk review/revoke POSTs + %d token exchanges); at GitHub's default 1 s "
+        "write interval they add ~%.0f s; spaced 1 s apart they stay under %d writes/min"
+        % (writes, log["bulk_writes"], writes - log["bulk_writes"], writes * DEFAULT_WRITE_INTERVAL,
+           SECONDARY_WRITES_PER_MINUTE))
+    for name, budget in GITHUB_BUDGETS.items():
+        add("   rate limit, %s %d/h: this pass uses %d requests = %.0f%% of the hour's budget"
+            % (name, budget, log["total"], 100.0 * log["total"] / budget))
+    totals = role["summary"].get("api") or {}
+    if totals:
+        add("   role summary (from the modules' api stats): %s" % json.dumps(totals, sort_keys=True))
+    for line in role["summary"].get("lines", []):
+        add("   | " + line)
+    print("\n".join(lines))
+    sys.stdout.flush()
+
+
+def machine():
+    mem = ""
+    try:
+        mem = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1]
+    except (OSError, IndexError):
+        pass
+    ansible_version = subprocess.run([str(VENV_BIN / "ansible"), "--version"], capture_output=True,
+                                     text=True).stdout.splitlines()[0]
+    return "nproc %d; %s; python %s; %s" % (os.cpu_count(), " ".join(mem.split()), platform.python_version(),
+                                           ansible_version)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--grants", type=int, default=10000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--validate", action="store_true", help="contract validation on (correctness run)")
+    parser.add_argument("--uri-tokens", type=int, default=1000)
+    parser.add_argument("--skip-uri", action="store_true")
+    parser.add_argument("--skip-bare", action="store_true")
+    parser.add_argument("--json", help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    policy = demo_policy()
+    print(machine())
+    with tempfile.TemporaryDirectory(prefix="patguard-bench-") as workdir:
+        fake = Fake(workdir, args.grants, args.requests, args.seed, args.latency_ms, args.validate)
+        try:
+            now = now_iso()
+            run = {"role": run_role(fake, workdir, policy, now)}
+            if not args.skip_bare:
+                run["bare"] = run_bare(fake, workdir, policy, now, args)
+            if not args.skip_uri:
+                run["uri"] = run_uri(fake, workdir, args.uri_tokens, policy, now, args)
+            errors = fake.contract_errors() if args.validate else []
+        finally:
+            fake.stop()
+    report(run, args)
+    if args.validate:
+        print("   contract mismatches recorded by the fake: %d" % len(errors))
+    if args.json:
+        Path(args.json).write_text(json.dumps(run, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,324 @@
+#!/usr/bin/python
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: pat_report
+short_description: Write a token inventory report (JSON, CSV, self-contained HTML, Markdown) with drift
+version_added: 0.1.0
+description:
+  - Writes a report of an organization's fine-grained personal access tokens to a directory:
+    C(report.json) (every token and the summary, schema in C(docs/reports.md)), C(report.csv) (one row per
+    token), C(report.html) (one self-contained page with summary figures, charts and a sortable, filterable,
+    paged table; it loads nothing from the network) and C(summary.md) (a short summary for a ticket or a pull request).
+  - Takes the listings of M(patguard.github.pat_request_info) and M(patguard.github.pat_grant_info) and, when
+    given, the evaluation already made (O(decisions)); otherwise evaluates the records with O(policy) itself.
+  - When O(dest) already holds a C(report.json), or O(previous) names one, the report shows what changed since
+    (drift) - new tokens, revoked or expired ones, newly violating ones and permission upgrades - and the
+    replaced C(report.json) is kept as C(report.previous.json).
+  - Sends no request to GitHub and takes no connection options. Writes on the host it runs on; the
+    P(patguard.github.pat_report#role) role runs it on the controller (C(delegate_to: localhost)).
+author:
+  - patguard maintainers
+attributes:
+  check_mode:
+    description: Can run in check mode and return the changed status it predicts without writing anything.
+    support: full
+    details: Builds the report and compares it with the files in O(dest); writes nothing.
+  diff_mode:
+    description: Returns details on what has changed (or would change in check mode) in diff mode.
+    support: full
+    details: The diff shows C(summary.md) before and after.
+  idempotent:
+    description: Running the task again with the same arguments reports no change.
+    support: full
+    details:
+      - When the inventory is the same as the one in C(report.json) (every field except C(generated_at),
+        C(evaluated_at) and C(drift)), the files are left alone and the task reports no change.
+      - Days to expiry and days since last use are whole days, so with the default O(now) a second run on the
+        same day normally reports no change.
+options:
+  dest:
+    description:
+      - Directory to write the report to. Created (with its parents) when missing.
+    type: path
+    required: true
+  org:
+    description: Login of the organization the records belong to (shown in the report).
+    type: str
+  requests:
+    description:
+      - Pending requests, as returned by M(patguard.github.pat_request_info) in RV(patguard.github.pat_request_info#module:requests).
+    type: list
+    elements: dict
+    default: []
+  grants:
+    description:
+      - Active grants, as returned by M(patguard.github.pat_grant_info) in RV(patguard.github.pat_grant_info#module:grants).
+    type: list
+    elements: dict
+    default: []
+  decisions:
+    description:
+      - The evaluation already made, the C(decisions) list of the P(patguard.github.policy_plan#filter) filter
+        (or of the C(pat_request_review_result) and C(pat_grant_hygiene_result) facts). Matched to the
+        records by kind and id.
+      - When not set, the records are evaluated here with O(policy) at O(now).
+    type: list
+    elements: dict
+  policy:
+    description:
+      - The token policy (see C(docs/policy.md)); validated, normalized and recorded in the report.
+    type: dict
+    default: {}
+  applied:
+    description:
+      - What the run applied, so the report can show it as the token's state.
+      - C(approved) and C(denied) are request ids, C(revoked) grant ids (or result records with an C(id)).
+    type: dict
+    default: {}
+  mode:
+    description: The governance mode of the run (shown in the report).
+    type: str
+    choices: [report, enforce]
+    default: report
+  now:
+    description:
+      - Evaluation time (ISO 8601), for days to expiry, last use and the policy. Defaults to the current time.
+    type: str
+  previous:
+    description:
+      - A previous C(report.json) to compute the drift against.
+      - When not set, the C(report.json) already in O(dest), if any, is the baseline.
+    type: path
+  page_size:
+    description: Rows per page of the HTML table.
+    type: int
+    default: 100
+seealso:
+  - module: patguard.github.pat_request_info
+  - module: patguard.github.pat_grant_info
+  - plugin: patguard.github.policy_plan
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: List the pending requests
+  patguard.github.pat_request_info:
+    org: acme
+  register: pending
+
+- name: List the active grants
+  patguard.github.pat_grant_info:
+    org: acme
+  register: active
+
+- name: Write the inventory report on the controller
+  patguard.github.pat_report:
+    dest: /var/reports/acme-tokens
+    org: acme
+    requests: "{{ pending.requests }}"
+    grants: "{{ active.grants }}"
+    policy:
+      max_lifetime_days: 90
+      max_inactive_days: 60
+      forbidden_permissions: [administration:write]
+  delegate_to: localhost
+  run_once: true
+  register: report
+
+- name: Show the headline
+  ansible.builtin.debug:
+    msg: "{{ report.lines }}"
+"""
+
+RETURN = r"""
+files:
+  description: Absolute paths of the report files, by name.
+  returned: success
+  type: dict
+  sample:
+    report.json: /var/reports/acme-tokens/report.json
+    report.csv: /var/reports/acme-tokens/report.csv
+    report.html: /var/reports/acme-tokens/report.html
+    summary.md: /var/reports/acme-tokens/summary.md
+written:
+  description: Names of the files written (or that would be written in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [report.json, report.html]
+previous:
+  description: Path of the baseline the drift was computed against, or null.
+  returned: success
+  type: str
+  sample: /var/reports/acme-tokens/report.previous.json
+summary:
+  description: The report's summary (counts by state, decision and violation code, risk figures; see C(docs/reports.md)).
+  returned: success
+  type: dict
+drift:
+  description: Counts of the changes since the baseline (C(new), C(removed), C(expired), C(newly_violating), C(resolved), C(permission_upgrades)), or null.
+  returned: success
+  type: dict
+  sample: {new: 3, removed: 1, expired: 0, newly_violating: 2, resolved: 0, permission_upgrades: 1}
+lines:
+  description: A few lines for the play's output.
+  returned: success
+  type: list
+  elements: str
+generated_at:
+  description: The report's C(generated_at) (kept from the existing report when the inventory did not change).
+  returned: success
+  type: str
+  sample: "2026-01-01T00:00:00Z"
+"""
+
+import json
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes, to_native
+
+from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError
+from ansible_collections.patguard.github.plugins.module_utils._report import (
+    FILES,
+    PREVIOUS_FILE,
+    ReportError,
+    build_report,
+    check_previous,
+    compute_drift,
+    render_all,
+    same_inventory,
+    summary_lines,
+)
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+def _load_report(raw, path):
+    try:
+        return check_previous(json.loads(raw.decode('utf-8')))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ReportError('%s is not valid JSON: %s' % (path, exc))
+
+
+def _write(module, dest, name, data):
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % name, dir=dest)
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+    except Exception:
+        os.unlink(tmp)
+        raise
+    module.atomic_move(tmp, os.path.join(dest, name))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            dest=dict(type='path', required=True),
+            org=dict(type='str'),
+            requests=dict(type='list', elements='dict', default=[]),
+            grants=dict(type='list', elements='dict', default=[]),
+            decisions=dict(type='list', elements='dict'),
+            policy=dict(type='dict', default={}),
+            applied=dict(type='dict', default={}),
+            mode=dict(type='str', choices=['report', 'enforce'], default='report'),
+            now=dict(type='str'),
+            previous=dict(type='path'),
+            page_size=dict(type='int', default=100),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    dest = os.path.abspath(params['dest'])
+    if params['page_size'] < 1:
+        module.fail_json(msg='page_size must be at least 1, got %d' % params['page_size'])
+    warnings = []
+    current_path = os.path.join(dest, 'report.json')
+    current_raw = _read(current_path)
+    existing = None
+    if current_raw is not None:
+        try:
+            existing = _load_report(current_raw, current_path)
+        except ReportError as exc:
+            warnings.append('ignoring the existing report: %s' % exc)
+
+    baseline, baseline_path = existing, (current_path if existing is not None else None)
+    if params['previous']:
+        raw = _read(params['previous'])
+        if raw is None:
+            module.fail_json(msg='previous: cannot read %s' % params['previous'])
+        try:
+            baseline, baseline_path = _load_report(raw, params['previous']), params['previous']
+        except ReportError as exc:
+            module.fail_json(msg='previous: %s' % exc)
+
+    try:
+        report = build_report(requests=params['requests'], grants=params['grants'], decisions=params['decisions'],
+                              policy=params['policy'], org=params['org'], now=params['now'],
+                              applied=params['applied'], mode=params['mode'])
+        unchanged = existing is not None and same_inventory(report, existing)
+        if unchanged:
+            # Same inventory as the report on disk: keep its times, and its drift unless a
+            # baseline was named, so every file renders to the bytes already there.
+            report['generated_at'] = existing.get('generated_at')
+            report['evaluated_at'] = existing.get('evaluated_at')
+            if params['previous']:
+                report['drift'] = compute_drift(baseline, report)
+            else:
+                report['drift'] = existing.get('drift')
+                baseline_path = os.path.join(dest, PREVIOUS_FILE) if existing.get('drift') else None
+        elif baseline is not None:
+            report['drift'] = compute_drift(baseline, report)
+        rendered = render_all(report, page_size=params['page_size'])
+    except (ReportError, PolicyError) as exc:
+        module.fail_json(msg=to_native(exc))
+
+    data = dict((name, to_bytes(text, errors='surrogate_or_strict')) for name, text in rendered.items())
+    written = [name for name in FILES if _read(os.path.join(dest, name)) != data[name]]
+    rotate = current_raw is not None and 'report.json' in written and not unchanged
+    result = dict(
+        changed=bool(written),
+        files=dict((name, os.path.join(dest, name)) for name in FILES),
+        written=written,
+        previous=(os.path.join(dest, PREVIOUS_FILE) if rotate and not params['previous'] else baseline_path),
+        summary=report['summary'],
+        drift=report['drift']['counts'] if report.get('drift') else None,
+        lines=summary_lines(report),
+        generated_at=report['generated_at'],
+    )
+    if module._diff:
+        before = _read(os.path.join(dest, 'summary.md'))
+        result['diff'] = dict(before=to_native(before) if before is not None else '', after=rendered['summary.md'],
+                              before_header=os.path.join(dest, 'summary.md'),
+                              after_header=os.path.join(dest, 'summary.md'))
+    if written and not module.check_mode:
+        try:
+            if not os.path.isdir(dest):
+                os.makedirs(dest)
+            if rotate:
+                _write(module, dest, PREVIOUS_FILE, current_raw)
+            # report.json last: an interrupted run leaves the old report.json, so the next run
+            # still finds the same baseline.
+            for name in sorted(written, key=lambda n: n == 'report.json'):
+                _write(module, dest, name, data[name])
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='cannot write the report to %s: %s' % (dest, to_native(exc)), **result)
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

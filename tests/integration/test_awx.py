@@ -1,0 +1,232 @@
+"""The AWX / Ansible Automation Platform credential type for GitHub App credentials.
+
+* Its injectors set exactly the environment variables the ``patguard.github.auth`` doc fragment
+  documents for App credentials, and the private key only ever as a file.
+* Rendered the way AWX renders custom credential types (Jinja2 sandbox, ``tower.filename``),
+  the environment it produces authenticates a module against the fake GitHub.
+* ``playbooks/awx_register.yml`` registers it with the real ``awx.awx.credential_type`` module
+  against a small fake of the controller API, idempotently, with AWX's templates passed on
+  untouched. No AWX runs here; awx.awx comes from the ``ansible`` package on PyPI (Galaxy is
+  not reachable), extracted into build/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
+
+from harness import ansible_env
+from platform_venv import REPO_ROOT, VENVS, _pip_env, adhoc_result
+
+CREDENTIAL_TYPE = REPO_ROOT / "extensions" / "awx" / "credential_type_github_app.yml"
+AUTH_FRAGMENT = REPO_ROOT / "plugins" / "doc_fragments" / "auth.py"
+BIN = Path(sys.executable).parent
+# The community `ansible` package bundles awx.awx; any release with it will do.
+ANSIBLE_PACKAGE = "ansible>=11,<13"
+
+
+def credential_type():
+    return yaml.safe_load(CREDENTIAL_TYPE.read_text())
+
+
+def documented_env():
+    """{option: [env names]} from the auth doc fragment's E(...) mentions."""
+    namespace = {}
+    exec(compile(AUTH_FRAGMENT.read_text(), str(AUTH_FRAGMENT), "exec"), namespace)  # noqa: S102
+    options = yaml.safe_load(namespace["ModuleDocFragment"].DOCUMENTATION)["options"]
+    return {name: re.findall(r"E\(([A-Z0-9_]+)\)", " ".join(spec.get("description", [])))
+            for name, spec in options.items()}
+
+
+def test_injector_env_names_are_the_documented_app_variables():
+    env = documented_env()
+    injected = set(credential_type()["injectors"]["env"])
+    app_options = ("app_id", "private_key_path", "installation_id", "api_url")
+    assert injected == {name for option in app_options for name in env[option]}
+    assert injected <= {name for names in env.values() for name in names}
+    # ... and the collection reads each of them (module_utils/_connection.py).
+    from ansible_collections.patguard.github.plugins.module_utils._connection import ENV_FALLBACKS
+
+    assert injected <= {name for names in ENV_FALLBACKS.values() for name in names}
+
+
+def test_private_key_is_a_secret_file_never_an_environment_variable():
+    ct = credential_type()
+    fields = {f["id"]: f for f in ct["inputs"]["fields"]}
+    assert fields["private_key"]["secret"] is True and fields["private_key"]["multiline"] is True
+    assert ct["injectors"]["file"] == {"template.private_key": "{{ private_key }}"}
+    env = ct["injectors"]["env"]
+    assert "GITHUB_APP_PRIVATE_KEY" not in env
+    assert env["GITHUB_APP_PRIVATE_KEY_PATH"] == "{{ tower.filename.private_key }}"
+    assert not any("private_key }}" in value and "filename" not in value for value in env.values())
+    assert ct["kind"] == "cloud"
+
+
+def test_every_injected_variable_always_has_a_value():
+    """AWX renders a template whose input is empty to ''; the modules reject an empty variable."""
+    ct = credential_type()
+    required = set(ct["inputs"]["required"])
+    for name, template in ct["injectors"]["env"].items():
+        inputs = set(re.findall(r"{{\s*([a-z_]+)", template)) - {"tower"}
+        assert inputs <= required or "default(" in template, (name, template)
+
+
+def render_like_awx(ct, inputs, private_data_dir):
+    """Render the injectors as AWX does for a custom credential type (sandboxed Jinja2, one 0600
+    file per ``template.NAME`` under the job's private data dir, its path as tower.filename.NAME)."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    sandbox = ImmutableSandboxedEnvironment()
+    namespace = dict(inputs)
+    filenames = SimpleNamespace()
+    env_dir = Path(private_data_dir) / "env"
+    env_dir.mkdir(parents=True)
+    for label, template in ct["injectors"].get("file", {}).items():
+        path = env_dir / ("tmp_" + label.replace(".", "_"))
+        path.write_text(sandbox.from_string(template).render(**namespace))
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        setattr(filenames, label.split(".", 1)[1], str(path))
+    namespace["tower"] = SimpleNamespace(filename=filenames)
+    return {name: sandbox.from_string(template).render(**namespace)
+            for name, template in ct["injectors"]["env"].items()}
+
+
+def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # noqa: F811
+    fake = fake_github(grants=4, requests=2, seed=5)
+    ct = credential_type()
+    inputs = {"app_id": str(fake.app_id), "private_key": fake.private_key_pem,
+              "installation_id": str(fake.installation_id)}  # api_url left empty: the default applies
+    env = render_like_awx(ct, inputs, tmp_path / "private_data_dir")
+    assert env["GITHUB_API_URL"] == "https://api.github.com"
+    assert env["GITHUB_APP_INSTALLATION_ID"] == str(fake.installation_id)
+    key_path = Path(env["GITHUB_APP_PRIVATE_KEY_PATH"])
+    assert stat.S_IMODE(key_path.stat().st_mode) == 0o600
+    assert key_path.read_text() == fake.private_key_pem
+    assert not any(fake.private_key_pem.strip() in value for value in env.values())
+
+    env = dict(env, GITHUB_API_URL=fake.base_url)  # the one value a real credential would point elsewhere
+    env.update({"PATGUARD_WRITE_INTERVAL": "0"})
+    run = subprocess.run([str(BIN / "ansible"), "localhost", "-o", "-i", "localhost,", "-c", "local",
+                          "-e", "ansible_python_interpreter=%s" % sys.executable,
+                          "-m", "patguard.github.pat_request_info", "-a", "org=%s" % fake.org],
+                         env=ansible_env(env, tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    result = adhoc_result(run.stdout)
+    assert result["count"] == 2, result
+    assert fake.private_key_pem.strip().splitlines()[1] not in run.stdout + run.stderr
+    # The installation id came from the credential: no GET /orgs/{org}/installation lookup.
+    assert not [e for e in fake.request_log if e["path"].endswith("/installation")]
+
+
+# -- awx_register against a fake controller API ----------------------------------------------------
+
+class FakeController:
+    """Just enough of AWX's /api/v2/credential_types/ for awx.awx.credential_type."""
+
+    def __init__(self, token):
+        from werkzeug.serving import make_server
+
+        self.token = token
+        self.items = {}
+        self.log = []
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = "http://127.0.0.1:%d" % self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def app(self, environ, start_response):
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        self.log.append((request.method, request.path, dict(request.args)))
+
+        def answer(status, body):
+            return Response(json.dumps(body), status=status, mimetype="application/json",
+                            headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"})
+
+        if request.headers.get("Authorization") != "Bearer " + self.token:
+            response = answer(401, {"detail": "Authentication credentials were not provided."})
+        elif request.path == "/api/v2/credential_types/" and request.method == "GET":
+            found = [i for i in self.items.values() if i["name"] == request.args.get("name")]
+            response = answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
+        elif request.path == "/api/v2/credential_types/" and request.method == "POST":
+            body = request.get_json()
+            ident = len(self.items) + 1
+            item = dict(body, id=ident, type="credential_type", url="/api/v2/credential_types/%d/" % ident,
+                        namespace=None, managed=False)
+            self.items[ident] = item
+            response = answer(201, item)
+        elif re.fullmatch(r"/api/v2/credential_types/\d+/", request.path) and request.method == "PATCH":
+            item = self.items[int(request.path.split("/")[-2])]
+            item.update(request.get_json())
+            response = answer(200, item)
+        else:
+            response = answer(404, {"detail": "Not found."})
+        return response(environ, start_response)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+def awx_collection():
+    """awx.awx from the `ansible` package on PyPI, unpacked once into build/venvs/awx-collection."""
+    import fcntl
+
+    root = VENVS / "awx-collection"
+    done = root / "ansible_collections" / "awx" / "awx" / "MANIFEST.json"
+    VENVS.mkdir(parents=True, exist_ok=True)
+    with open(VENVS / "awx-collection.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            download = VENVS / "awx-download"
+            download.mkdir(exist_ok=True)
+            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                            "-d", str(download), ANSIBLE_PACKAGE], env=_pip_env(), check=True, timeout=900,
+                           stdin=subprocess.DEVNULL)
+            wheel = sorted(download.glob("ansible-*.whl"))[-1]
+            with zipfile.ZipFile(wheel) as archive:
+                members = [m for m in archive.namelist() if m.startswith("ansible_collections/awx/awx/")]
+                archive.extractall(root, members)
+            for old in download.glob("*.whl"):
+                old.unlink()
+    return root
+
+
+@pytest.mark.slow
+def test_awx_register_playbook_registers_the_type_idempotently(tmp_path):
+    awx = awx_collection()
+    token = "awx-test-token"
+    with FakeController(token) as controller:
+        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
+                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
+        runs = []
+        for _ in range(2):
+            runs.append(subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,",
+                                        "patguard.github.awx_register"], env=env, capture_output=True, text=True,
+                                       timeout=300, check=False, cwd=str(tmp_path)))
+            assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
+        assert "changed=1" in runs[0].stdout and "is registered" in runs[0].stdout
+        assert "changed=0" in runs[1].stdout and "is up to date" in runs[1].stdout
+        assert [m for m, _, _ in controller.log].count("POST") == 1
+        assert "PATCH" not in [m for m, _, _ in controller.log]
+        (stored,) = controller.items.values()
+    ct = credential_type()
+    # AWX receives the definition exactly as shipped: its {{ }} templates are not Ansible's to render.
+    assert stored["name"] == ct["name"] and stored["kind"] == "cloud"
+    assert stored["inputs"] == ct["inputs"]
+    assert stored["injectors"] == ct["injectors"]

@@ -1,0 +1,127 @@
+"""Faults: a governance pass on a bad day ends exactly where a pass on a good day ends.
+
+Role pat_governance (the policy of playbooks/demo.yml, enforce mode) runs on a 1,000-grant
+organization twice, on two fakes generated from the same seed and ``now``: once without faults,
+once with 10 % of the requests answered 500, 502 (HTML page), 403 secondary rate limit with
+``Retry-After: 1`` or a dropped connection (seeded, so the faulty run replays). The final states
+must be identical (pending requests, grants, every review with its action and reason, every
+revocation), every id must have been written exactly once with success, and no write may have
+been refused (no 422). A second test injects ``applied_then_drop`` on writes: GitHub applied the
+change and the answer was lost, so the module must reconcile from a listing instead of failing or
+counting twice. See docs/reliability.md.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from reliability import final_state, fixed_now, governance, governance_results, org_state, org_writes
+
+GRANTS = 1000
+REQUESTS = 60
+DATA_SEED = 21
+FAULT_SEED = 7
+FAULT_KINDS = ["500", "502", "secondary", "drop"]
+ENV = {"PATGUARD_RATE_LIMIT_WAIT": "30"}  # the fake's Retry-After is 1 s; anything above 30 s would stop
+
+
+def ids_written(fake, key):
+    """Every id in a successful (2xx) bulk write, with how often it was sent."""
+    counts = Counter()
+    for entry in org_writes(fake):
+        if entry["status"] < 300 and entry["json"]:
+            counts.update(entry["json"].get(key) or [])
+    return counts
+
+
+def assert_each_written_once(fake, approved, denied, revoked):
+    requests = ids_written(fake, "pat_request_ids")
+    grants = ids_written(fake, "pat_ids")
+    assert sorted(requests) == sorted(approved + denied) and set(requests.values()) <= {1}
+    assert sorted(grants) == sorted(revoked) and set(grants.values()) <= {1}
+
+
+@pytest.mark.slow
+def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
+    now = fixed_now()
+    clean = fake_github(grants=GRANTS, requests=REQUESTS, seed=DATA_SEED, now=now)
+    # Installation tokens live 30 s on the faulty fake: the run lasts longer than that, so the
+    # client also has to renew its token mid-listing (margin min(300 s, lifetime / 5) = 6 s).
+    faulty = fake_github(grants=GRANTS, requests=REQUESTS, seed=DATA_SEED, now=now, token_lifetime=30,
+                         faults={"rate": 0.1, "kinds": FAULT_KINDS, "seed": FAULT_SEED, "retry_after": 1})
+    assert final_state(clean) == final_state(faulty)  # identical before the runs
+
+    # The runs do not share anything, and the faulty one mostly sleeps: run them side by side.
+    with ThreadPoolExecutor(2) as pool:
+        clean_future = pool.submit(governance, clean, now=now, env=ENV)
+        faulty_future = pool.submit(governance, faulty, now=now, env=ENV)
+        clean_run, faulty_run = clean_future.result(), faulty_future.result()
+    assert clean_run.rc == 0, clean_run
+    assert faulty_run.rc == 0, faulty_run
+
+    faults = Counter(e["fault"] for e in faulty.request_log if e["fault"])
+    writes_faulted = [e for e in org_writes(faulty) if e["fault"]]
+    assert sum(faults.values()) >= 50 and set(faults) == set(FAULT_KINDS), faults
+    assert writes_faulted, "the seed must also fault some bulk writes"
+
+    # The same final state: requests, grants, reviews (action + reason), revocations.
+    expected, got = final_state(clean), final_state(faulty)
+    assert got == expected
+    assert expected["reviews"] and expected["revocations"] and len(expected["grants"]) < GRANTS
+
+    # The module results report exactly the state change, in both runs.
+    for fake, run in ((clean, clean_run), (faulty, faulty_run)):
+        approved, denied, revoked = governance_results(run)
+        state = org_state(fake)
+        bulk = [r for r in state["reviews"] if r["source"] == "bulk"]
+        assert sorted(approved) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "approve")
+        assert sorted(denied) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "deny")
+        assert sorted(revoked) == sorted(r["pat_id"] for r in state["revocations"])
+        # Nothing sent twice, nothing refused: every id in exactly one successful write, no 422.
+        assert_each_written_once(fake, approved, denied, revoked)
+        assert not [e for e in org_writes(fake) if e["status"] == 422]
+    # The faulty run renewed its 30-second installation token before it expired (no 401 at all).
+    exchanges = [e for e in faulty.request_log if e["path"].endswith("/access_tokens") and e["status"] == 201]
+    assert len(exchanges) > 4 and not [e for e in faulty.request_log if e["status"] == 401]
+    assert faulty_run.output.count("Traceback") == 0
+
+
+def test_writes_applied_then_dropped_are_reconciled_not_resent(fake_github):
+    """GitHub applied the write but the answer was lost: reconcile, never resend, count once."""
+    now = fixed_now()
+    policy = {"max_lifetime_days": 90, "forbidden_permissions": ["administration:write", "secrets:write"],
+              "require_reason": True, "min_reason_length": 10, "revoke_expired": True,
+              "actions": {"compliant_request": "approve", "violating_request": "deny",
+                          "violating_grant": "revoke"}}
+    clean = fake_github(grants=400, requests=120, seed=5, now=now)
+    faulty = fake_github(grants=400, requests=120, seed=5, now=now,
+                         faults={"rate": 0.5, "kinds": ["applied_then_drop"], "methods": ["POST"], "seed": 3})
+    clean_run = governance(clean, policy=policy, now=now)
+    faulty_run = governance(faulty, policy=policy, now=now)
+    assert clean_run.rc == 0, clean_run
+    assert faulty_run.rc == 0, faulty_run
+
+    dropped = [e for e in org_writes(faulty) if e["fault"] == "applied_then_drop"]
+    assert len(dropped) >= 2, "the seed must drop the answer of several applied bulk writes"
+    assert final_state(faulty) == final_state(clean)
+
+    approved, denied, revoked = governance_results(faulty_run)
+    state = org_state(faulty)
+    bulk = [r for r in state["reviews"] if r["source"] == "bulk"]
+    # Counts equal the state change: nothing counted twice, nothing lost.
+    assert sorted(approved) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "approve")
+    assert sorted(denied) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "deny")
+    assert sorted(revoked) == sorted(r["pat_id"] for r in state["revocations"])
+    assert len(set(approved + denied)) == len(approved + denied) and len(set(revoked)) == len(revoked)
+    assert (approved, denied, revoked) != ([], [], [])
+    # Every id reached GitHub exactly once (a dropped answer still counts: the write was applied),
+    # and no write was refused because it repeated ids already handled.
+    sent = Counter()
+    for entry in org_writes(faulty):
+        if entry["status"] < 300:
+            sent.update((entry["json"] or {}).get("pat_request_ids") or [])
+            sent.update((entry["json"] or {}).get("pat_ids") or [])
+    assert sorted(sent) == sorted(approved + denied + revoked) and set(sent.values()) == {1}
+    assert not [e for e in org_writes(faulty) if e["status"] == 422]
