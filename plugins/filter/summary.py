@@ -124,8 +124,8 @@ def policy_governance_summary(review, hygiene, org=None):
     mode = review.get("mode", "report")
     lines = [
         "Token governance of %s (%s mode)" % (org or "the organization", mode),
-        "Pending requests: %d; active grants: %d" % (review["summary"].get("requests", 0),
-                                                    hygiene["summary"].get("grants", 0)),
+        "Pending requests: %d; active grants: %d" % (
+            review["summary"].get("requests", 0), hygiene["summary"].get("grants", 0)),
         "Decisions: %s" % _counts_text(decisions),
         "Violations by code: %s" % _codes_text(violations),
         "Applied: approved %(approved)d, denied %(denied)d, revoked %(revoked)d" % applied,

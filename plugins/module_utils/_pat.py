@@ -21,6 +21,7 @@ MAX_OWNERS_PER_CALL = 10  # GitHub's limit for owner[]
 MAX_TOKEN_IDS_PER_CALL = 50  # GitHub's limit for token_id[]
 MAX_IDS_PER_BULK = 100  # GitHub's limit for pat_request_ids / pat_ids
 MAX_REASON_LENGTH = 1024
+RECONCILE_ROUNDS = 3  # listings + resends after a lost write answer, before giving up
 REVIEW_ACTIONS = ("approve", "deny")
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
@@ -382,15 +383,22 @@ def _send_bulk(client, org, kind, body_for, ids, token_ids):
             raise
         first_error = exc
     # The write may have been applied, or GitHub refused ids that someone else handled
-    # meanwhile: read what is still there and send only that, once.
-    remaining = [i for i in ids if i in _still_present(client, org, kind, ids, token_ids)]
-    if not remaining:
-        return list(ids)
-    if len(remaining) == len(ids) and isinstance(first_error, GitHubAPIError) \
-            and not isinstance(first_error, AmbiguousWriteError):
-        raise first_error  # GitHub refused ids that are still there: a real error
-    client.request("POST", path % org, json=body_for(remaining))
-    return list(ids)
+    # meanwhile: read what is still there (one listing per round) and send only that. A resend
+    # whose answer is lost again is reconciled again, a bounded number of times.
+    for _round in range(RECONCILE_ROUNDS):
+        present = _still_present(client, org, kind, ids, token_ids)
+        remaining = [i for i in ids if i in present]
+        if not remaining:
+            return list(ids)
+        if len(remaining) == len(ids) and isinstance(first_error, GitHubAPIError) \
+                and not isinstance(first_error, AmbiguousWriteError):
+            raise first_error  # GitHub refused ids that are still there: a real error
+        try:
+            client.request("POST", path % org, json=body_for(remaining))
+            return list(ids)
+        except AmbiguousWriteError as exc:
+            first_error = exc
+    raise first_error
 
 
 def review_requests(client, org, decisions, check_mode=False, refresh=True, fail_on_missing=False,

@@ -61,8 +61,8 @@ def _iso(moment):
     if moment is None:
         return None
     # Formatting by hand: strftime is the slowest step at 10,000 tokens.
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
-                                                moment.second)
+    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 def _now(now):
@@ -635,17 +635,17 @@ def _vbar_svg(chart_id, rows, colors, note):
     width, height, top, bottom, left = 440, 220, 22, 40, 8
     peak = max([c for _l, c in rows] + [1])
     slot = (width - left * 2) / float(len(rows))
-    bar = slot * 0.66
+    bar_width = slot * 0.66
     parts = ['<svg id="%s" class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s">'
              % (chart_id, width, height, _E(note))]
     for index, (label, count) in enumerate(rows):
         h = (height - top - bottom) * count / float(peak)
-        x = left + index * slot + (slot - bar) / 2
+        x = left + index * slot + (slot - bar_width) / 2
         y = height - bottom - h
         parts.append('<g><title>%s: %s</title><rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="2" fill="%s"/>'
                      '<text x="%.1f" y="%.1f" class="v">%s</text><text x="%.1f" y="%d" class="l">%s</text></g>'
-                     % (_E(label), _fmt(count), x, y, bar, max(h, 0.5), colors.get(label, _COLORS['neutral']),
-                        x + bar / 2, y - 5, _fmt(count), x + bar / 2, height - bottom + 16, _E(label)))
+                     % (_E(label), _fmt(count), x, y, bar_width, max(h, 0.5), colors.get(label, _COLORS['neutral']),
+                        x + bar_width / 2, y - 5, _fmt(count), x + bar_width / 2, height - bottom + 16, _E(label)))
     parts.append('<line x1="%d" y1="%d" x2="%d" y2="%d" class="axis"/>' % (
         left, height - bottom, width - left, height - bottom))
     parts.append('</svg>')
@@ -662,7 +662,8 @@ def _hbar_svg(chart_id, rows, series, note, label_width=150, width=440):
              % (chart_id, width, max(height, 30), _E(note))]
     for index, (label, values) in enumerate(rows):
         y = top + index * (row_h + gap)
-        shown = label if len(label) <= 24 else label[:23] + '\u2026'
+        room = int((label_width - 10) / 6.6)  # characters that fit left of the bars
+        shown = label if len(label) <= room else label[:room - 1] + '\u2026'
         parts.append('<g><title>%s: %s</title><text x="%d" y="%.1f" class="h">%s</text>' % (
             _E(label), _E(', '.join('%s %s' % (name, _fmt(values.get(name, 0))) for name, _c in series
                                     if values.get(name))), label_width - 6, y + row_h - 4, _E(shown)))
@@ -673,8 +674,8 @@ def _hbar_svg(chart_id, rows, series, note, label_width=150, width=440):
             if not count:
                 continue
             w = plot * count / float(peak)
-            parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>' % (x, y, max(w, 0.5), row_h,
-                                                                                       color))
+            parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="%s"/>'
+                         % (x, y, max(w, 0.5), row_h, color))
             x += w
             total += count
         parts.append('<text x="%.1f" y="%.1f" class="n">%s</text></g>' % (x + 4, y + row_h - 4, _fmt(total)))
@@ -702,7 +703,7 @@ def _chart_html(report):
         ('chart-violations', 'span2', 'Violations by code',
          'Tokens breaking each rule; grey: revoked or denied by this run.',
          _hbar_svg('svg-violations', [(r['code'], r) for r in ch['violations']], code_series,
-                   'Tokens by violation code', label_width=110)),
+                   'Tokens by violation code', label_width=150)),
         ('chart-expiry', 'span2', 'Days to expiry',
          'Tokens present after this run. Red: never expires or already expired.',
          _vbar_svg('svg-expiry', [(r['label'], r['count']) for r in ch['expiry']], _EXPIRY_COLORS,

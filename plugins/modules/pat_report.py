@@ -9,7 +9,7 @@ module: pat_report
 short_description: Write a token inventory report (JSON, CSV, self-contained HTML, Markdown) with drift
 version_added: 0.1.0
 description:
-  - Writes a report of an organization's fine-grained personal access tokens to a directory:
+  - Writes a report of an organization's fine-grained personal access tokens to a directory -
     C(report.json) (every token and the summary, schema in C(docs/reports.md)), C(report.csv) (one row per
     token), C(report.html) (one self-contained page with summary figures, charts and a sortable, filterable,
     paged table; it loads nothing from the network) and C(summary.md) (a short summary for a ticket or a pull request).
@@ -19,9 +19,9 @@ description:
     (drift) - new tokens, revoked or expired ones, newly violating ones and permission upgrades - and the
     replaced C(report.json) is kept as C(report.previous.json).
   - Sends no request to GitHub and takes no connection options. Writes on the host it runs on; the
-    P(patguard.github.pat_report#role) role runs it on the controller (C(delegate_to: localhost)).
+    P(patguard.github.pat_report#role) role runs it on the controller (delegated to C(localhost)).
 author:
-  - patguard maintainers
+  - patguard maintainers (@patguard)
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status it predicts without writing anything.

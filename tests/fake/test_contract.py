@@ -62,8 +62,8 @@ def test_every_contract_operation_is_implemented(demo):
     for operation_id, method, path, auth, body, expected in calls:
         token = {"jwt": app_jwt(demo), None: None}.get(auth) if auth in ("jwt", None) else (
             installation_token(demo) if auth == "installation" else demo.user_tokens[auth])
-        response = session(token).request(method, demo.base_url + path, json=body, allow_redirects=False,
-                                           timeout=10)
+        response = session(token).request(method, demo.base_url + path, json=body,
+                                          allow_redirects=False, timeout=10)
         assert response.status_code == expected, (operation_id, response.status_code, response.text)
         assert expected in contract.find(method, path.split("?")[0]).statuses
         assert demo.contract_errors == [], operation_id

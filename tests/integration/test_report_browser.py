@@ -15,7 +15,6 @@ import os
 import shutil
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
@@ -111,10 +110,14 @@ def first_cells(driver, column):
 
 
 def screenshot(driver, name):
+    """Two pictures: what a 1400x1000 window shows first, and the whole page."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    driver.set_window_size(1400, driver.execute_script("return document.body.scrollHeight") + 40)
+    driver.set_window_size(1400, 1000)
+    driver.execute_script("window.scrollTo(0, 0)")
     target = OUTPUT / name
     driver.save_screenshot(str(target))
+    driver.set_window_size(1400, driver.execute_script("return document.body.scrollHeight") + 40)
+    driver.save_screenshot(str(OUTPUT / name.replace(".png", "-full.png")))
     driver.set_window_size(1400, 2300)
     return target
 

@@ -434,8 +434,8 @@ def test_app_not_installed_on_org_is_one_sentence(rsa_key):
 
 def test_wrong_app_id_is_reported_as_bad_credentials(rsa_key):
     pem = rsa_key[1]
-    client, _session, _clock = app_client([make_response(status=401, body={"message": "A JSON web token could not be decoded"})],
-                              pem)
+    answer = make_response(status=401, body={"message": "A JSON web token could not be decoded"})
+    client, _session, _clock = app_client([answer], pem)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/orgs/acme/personal-access-tokens")
     assert "401 Bad credentials" in info.value.message and "app_id" in info.value.message

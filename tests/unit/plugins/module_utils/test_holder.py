@@ -83,6 +83,7 @@ class Clock:
         self.slept.append(seconds)
         self.now += seconds
 
+
 CONTRACT = Path(__file__).resolve().parents[3] / "contract" / "github-openapi" / "api.github.com.pat-subset.json"
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
