@@ -304,12 +304,12 @@ def test_pat_rotation_role_lists_due_tokens_with_links(fake):
         {"name": "fine", "token": fine.token, "expires_in": 30, "permissions": {"issues": "write"}},
         {"name": "gone", "token": "github_pat_" + "0" * 22 + "_" + "X" * 59, "permissions": {"emails": "read"}},
     ]
-    run = run_tasks([{"ansible.builtin.debug": {"var": "patguard_rotation_due"}}],
+    run = run_tasks([{"ansible.builtin.debug": {"var": "pat_rotation_due"}}],
                     roles=[{"role": "patguard.github.pat_rotation",
                             "vars": {"patguard_rotation_tokens": tokens, "patguard_rotation_days": 30,
                                      "patguard_rotation_api_url": fake.base_url}}])
     assert run.rc == 0, run
-    due = run.result["patguard_rotation_due"]
+    due = run.result["pat_rotation_due"]
     assert [(d["name"], d["reason"]) for d in due] == [("soon", "expires_soon"), ("gone", "invalid")]
     assert due[0]["url"] == ("https://github.com/settings/personal-access-tokens/new?name=soon&description=CI%20reader"
                              "&target_name=acme&expires_in=90&contents=read")
