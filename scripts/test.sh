@@ -117,6 +117,8 @@ run_pytest() {
 
 stage_setup() {
     pg_setup_main_venv
+    # Debian's chromium + chromium-driver for the report's real-browser tests.
+    bash "$PG_ROOT/scripts/setup-browser.sh"
     "$PG_VENV/bin/python" -V
     "$PG_VENV/bin/ansible" --version | sed -n 1p
 }

@@ -534,7 +534,8 @@ def _md(text):
 
 def headline(report):
     s = report['summary']
-    return '%d of %d tokens (%s%%) violate the policy' % (s['violating'], s['present'], _pct(s['violating_percent']))
+    return '%s of %s tokens (%s%%) violate the policy' % (_fmt(s['violating']), _fmt(s['present']),
+                                                          _pct(s['violating_percent']))
 
 
 def decision_text(report):

@@ -215,16 +215,17 @@ def test_awx_register_playbook_registers_the_type_idempotently(tmp_path):
                            "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
         runs = []
-        for _ in range(2):
+        for dummy in range(2):
             runs.append(subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,",
                                         "patguard.github.awx_register"], env=env, capture_output=True, text=True,
                                        timeout=300, check=False, cwd=str(tmp_path)))
             assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
         assert "changed=1" in runs[0].stdout and "is registered" in runs[0].stdout
         assert "changed=0" in runs[1].stdout and "is up to date" in runs[1].stdout
-        assert [m for m, _, _ in controller.log].count("POST") == 1
-        assert "PATCH" not in [m for m, _, _ in controller.log]
-        (stored,) = controller.items.values()
+        methods = [entry[0] for entry in controller.log]
+        assert methods.count("POST") == 1 and "PATCH" not in methods
+        assert len(controller.items) == 1
+        stored = list(controller.items.values())[0]
     ct = credential_type()
     # AWX receives the definition exactly as shipped: its {{ }} templates are not Ansible's to render.
     assert stored["name"] == ct["name"] and stored["kind"] == "cloud"

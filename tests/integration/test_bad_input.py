@@ -140,7 +140,8 @@ INPUT_CASES = [
     ("pat_template", {"name": "ok", "description": "d" * 1025}, "description: must be at most 1024 characters"),
     ("pat_template", {"name": "ok", "policy": {"max_lifetime": 30}}, "policy: "),
     ("pat_template", {"name": "ok", "expires_in": 120, "policy": {"max_lifetime_days": 30}},
-     "expires_in: the policy allows tokens of at most 30 days"),
+     "policy: the organization's policy would deny a token made from this template: lifetime: expires after "
+     "120 days (max 30)"),
     # token_info
     ("token_info", {"api_url": "URL"}, "check_token: give the token to check"),
     ("token_info", {"api_url": "URL", "check_token": "   "}, "check_token: give the token to check"),

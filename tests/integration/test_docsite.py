@@ -57,7 +57,7 @@ EXTERNAL_LABEL = re.compile(r"undefined label: '(common_return_values|ansible_co
 @pytest.mark.slow
 def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     tools = tools_venv()
-    root, _ = collection
+    root = collection[0]
     env = docs_env(tools, root, tmp_path)
     site = tmp_path / "site"
     site.mkdir(mode=0o755)

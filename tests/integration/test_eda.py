@@ -81,7 +81,7 @@ def fake(fake_github):  # noqa: F811
 
 
 def test_webhook_payload_matches_the_contract(fake):
-    good, _ = new_requests(fake)
+    good = new_requests(fake)[0]
     payload = created_event(fake, good.id)
     validate_created_event(payload)
     with pytest.raises(Exception):
@@ -109,7 +109,7 @@ def test_review_one_request_approves_or_denies_only_the_announced_request(fake):
 
 
 def test_report_mode_and_a_request_no_longer_pending_change_nothing(fake):
-    good, _ = new_requests(fake)
+    good = new_requests(fake)[0]
     payload = created_event(fake, good.id)
     run = review(fake, payload, patguard_mode="report")
     assert run.rc == 0, run.output[-3000:]
@@ -124,7 +124,7 @@ def test_report_mode_and_a_request_no_longer_pending_change_nothing(fake):
 
 
 def test_an_event_of_another_organization_is_refused(fake):
-    good, _ = new_requests(fake)
+    good = new_requests(fake)[0]
     payload = created_event(fake, good.id)
     payload["organization"]["login"] = "someone-else"
     run = review(fake, payload)

@@ -42,8 +42,8 @@ def created_event(fake, request_id, org=None):
     base = "https://api.github.com"
     now = fake.state.clock.now()
     account = org_account(org_state, base)
-    organization = {key: account[key] for key in ("login", "id", "node_id", "url", "repos_url", "events_url",
-                                                   "avatar_url")}
+    keys = ("login", "id", "node_id", "url", "repos_url", "events_url", "avatar_url")
+    organization = {key: account[key] for key in keys}
     api = "%s/orgs/%s" % (base, org_state.login)
     organization.update({"hooks_url": api + "/hooks", "issues_url": api + "/issues",
                          "members_url": api + "/members{/member}",
