@@ -119,6 +119,12 @@ stage_setup() {
     pg_setup_main_venv
     # Debian's chromium + chromium-driver for the report's real-browser tests.
     bash "$PG_ROOT/scripts/setup-browser.sh"
+    # ansible-rulebook (tests/integration/test_eda.py) needs a Java 17 runtime.
+    if ! command -v java >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        { pg_as_root apt-get update -q && pg_as_root apt-get install -y -q openjdk-17-jre-headless; } ||
+            pg_die "could not install openjdk-17-jre-headless (ansible-rulebook needs Java 17)"
+    fi
     "$PG_VENV/bin/python" -V
     "$PG_VENV/bin/ansible" --version | sed -n 1p
 }

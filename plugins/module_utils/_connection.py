@@ -46,12 +46,25 @@ def _env_fallback(names):
     return None
 
 
+def _non_empty_env_fallback(*names):
+    """Like ansible's ``env_fallback``, but an empty variable counts as unset.
+
+    AWX injects every variable of a credential type, empty when the field is blank; an empty
+    GITHUB_APP_INSTALLATION_ID must mean "find it", not "not an integer".
+    """
+    from ansible.module_utils.errors import AnsibleFallbackNotFound
+
+    value = _env_fallback(names)
+    if value is None:
+        raise AnsibleFallbackNotFound
+    return value
+
+
 def auth_argument_spec():
     """The argument spec every module merges into its own (``fallback`` = env variables)."""
-    from ansible.module_utils.basic import env_fallback
 
     def fb(option):
-        return (env_fallback, ENV_FALLBACKS[option])
+        return (_non_empty_env_fallback, ENV_FALLBACKS[option])
 
     return dict(
         api_url=dict(type="str", fallback=fb("api_url"), default=DEFAULT_API_URL),

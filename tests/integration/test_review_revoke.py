@@ -159,8 +159,10 @@ def test_module_defaults_group_sets_auth_once(fake_github):
 
 def test_auth_from_environment(fake_github):
     fake = fake_github(grants=3, requests=2, seed=9)
+    # AWX injects every variable of a credential type, empty when a field is blank: empty = unset.
     env = {"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-           "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path}
+           "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path, "GITHUB_APP_INSTALLATION_ID": "",
+           "GITHUB_APP_PRIVATE_KEY": "", "GITHUB_TOKEN": ""}
     run = run_tasks([{"name": "list", "patguard.github.pat_grant_info": {"org": fake.org}}], env=env)
     assert run.rc == 0, run
     assert run.result["count"] == 3
