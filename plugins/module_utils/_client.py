@@ -391,7 +391,7 @@ class GitHubClient(object):
             summary = _text_summary(raw)
         if status == 404 and not_found_message:
             message = "%s (GitHub answered 404 for %s %s)" % (not_found_message, method, path)
-        elif status in (401, 403) and APP_ONLY_PATH.match(urlsplit(path).path) and not self.app_auth:
+        elif status == 403 and APP_ONLY_PATH.match(urlsplit(path).path) and not self.app_auth:
             message = ("%s %s: GitHub answered %d (%s). The organization's personal access token "
                        "endpoints accept GitHub App installation tokens only: give app_id and "
                        "private_key (or set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH) instead of "
@@ -511,9 +511,12 @@ def _path_of(url):
 
 
 def _canonical_url(url):
+    """A page's identity: path and sorted query, where no ``page`` means page 1."""
     parts = urlsplit(url)
-    query = tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
-    return (parts.path, query)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(key == "page" for key, _value in pairs):
+        pairs.append(("page", "1"))
+    return (parts.path, tuple(sorted(pairs)))
 
 
 def _same_origin(url, api_url):

@@ -159,6 +159,14 @@ def test_paginate_refuses_a_link_loop():
     assert "points back to a page already read" in info.value.message
 
 
+def test_paginate_treats_a_missing_page_number_as_page_one():
+    page1 = API + "/orgs/acme/personal-access-tokens?per_page=100&page=1"
+    client, _session, _clock = client_with([make_response(body=[{"id": 1}], headers=link(page1))])
+    with pytest.raises(PaginationError) as info:
+        list(client.paginate("/orgs/acme/personal-access-tokens"))
+    assert "points back to a page already read" in info.value.message
+
+
 def test_paginate_refuses_a_page_of_repeated_ids():
     client, _session, _clock = client_with([
         make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
