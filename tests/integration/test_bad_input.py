@@ -333,8 +333,7 @@ def test_wrong_app_uninstalled_org_and_unknown_org_fail_clearly_without_writes(f
         ("pat_request_info", dict(wrong_key, org="acme"), "GitHub answered 401 Bad credentials"),
         ("pat_grant_info", dict(auth, org="acme", installation_id=424242), "GitHub answered 404"),
         ("pat_grant_info", {"api_url": fake.base_url, "org": "acme", "token": "ghp_" + "f" * 36},
-         "GitHub answered 401 (Bad credentials). The organization's personal access token endpoints accept "
-         "GitHub App installation tokens only"),
+         "GitHub answered 401 Bad credentials (Bad credentials): check the token, or the app_id and private key"),
         ("pat_grant", {"api_url": fake.base_url, "org": "acme", "ids": [1], "token": fake.user_tokens[
             sorted(fake.user_tokens)[0]]}, "accept GitHub App installation tokens only"),
         ("token_info", {"api_url": fake.base_url, "check_token": "ghp_" + "f" * 36, "fail_if_invalid": True}, "401"),
