@@ -340,7 +340,7 @@ def test_wrong_app_uninstalled_org_and_unknown_org_fail_clearly_without_writes(f
         ("credential_revoke", {"api_url": fake.base_url, "credentials": ["ghp_" + "f" * 36],
                                "app_id": str(fake.app_id), "private_key_path": fake.private_key_path}, None),
     ]
-    run = run_tasks([{"name": m, "patguard.github." + m: args} for m, args, _ in cases], env=FAST)
+    run = run_tasks([{"name": m, "patguard.github." + m: args} for m, args, _message in cases], env=FAST)
     failures = []
     for (module, _args, message), result in zip(cases, run.results):
         if message is None:
@@ -442,7 +442,7 @@ def test_a_misbehaving_server_is_reported_in_one_sentence(misbehaving_server):
     token = "ghs_" + "g" * 36
     tasks = [{"name": scenario, "patguard.github.pat_grant_info": {"api_url": url, "token": token, "org": scenario,
                                                                    "max_retries": 0}}
-             for scenario, _ in SERVER_CASES]
+             for scenario, _expected in SERVER_CASES]
     # A write module in front of the same server: its pre-write listing fails, so nothing is sent.
     tasks.append({"name": "write", "patguard.github.pat_grant": {"api_url": url, "token": token, "org": "loop",
                                                                  "ids": [1, 2]}})

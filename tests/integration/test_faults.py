@@ -144,8 +144,8 @@ def test_a_resend_lost_again_is_reconciled_again_with_one_listing_per_round(fake
     fake.api.log.clear()
     # Two lost answers in a row: the first write never arrives, neither does the first resend.
     fake.configure_faults(rate=1.0, kinds=["drop"], methods=["POST"], seed=1, max_faults=2)
-    run = run_tasks([{"name": "revoke", "patguard.github.pat_grant": dict(auth, org=fake.org, ids=ids,
-                                                                           refresh=False)}])
+    revoke = dict(auth, org=fake.org, ids=ids, refresh=False)
+    run = run_tasks([{"name": "revoke", "patguard.github.pat_grant": revoke}])
     assert run.rc == 0, run
     assert sorted(run.result["revoked"]) == ids and run.result["skipped"] == []
     log = fake.request_log

@@ -59,9 +59,9 @@ def _tasks(fake, pem, users, check):
         {m + "app_token": dict(inline, org="nope-org", permissions={"metadata": "read"})},
         {m + "app_token": {"api_url": fake.base_url, "state": "absent", "token": "ghs_" + "Y" * 36}},  # 401: no-op
         {m + "pat_grant": dict(inline, org=fake.org, ids=[999999991], api_url="http://192.0.2.1")},  # non-https
-        {"ansible.builtin.set_fact": {"x": "{{ lookup('patguard.github.app_token', org='nope-org', api_url='%s', "
-                                           "app_id='%s', private_key=%s) }}" % (fake.base_url, fake.app_id,
-                                                                              json.dumps(pem))}},
+        {"ansible.builtin.set_fact": {"x": (
+            "{{ lookup('patguard.github.app_token', org='nope-org', api_url='%s', app_id='%s', private_key=%s) }}"
+            % (fake.base_url, fake.app_id, json.dumps(pem)))}},
     ]
 
 
