@@ -169,26 +169,29 @@ class AppAuth(object):
         self.installation_id = installation_id
         return installation_id
 
-    def _create_installation_token(self, client, repositories=None, permissions=None):
+    def _create_installation_token(self, client):
+        data = self.request_installation_token(client)
+        return data["token"], parse_github_time(data.get("expires_at"), default=self._clock() + 3600)
+
+    def request_installation_token(self, client, repositories=None, permissions=None):
+        """``POST /app/installations/{id}/access_tokens``: GitHub's answer, token checked and registered.
+
+        Narrowed to ``repositories``/``permissions`` when given (scoped tokens are not cached).
+        """
         installation_id = self.resolve_installation_id(client)
         body = {}
         if repositories:
             body["repositories"] = list(repositories)
         if permissions:
             body["permissions"] = dict(permissions)
-        data = client.request_json(
-            "POST", "/app/installations/%d/access_tokens" % installation_id, json=body or None,
-            auth="jwt", write=False)
+        path = "/app/installations/%d/access_tokens" % installation_id
+        data = client.request_json("POST", path, json=body or None, auth="jwt", write=False)
         token = data.get("token") if isinstance(data, dict) else None
         if not token:
-            raise AuthError("GitHub did not return an installation token for installation %d" % installation_id)
+            raise AuthError("GitHub did not return an installation token for installation %d" % installation_id,
+                            method="POST", path=path)
         register_secret(token)
-        return token, parse_github_time(data.get("expires_at"), default=self._clock() + 3600)
-
-    def create_scoped_token(self, client, repositories=None, permissions=None):
-        """A new installation token narrowed to repositories/permissions (not cached)."""
-        token, expires_at = self._create_installation_token(client, repositories, permissions)
-        return token, expires_at
+        return data
 
 
 def parse_github_time(value, default=None):

@@ -276,22 +276,11 @@ def create_scoped_token(client, repositories=None, permissions=None):
     if app is None:
         raise ConfigError("app_id: an installation token needs GitHub App credentials (app_id with "
                           "private_key or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)")
-    installation_id = app.resolve_installation_id(client)
-    body = {}
-    if repositories:
-        body["repositories"] = list(repositories)
-    if permissions:
-        body["permissions"] = dict(permissions)
-    data = client.request_json("POST", "/app/installations/%d/access_tokens" % installation_id,
-                               json=body or None, auth="jwt", write=False)
-    token = data.get("token") if isinstance(data, dict) else None
-    if not token:
-        raise GitHubAPIError("GitHub did not return an installation token for installation %d" % installation_id,
-                             method="POST", path="/app/installations/%d/access_tokens" % installation_id)
-    register_secret(token)
+    data = app.request_installation_token(client, repositories, permissions)
+    token = data["token"]
     repos = data.get("repositories")
     info = {
-        "installation_id": installation_id,
+        "installation_id": app.installation_id,
         "expires_at": data.get("expires_at"),
         "permissions": data.get("permissions") or {},
         "repository_selection": data.get("repository_selection"),

@@ -6,6 +6,7 @@ import json
 import jwt
 import pytest
 import requests
+from http_doubles import API, Clock, ScriptedSession, make_response
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
@@ -29,56 +30,6 @@ from ansible_collections.patguard.github.plugins.module_utils._errors import (
     redact,
 )
 
-API = "https://api.example.test"
-
-
-def make_response(status=200, body=None, headers=None, text=None, url=API + "/x"):
-    response = requests.Response()
-    response.status_code = status
-    response.url = url
-    response.headers.update(headers or {})
-    if text is not None:
-        response._content = text.encode()
-    elif body is not None:
-        response._content = json.dumps(body).encode()
-        response.headers.setdefault("Content-Type", "application/json; charset=utf-8")
-    else:
-        response._content = b""
-    return response
-
-
-class ScriptedSession(requests.Session):
-    """Answers requests from a script of (predicate, response-or-exception) and records them."""
-
-    def __init__(self, script):
-        super().__init__()
-        self.script = list(script)
-        self.sent = []
-
-    def request(self, method, url, json=None, headers=None, timeout=None, allow_redirects=True):
-        merged = dict(self.headers)
-        merged.update(headers or {})
-        self.sent.append({"method": method, "url": url, "json": json, "headers": merged})
-        if not self.script:
-            raise AssertionError("unexpected request %s %s" % (method, url))
-        answer = self.script.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        answer.url = url
-        return answer
-
-
-class Clock:
-    def __init__(self, now=1_800_000_000.0):
-        self.now = now
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def client_with(script, token="ghp_" + "a" * 36, **options):

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
+from http_doubles import API, Clock, ScriptedSession, make_response
 
 from ansible_collections.patguard.github.plugins.module_utils import _holder
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
@@ -35,53 +35,6 @@ from ansible_collections.patguard.github.plugins.module_utils._holder import (
 )
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
 
-API = "https://api.example.test"
-
-
-# Same scripted-session style as test_client.py (copied: test modules are not a package).
-def make_response(status=200, body=None, headers=None):
-    response = requests.Response()
-    response.status_code = status
-    response.url = API + "/x"
-    response.headers.update(headers or {})
-    if body is not None:
-        response._content = json.dumps(body).encode()
-        response.headers.setdefault("Content-Type", "application/json; charset=utf-8")
-    else:
-        response._content = b""
-    return response
-
-
-class ScriptedSession(requests.Session):
-    """Answers requests from a script of responses, in order, and records what was sent."""
-
-    def __init__(self, script):
-        super().__init__()
-        self.script = list(script)
-        self.sent = []
-
-    def request(self, method, url, json=None, headers=None, timeout=None, allow_redirects=True):
-        merged = dict(self.headers)
-        merged.update(headers or {})
-        self.sent.append({"method": method, "url": url, "json": json, "headers": merged})
-        if not self.script:
-            raise AssertionError("unexpected request %s %s" % (method, url))
-        answer = self.script.pop(0)
-        answer.url = url
-        return answer
-
-
-class Clock:
-    def __init__(self, now=1_800_000_000.0):
-        self.now = now
-        self.slept = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 CONTRACT = Path(__file__).resolve().parents[3] / "contract" / "github-openapi" / "api.github.com.pat-subset.json"

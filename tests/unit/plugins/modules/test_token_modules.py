@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
+from http_doubles import ScriptedSession as Scripted, make_response as answer
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -31,33 +31,6 @@ from ansible_collections.patguard.github.plugins.modules import app_token, crede
 API = "https://api.example.test"
 FINE = "github_pat_" + "1" * 22 + "_" + "B" * 59
 CLASSIC = "ghp_" + "C" * 36
-
-
-def answer(status=200, body=None, headers=None):
-    response = requests.Response()
-    response.status_code = status
-    response.headers.update(headers or {})
-    response._content = json.dumps(body).encode() if body is not None else b""
-    if body is not None:
-        response.headers.setdefault("Content-Type", "application/json")
-    return response
-
-
-class Scripted(requests.Session):
-    def __init__(self, script):
-        super().__init__()
-        self.script = list(script)
-        self.sent = []
-
-    def request(self, method, url, json=None, headers=None, timeout=None, allow_redirects=True):
-        merged = dict(self.headers)
-        merged.update(headers or {})
-        self.sent.append({"method": method, "url": url, "json": json, "headers": merged})
-        if not self.script:
-            raise AssertionError("unexpected request %s %s" % (method, url))
-        response = self.script.pop(0)
-        response.url = url
-        return response
 
 
 @pytest.fixture
