@@ -132,7 +132,7 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--api-url", required=True)
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--key-file", required=True)

@@ -32,7 +32,6 @@ import json
 import math
 import os
 import platform
-import resource
 import signal
 import subprocess
 import sys
@@ -88,7 +87,7 @@ class Fake:
         self.env = {}
         for line in (self.workdir / "fake.env").read_text().splitlines():
             if line.startswith("export "):
-                key, _, value = line[len("export "):].partition("=")
+                key, _sep, value = line[len("export "):].partition("=")
                 self.env[key] = value.strip("'\"")
         self.base_url = self.env["GITHUB_API_URL"]
         self.key_path = self.env["GITHUB_APP_PRIVATE_KEY_PATH"]
@@ -195,7 +194,7 @@ def analyze_log(entries):
         if entry["method"] == "GET" and classify(entry) != "auth":
             query = tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in (entry.get("query") or {}).items()))
             gets[(entry["path"].split("?")[0], query)] += 1
-    duplicates = {"%s?%s" % (path, urlencode([(k, v) for k, v in query])): n
+    duplicates = {"%s?%s" % (path, urlencode(list(query))): n
                   for (path, query), n in gets.items() if n > 1}
     writes = sum(1 for e in entries if e["method"] != "GET")
     return {"total": len(entries), "by_kind": dict(sorted(counts.items())), "duplicates": duplicates,
@@ -412,8 +411,9 @@ def report(run, args):
     memory = role["memory"]
     add("4. Peak memory of the role's run (ansible-playbook + forks + modules, sampled every 50 ms): "
         "%.0f MB PSS (%.0f MB RSS summed, shared pages counted per process); largest single process "
-        "%.0f MB (ru_maxrss) (goal <= 300 MB) %s" % (memory["tree_pss"], memory["tree_rss"], memory["ru_maxrss"],
-                                                    "OK" if memory["tree_pss"] <= 300 else "MISSED"))
+        "%.0f MB (ru_maxrss) (goal <= 300 MB) %s" % (
+            memory["tree_pss"], memory["tree_rss"], memory["ru_maxrss"],
+            "OK" if memory["tree_pss"] <= 300 else "MISSED"))
     writes = log["writes"]
     add("5. Pacing and budget:")
     add("   writes: %d (%d bulk review/revoke POSTs + %d token exchanges); at GitHub's default 1 s "
@@ -435,17 +435,17 @@ def report(run, args):
 def machine():
     mem = ""
     try:
-        mem = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.splitlines()[1]
+        mem = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout.splitlines()[1]
     except (OSError, IndexError):
         pass
     ansible_version = subprocess.run([str(VENV_BIN / "ansible"), "--version"], capture_output=True,
-                                     text=True).stdout.splitlines()[0]
-    return "nproc %d; %s; python %s; %s" % (os.cpu_count(), " ".join(mem.split()), platform.python_version(),
-                                           ansible_version)
+                                     text=True, check=False).stdout.splitlines()[0]
+    return "nproc %d; %s; python %s; %s" % (
+        os.cpu_count(), " ".join(mem.split()), platform.python_version(), ansible_version)
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--grants", type=int, default=10000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)

@@ -37,7 +37,7 @@ class ScriptedSession(requests.Session):
         self.sent = []
 
     def request(self, method, url, json=None, headers=None, timeout=None, allow_redirects=True):
-        # pylint: disable=arguments-differ,redefined-outer-name  (only what the client passes)
+        # Only the arguments the client passes. pylint: disable=arguments-differ,redefined-outer-name
         merged = dict(self.headers)
         merged.update(headers or {})
         self.sent.append({"method": method, "url": url, "json": json, "headers": merged})

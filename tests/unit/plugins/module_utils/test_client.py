@@ -31,7 +31,6 @@ from ansible_collections.patguard.github.plugins.module_utils._errors import (
 )
 
 
-
 def client_with(script, token="ghp_" + "a" * 36, **options):
     clock = Clock()
     opts = ConnectionOptions(api_url=API, token=token, write_interval=options.pop("write_interval", 0), **options)
