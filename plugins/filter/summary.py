@@ -91,11 +91,11 @@ def policy_summary_lines(result, what="records"):
     else:
         lines.append("Applied: revoked %d, skipped %d" % (
             len(result.get("revoked") or []), len(result.get("skipped") or [])))
-    if result.get("api_requests") is not None:
-        lines.append("GitHub API requests: %s" % result["api_requests"])
     api_line = _api_line(result.get("api"))
     if api_line:
         lines.append(api_line)
+    elif result.get("api_requests") is not None:  # a result without the api totals
+        lines.append("GitHub API requests: %s" % result["api_requests"])
     return lines
 
 
@@ -129,11 +129,8 @@ def policy_governance_summary(review, hygiene, org=None):
         "Decisions: %s" % _counts_text(decisions),
         "Violations by code: %s" % _codes_text(violations),
         "Applied: approved %(approved)d, denied %(denied)d, revoked %(revoked)d" % applied,
-        "GitHub API requests: %d" % api_requests,
     ]
-    api_line = _api_line(api)
-    if api_line:
-        lines.append(api_line)
+    lines.append(_api_line(api) or "GitHub API requests: %d" % api_requests)
     return {"org": org, "mode": mode, "decisions": decisions, "violations": dict(sorted(violations.items())),
             "applied": applied, "api_requests": api_requests, "api": api, "lines": lines}
 
