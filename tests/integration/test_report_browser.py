@@ -18,23 +18,13 @@ import time
 
 import pytest
 
-from harness import REPO_ROOT, app_auth, run_tasks
+from harness import DEMO_FIXTURE, DEMO_POLICY, REPO_ROOT, app_auth, run_tasks
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 OUTPUT = REPO_ROOT / "tests" / "output"
-FIXTURE = REPO_ROOT / "tests" / "fake_github" / "fixtures" / "demo_org.yml"
-POLICY = {
-    "max_lifetime_days": 90,
-    "repository_selection": ["none", "subset"],
-    "max_repositories": 10,
-    "forbidden_permissions": ["administration:write", "organization_administration:write", "secrets:write",
-                              "workflows:write"],
-    "min_reason_length": 10,
-    "max_inactive_days": 90,
-    "revoke_expired": True,
-    "actions": {"compliant_request": "approve", "violating_request": "deny", "violating_grant": "revoke"},
-}
+FIXTURE = DEMO_FIXTURE
+POLICY = DEMO_POLICY
 SCALE_POLICY = dict((k, v) for k, v in POLICY.items() if k not in ("max_repositories",))
 SCALE_POLICY["repository_selection"] = ["none", "subset", "all"]
 

@@ -12,21 +12,11 @@ import io
 import json
 from pathlib import Path
 
-from harness import app_auth, run_tasks
+from harness import DEMO_FIXTURE, DEMO_POLICY, app_auth, run_tasks
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fake_github" / "fixtures" / "demo_org.yml"
+FIXTURE = DEMO_FIXTURE
 NOW = "2030-01-01T00:00:00Z"  # irrelevant to the fixture's relative times; pins days and policy
-POLICY = {
-    "max_lifetime_days": 90,
-    "repository_selection": ["none", "subset"],
-    "max_repositories": 10,
-    "forbidden_permissions": ["administration:write", "organization_administration:write", "secrets:write",
-                              "workflows:write"],
-    "min_reason_length": 10,
-    "max_inactive_days": 90,
-    "revoke_expired": True,
-    "actions": {"compliant_request": "approve", "violating_request": "deny", "violating_grant": "revoke"},
-}
+POLICY = DEMO_POLICY
 FILES = ("report.json", "report.csv", "report.html", "summary.md")
 
 
