@@ -158,6 +158,8 @@ class GitHubClient(object):
             self._wait_before_send(write, method, url)
             try:
                 headers = self._auth_headers(auth, path)
+                if write:  # state-changing only: a token exchange is a POST but changes nothing
+                    self.stats.writes += 1
                 raw = self._send(method, url, json, headers)
             except requests.exceptions.RequestException as exc:
                 reason = _transport_reason(exc)
@@ -293,8 +295,6 @@ class GitHubClient(object):
 
     def _send(self, method, url, json, headers):
         self.stats.requests += 1
-        if method in _WRITE_METHODS:
-            self.stats.writes += 1
         return self.session.request(method, url, json=json, headers=headers, timeout=self.options.timeout,
                                     allow_redirects=False)
 

@@ -74,6 +74,7 @@ def test_pat_request_check_apply_idempotent(fake_github):
     assert checked.result["diff"]["before"]["pending"] == sorted(approve + deny)
     assert checked.result["diff"]["after"]["pending"] == []
     assert org_writes(fake) == [] and len(org_state(fake)["requests"]) == 230
+    assert checked.result["api"]["writes"] == 0  # the token exchange is a POST but no write
 
     applied = run_tasks([task("pat_request", auth, org=fake.org, decisions=decisions)])
     assert applied.rc == 0, applied
@@ -121,7 +122,7 @@ def test_pat_grant_by_owner_check_apply_idempotent(fake_github):
     assert checked.rc == 0, checked
     assert sorted(checked.result["revoked"]) == targets and checked.result["changed"] is True
     assert sorted(checked.result["diff"]["before"]["active"]) == targets
-    assert org_writes(fake) == []
+    assert org_writes(fake) == [] and checked.result["api"]["writes"] == 0
 
     applied = run_tasks([task("pat_grant", auth, **args)])
     assert applied.rc == 0, applied
