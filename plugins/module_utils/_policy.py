@@ -850,3 +850,35 @@ def plan(requests, grants, policy, now=None):
         },
         'evaluated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ'),
     }
+
+
+def repositories_needed(records, decisions):
+    """Token ids of the ``subset`` records whose decision waits only on their repository list.
+
+    A grant that another rule already condemns is revoked whatever its repositories are
+    (a revoke carries no reason to GitHub), so its list is not worth one API call; only
+    records found compliant except for an unverifiable repository rule are. On a 10,000-grant
+    organization this turns thousands of repository listings into the few that matter.
+    """
+    pending = {}
+    for decision in decisions or []:
+        if not _is_map(decision):
+            continue
+        violations = decision.get('violations') or []
+        codes = set(v.get('code') for v in violations if _is_map(v))
+        waiting = any(_is_map(v) and v.get('code') == UNVERIFIABLE
+                      and str(v.get('detail', '')).startswith('repository') for v in violations)
+        if waiting and codes == set([UNVERIFIABLE]):
+            pending[decision.get('id')] = True
+    needed = []
+    for record in records or []:
+        if _is_map(record) and record.get('id') in pending and record.get('repository_selection') == 'subset' \
+                and record.get('repositories') is None and _is_int(record.get('token_id')):
+            needed.append(record['token_id'])
+    return needed
+
+
+def merge_records(records, updates):
+    """``records`` with every record of ``updates`` (same ``id``) put in its place, order kept."""
+    by_id = dict((u.get('id'), u) for u in updates or [] if _is_map(u))
+    return [by_id.get(r.get('id'), r) if _is_map(r) else r for r in records or []]

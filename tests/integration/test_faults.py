@@ -22,7 +22,7 @@ from harness import run_tasks
 from reliability import final_state, fixed_now, governance, governance_results, org_state, org_writes
 
 GRANTS = 1000
-REQUESTS = 60
+REQUESTS = 400
 DATA_SEED = 21
 FAULT_SEED = 7
 FAULT_KINDS = ["500", "502", "secondary", "drop"]

@@ -4,8 +4,9 @@
   never an unfiltered listing;
 - a governance pass never fetches the same URL twice (App auth, which every module process
   does once, is accounted separately: see docs/performance.md);
-- repository listings happen only for ``subset`` records, and only when the policy has a
-  rule that needs them.
+- repository listings happen only for ``subset`` records, only when the policy has a rule
+  that needs them, and for grants only when the decision depends on them (yet with the
+  same revocations as an evaluation that knows every repository list).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import re
 
 import pytest
 
+from ansible_collections.patguard.github.plugins.module_utils._policy import plan
 from harness import app_auth, run_tasks
 
 LISTINGS = {
@@ -105,16 +107,18 @@ def test_governance_fetches_no_url_twice_and_repositories_only_for_subset(fake_g
     subset_requests = set(r["id"] for r in state["requests"] if r["repository_selection"] == "subset")
     subset_grants = set(g["id"] for g in state["grants"] if g["repository_selection"] == "subset")
     assert subset_requests and subset_grants
+    # Requests: a deny reason names every violation, so every subset request is listed.
     assert listed["personal-access-token-requests"] == subset_requests
-    if mode == "report":
-        assert listed["personal-access-tokens"] == subset_grants
-    else:
-        # Approved requests became grants (new ids) before the hygiene listing, so their
-        # repositories are listed too when they are subset tokens; no other grant is.
-        extra = listed["personal-access-tokens"] - subset_grants
-        assert subset_grants <= listed["personal-access-tokens"]
-        assert not extra & set(g["id"] for g in state["grants"])
-        assert len(extra) <= len(subset_requests)
+    # Grants: only those whose decision waits on their repositories (a revoke carries no
+    # reason), so fewer listings than subset grants ...
+    original = listed["personal-access-tokens"] & set(g["id"] for g in state["grants"])
+    assert original < subset_grants
+    # ... and yet the same revocations as an evaluation that knows every repository list
+    # (the fake's own view of the grants, repositories included).
+    eager = plan([], state["grants"], POLICY, NOW)["revoke"]
+    if mode == "enforce":
+        revoked = set(r["pat_id"] for r in fake.state.snapshot()["organizations"][fake.org]["revocations"])
+        assert revoked & set(g["id"] for g in state["grants"]) == set(eager)
 
 
 def test_governance_lists_no_repositories_when_no_rule_needs_them(fake_github):

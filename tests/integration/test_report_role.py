@@ -25,10 +25,14 @@ def org_state(fake):
 
 
 def listings(fake):
-    """GET calls to the two listing endpoints (pages included)."""
+    """Full GET listings of the two endpoints (pages included).
+
+    Listings filtered by token_id[] are hygiene's targeted re-reads of the grants whose
+    decision waits on their repositories, not a second listing of the organization.
+    """
     calls = {"requests": 0, "grants": 0}
     for entry in fake.request_log:
-        if entry["method"] != "GET":
+        if entry["method"] != "GET" or (entry.get("query") or {}).get("token_id[]"):
             continue
         path = entry["path"]
         if path.endswith("/personal-access-token-requests"):

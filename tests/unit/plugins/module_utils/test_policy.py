@@ -691,3 +691,27 @@ def test_plan_handles_a_large_organization():
 
 def test_module_is_python38_syntax():
     ast.parse(Path(_policy.__file__).read_text(), feature_version=(3, 8))
+
+
+def test_repositories_needed_only_where_the_decision_waits_on_them():
+    p = {'max_repositories': 2, 'max_inactive_days': 30, 'actions': ACT}
+    waiting = grant(id=1, token_id=11, repositories=None, token_last_used_at='2025-05-30T00:00:00Z')
+    condemned = grant(id=2, token_id=12, repositories=None, token_last_used_at='2024-01-01T00:00:00Z')
+    known = grant(id=3, token_id=13, repositories=['a'], token_last_used_at='2025-05-30T00:00:00Z')
+    everything = grant(id=4, token_id=14, repository_selection='all', repositories=None,
+                       token_last_used_at='2025-05-30T00:00:00Z')
+    records = [waiting, condemned, known, everything]
+    first = plan([], records, p, NOW)
+    assert _policy.repositories_needed(records, first['decisions']) == [11]
+    detailed = dict(waiting, repositories=['a', 'b', 'c'])
+    merged = _policy.merge_records(records, [detailed])
+    assert [r['id'] for r in merged] == [1, 2, 3, 4] and merged[0]['repositories'] == ['a', 'b', 'c']
+    second = plan([], merged, p, NOW)
+    # 'all' breaks max_repositories without a list; the waiting grant turns out to hold 3 > 2.
+    assert second['revoke'] == [1, 2, 4] and _policy.repositories_needed(merged, second['decisions']) == []
+
+
+def test_repositories_needed_is_empty_without_repository_rules():
+    records = [grant(id=1, token_id=11, repositories=None)]
+    assert _policy.repositories_needed(records, plan([], records, {'max_lifetime_days': 90, 'actions': ACT},
+                                                     NOW)['decisions']) == []
