@@ -100,18 +100,22 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
     bare = Bare(api_url, app_id, private_key, org)
     needs_repos = engine.needs_repositories(policy)
 
-    def listed(kind, path):
-        records = [normalize(raw, kind) for raw in bare.list_all(path)]
+    def add_repositories(records, path, only_tokens=None):
         if needs_repos:
             for record in records:
-                if record["repository_selection"] == "subset":
+                if record["repository_selection"] == "subset" and (
+                        only_tokens is None or record["token_id"] in only_tokens):
                     repos = bare.list_all("%s/%d/repositories" % (path, record["id"]))
                     record["repositories"] = [repo["name"] for repo in repos]
         return records
 
+    def listed(kind, path):
+        return [normalize(raw, kind) for raw in bare.list_all(path)]
+
     bulk_calls = 0
     requests_path = "/orgs/%s/personal-access-token-requests" % org
-    review = engine.plan(listed("request", requests_path), [], policy, now)
+    # Deny reasons name every violation: every subset request needs its repositories.
+    review = engine.plan(add_repositories(listed("request", requests_path), requests_path), [], policy, now)
     if enforce:
         for group in review["approve"] + review["deny"]:
             body = {"pat_request_ids": group["ids"], "action": group["action"]}
@@ -121,7 +125,12 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
             bulk_calls += 1
     # Approved requests are grants now: the hygiene half lists them too, like the role.
     grants_path = "/orgs/%s/personal-access-tokens" % org
-    hygiene = engine.plan([], listed("grant", grants_path), policy, now)
+    # A revoke carries no reason: only grants whose decision waits on their repositories need them.
+    grants = listed("grant", grants_path)
+    hygiene = engine.plan([], grants, policy, now)
+    needed = set(engine.repositories_needed(grants, hygiene["decisions"]))
+    if needed:
+        hygiene = engine.plan([], add_repositories(grants, grants_path, needed), policy, now)
     if enforce:
         revoke = hygiene["revoke"]
         for start in range(0, len(revoke), BULK):

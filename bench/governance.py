@@ -148,6 +148,15 @@ def minimal_plan(state, policy, now):
         return sum(pages(len(r.get("repositories") or [])) for r in records
                    if r.get("repository_selection") == "subset")
 
+    def grant_repo_listings(records):
+        # A grant that another rule condemns is revoked whatever its repositories (a revoke
+        # carries no reason), so only the grants whose decision waits on them are needed.
+        if not needs_repos:
+            return 0
+        blind = [dict(r, repositories=None) if r.get("repository_selection") == "subset" else r for r in records]
+        needed = set(engine.repositories_needed(blind, engine.plan([], blind, policy, now)["decisions"]))
+        return repo_listings([r for r in records if r.get("token_id") in needed])
+
     review = engine.plan(requests_, [], policy, now)
     approved = set(d["id"] for d in review["decisions"] if d["decision"] == "approve")
     new_grants = []
@@ -161,7 +170,7 @@ def minimal_plan(state, policy, now):
     result = {
         "auth": 2,  # GET /orgs/{org}/installation + POST /app/installations/{id}/access_tokens
         "list_pages": pages(len(requests_)) + pages(len(grants)),
-        "repository_listings": repo_listings(requests_) + repo_listings(grants),
+        "repository_listings": repo_listings(requests_) + grant_repo_listings(grants),
         "bulk_calls": len(review["approve"]) + len(review["deny"]) + math.ceil(len(hygiene["revoke"]) / BULK),
         "revoke": len(hygiene["revoke"]),
         "grants_after": len(grants) - len(hygiene["revoke"]),

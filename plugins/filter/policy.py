@@ -16,7 +16,6 @@ from ansible_collections.patguard.github.plugins.module_utils._policy import (
     merge_records,
     needs_repositories,
     plan,
-    repositories_needed,
     validate_policy,
 )
 from ansible_collections.patguard.github.plugins.module_utils._template import (
@@ -83,13 +82,6 @@ def token_fingerprint(token):
         raise AnsibleFilterError('token_fingerprint: %s' % exc)
 
 
-def policy_repositories_needed(records, plan_result):
-    """Token ids of the subset records whose decision waits only on their repository list."""
-    if not isinstance(records, list) or not isinstance(plan_result, dict):
-        raise AnsibleFilterError('policy_repositories_needed: expects a list of records and a policy_plan result')
-    return repositories_needed(records, plan_result.get('decisions'))
-
-
 def policy_merge_records(records, updates):
     """Replace records by id with their updated copies (for example with repository lists)."""
     if not isinstance(records, list) or not isinstance(updates, list):
@@ -103,7 +95,6 @@ class FilterModule(object):
             'policy_validate': policy_validate,
             'policy_plan': policy_plan,
             'policy_needs_repositories': policy_needs_repositories,
-            'policy_repositories_needed': policy_repositories_needed,
             'policy_merge_records': policy_merge_records,
             'pat_template_url': pat_template_url,
             'token_fingerprint': token_fingerprint,

@@ -849,6 +849,8 @@ def plan(requests, grants, policy, now=None):
             'violations': dict(sorted(by_code.items())),
         },
         'evaluated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        # Grants only: a deny reason must name every violation, a revoke carries no reason.
+        'repositories_needed': repositories_needed(grants, [d for d in decisions if d['kind'] == 'grant']),
     }
 
 
@@ -860,7 +862,7 @@ def repositories_needed(records, decisions):
     records found compliant except for an unverifiable repository rule are. On a 10,000-grant
     organization this turns thousands of repository listings into the few that matter.
     """
-    pending = {}
+    pending = set()
     for decision in decisions or []:
         if not _is_map(decision):
             continue
@@ -868,11 +870,12 @@ def repositories_needed(records, decisions):
         codes = set(v.get('code') for v in violations if _is_map(v))
         waiting = any(_is_map(v) and v.get('code') == UNVERIFIABLE
                       and str(v.get('detail', '')).startswith('repository') for v in violations)
-        if waiting and codes == set([UNVERIFIABLE]):
-            pending[decision.get('id')] = True
+        if waiting and codes == set([UNVERIFIABLE]) and _is_int(decision.get('id')):
+            pending.add(decision.get('id'))
     needed = []
     for record in records or []:
-        if _is_map(record) and record.get('id') in pending and record.get('repository_selection') == 'subset' \
+        if _is_map(record) and _is_int(record.get('id')) and record.get('id') in pending \
+                and record.get('repository_selection') == 'subset' \
                 and record.get('repositories') is None and _is_int(record.get('token_id')):
             needed.append(record['token_id'])
     return needed
@@ -880,5 +883,5 @@ def repositories_needed(records, decisions):
 
 def merge_records(records, updates):
     """``records`` with every record of ``updates`` (same ``id``) put in its place, order kept."""
-    by_id = dict((u.get('id'), u) for u in updates or [] if _is_map(u))
-    return [by_id.get(r.get('id'), r) if _is_map(r) else r for r in records or []]
+    by_id = dict((u.get('id'), u) for u in updates or [] if _is_map(u) and _is_int(u.get('id')))
+    return [by_id.get(r.get('id'), r) if _is_map(r) and _is_int(r.get('id')) else r for r in records or []]

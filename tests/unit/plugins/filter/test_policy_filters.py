@@ -15,8 +15,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.patguard.github.plugins.filter.policy import FilterModule
 
 FILTERS = FilterModule().filters()
-NAMES = ('policy_validate', 'policy_plan', 'policy_needs_repositories', 'policy_repositories_needed',
-         'policy_merge_records', 'pat_template_url', 'token_fingerprint')
+NAMES = ('policy_validate', 'policy_plan', 'policy_needs_repositories', 'policy_merge_records',
+         'pat_template_url', 'token_fingerprint')
 FILTER_DIR = Path(__file__).resolve().parents[4] / 'plugins' / 'filter'
 ACT = {'compliant_request': 'approve', 'violating_request': 'deny', 'violating_grant': 'revoke'}
 

@@ -702,13 +702,13 @@ def test_repositories_needed_only_where_the_decision_waits_on_them():
                        token_last_used_at='2025-05-30T00:00:00Z')
     records = [waiting, condemned, known, everything]
     first = plan([], records, p, NOW)
-    assert _policy.repositories_needed(records, first['decisions']) == [11]
+    assert _policy.repositories_needed(records, first['decisions']) == first['repositories_needed'] == [11]
     detailed = dict(waiting, repositories=['a', 'b', 'c'])
     merged = _policy.merge_records(records, [detailed])
     assert [r['id'] for r in merged] == [1, 2, 3, 4] and merged[0]['repositories'] == ['a', 'b', 'c']
     second = plan([], merged, p, NOW)
     # 'all' breaks max_repositories without a list; the waiting grant turns out to hold 3 > 2.
-    assert second['revoke'] == [1, 2, 4] and _policy.repositories_needed(merged, second['decisions']) == []
+    assert second['revoke'] == [1, 2, 4] and second['repositories_needed'] == []
 
 
 def test_repositories_needed_is_empty_without_repository_rules():
