@@ -83,7 +83,6 @@ def auth_argument_spec():
 
 
 AUTH_MUTUALLY_EXCLUSIVE = [("private_key", "private_key_path")]
-AUTH_REQUIRED_TOGETHER = []  # type: list
 
 
 def _is_loopback(host):

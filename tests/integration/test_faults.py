@@ -45,6 +45,17 @@ def assert_each_written_once(fake, approved, denied, revoked):
     assert sorted(grants) == sorted(revoked) and set(grants.values()) <= {1}
 
 
+def assert_results_match_state(fake, run):
+    """The role's approved/denied/revoked ids are exactly the fake's state change; returns them."""
+    approved, denied, revoked = governance_results(run)
+    state = org_state(fake)
+    bulk = [r for r in state["reviews"] if r["source"] == "bulk"]
+    assert sorted(approved) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "approve")
+    assert sorted(denied) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "deny")
+    assert sorted(revoked) == sorted(r["pat_id"] for r in state["revocations"])
+    return approved, denied, revoked
+
+
 @pytest.mark.slow
 def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
     now = fixed_now()
@@ -75,12 +86,7 @@ def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
 
     # The module results report exactly the state change, in both runs.
     for fake, run in ((clean, clean_run), (faulty, faulty_run)):
-        approved, denied, revoked = governance_results(run)
-        state = org_state(fake)
-        bulk = [r for r in state["reviews"] if r["source"] == "bulk"]
-        assert sorted(approved) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "approve")
-        assert sorted(denied) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "deny")
-        assert sorted(revoked) == sorted(r["pat_id"] for r in state["revocations"])
+        approved, denied, revoked = assert_results_match_state(fake, run)
         # Nothing sent twice, nothing refused: every id in exactly one successful write, no 422.
         assert_each_written_once(fake, approved, denied, revoked)
         assert not [e for e in org_writes(fake) if e["status"] == 422]
@@ -109,13 +115,8 @@ def test_writes_applied_then_dropped_are_reconciled_not_resent(fake_github):
     assert len(dropped) >= 2, "the seed must drop the answer of several applied bulk writes"
     assert final_state(faulty) == final_state(clean)
 
-    approved, denied, revoked = governance_results(faulty_run)
-    state = org_state(faulty)
-    bulk = [r for r in state["reviews"] if r["source"] == "bulk"]
     # Counts equal the state change: nothing counted twice, nothing lost.
-    assert sorted(approved) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "approve")
-    assert sorted(denied) == sorted(r["pat_request_id"] for r in bulk if r["action"] == "deny")
-    assert sorted(revoked) == sorted(r["pat_id"] for r in state["revocations"])
+    approved, denied, revoked = assert_results_match_state(faulty, faulty_run)
     assert len(set(approved + denied)) == len(approved + denied) and len(set(revoked)) == len(revoked)
     assert (approved, denied, revoked) != ([], [], [])
     # Every id reached GitHub exactly once (a dropped answer still counts: the write was applied),
