@@ -39,12 +39,13 @@ options:
       - The GitHub App's RSA private key, as PEM text. A single line with literal C(\n) escapes is
         accepted (as some credential stores hold it).
       - Mutually exclusive with O(private_key_path).
-      - If not set, the environment variable E(GITHUB_APP_PRIVATE_KEY) is used.
+      - If neither O(private_key) nor O(private_key_path) is set, the environment variable E(GITHUB_APP_PRIVATE_KEY) is used.
     type: str
   private_key_path:
     description:
       - Path on the Ansible controller (or the host the module runs on) to the GitHub App's PEM private key.
-      - If not set, the environment variable E(GITHUB_APP_PRIVATE_KEY_PATH) is used.
+      - If neither O(private_key) nor O(private_key_path) is set, the environment variable
+        E(GITHUB_APP_PRIVATE_KEY_PATH) is used.
     type: path
   installation_id:
     description:
@@ -91,6 +92,10 @@ options:
 notes:
   - "Precedence: an option set on the task (or through C(module_defaults) for the action group
     C(group/patguard.github.github)) wins over its environment variable, which wins over the default."
+  - "The precedence holds for the pair O(private_key) / O(private_key_path): a value set on the task for
+    either one wins over the environment variables of both (for example O(private_key) in C(module_defaults)
+    while an AWX credential sets E(GITHUB_APP_PRIVATE_KEY_PATH)). Only both set on the task, or both set in
+    the environment, is a conflict; the message says where each value came from."
   - The GitHub App's JSON Web Token is signed RS256 with C(iat) 60 seconds in the past and C(exp) nine
     minutes ahead; the installation token it buys is cached for the process and renewed five minutes
     before it expires, or once after a C(401) answer.

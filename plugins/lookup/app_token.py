@@ -106,7 +106,7 @@ class LookupModule(LookupBase):
         # hide the environment. Options not given to the lookup are left to from_options(), which
         # applies the same precedence as the modules: option > environment > default.
         options = dict((key, self.get_option(key) if key in kwargs or key not in ENV_FALLBACKS else None)
-                       for key in ConnectionOptions.__slots__)
+                       for key in ConnectionOptions.OPTIONS)
         try:
             connection = ConnectionOptions.from_options(options)
             org = self.get_option("org")

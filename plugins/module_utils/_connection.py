@@ -6,6 +6,12 @@ One argument spec and one table of option -> environment variables (the shape of
 community.hashi_vault's ``_connection_options.py``). Precedence, documented in the
 ``patguard.github.auth`` doc fragment: a task option wins over the environment, which
 wins over the default.
+
+The precedence also holds for options that exclude each other: a value set on the task
+for ``private_key`` hides the environment of ``private_key_path`` too, and the reverse.
+AnsibleModule's own env fallbacks cannot express that (they fill both, then its
+``mutually_exclusive`` check fails), so the pair is resolved here, in
+:func:`resolve_environment`, for modules and lookups alike.
 """
 
 from __future__ import annotations
@@ -36,14 +42,13 @@ ENV_FALLBACKS = {
 }
 
 
-def _env_fallback(names):
-    # Local copy of ansible's env_fallback, so this file also serves lookups and unit
-    # tests without AnsibleModule.
-    for name in names:
-        value = os.environ.get(name)
-        if value not in (None, ""):
-            return value
-    return None
+# Options that exclude each other. The first one set on the task wins over the environment
+# of every option of its pair.
+EXCLUSIVE_PAIRS = (("private_key", "private_key_path"),)
+_PAIRED = frozenset(option for pair in EXCLUSIVE_PAIRS for option in pair)
+TASK_SOURCE = "the task (or module_defaults)"
+# Options that select the GitHub App; dropped when a task authenticates with one token only.
+APP_OPTIONS = ("app_id", "private_key", "private_key_path", "installation_id")
 
 
 def _non_empty_env_fallback(*names):
@@ -54,14 +59,52 @@ def _non_empty_env_fallback(*names):
     """
     from ansible.module_utils.errors import AnsibleFallbackNotFound
 
-    value = _env_fallback(names)
-    if value is None:
+    name, value = _env_source(names, os.environ)
+    if name is None:
         raise AnsibleFallbackNotFound
     return value
 
 
+def _env_source(names, environ):
+    for name in names:
+        value = environ.get(name)
+        if value not in (None, ""):
+            return name, value
+    return None, None
+
+
+def resolve_environment(values, environ=None):
+    """Fill unset options from the environment; return ``(values, sources)``.
+
+    ``sources`` maps each set option to where its value came from: :data:`TASK_SOURCE` or
+    the environment variable's name. For a pair of :data:`EXCLUSIVE_PAIRS`, a value on the
+    task hides the environment of both options of the pair.
+    """
+    environ = os.environ if environ is None else environ
+    resolved = dict(values)
+    sources = dict((key, TASK_SOURCE) for key, value in values.items() if value not in (None, ""))
+    for pair in EXCLUSIVE_PAIRS:
+        if any(option in sources for option in pair):
+            continue
+        for option in pair:
+            name, value = _env_source(ENV_FALLBACKS[option], environ)
+            if name:
+                resolved[option], sources[option] = value, name
+    for option, names in ENV_FALLBACKS.items():
+        if option in _PAIRED or option in sources:
+            continue
+        name, value = _env_source(names, environ)
+        if name:
+            resolved[option], sources[option] = value, name
+    return resolved, sources
+
+
 def auth_argument_spec():
-    """The argument spec every module merges into its own (``fallback`` = env variables)."""
+    """The argument spec every module merges into its own (``fallback`` = env variables).
+
+    The options of :data:`EXCLUSIVE_PAIRS` have no fallback here: their environment is
+    resolved by :func:`resolve_environment`, which knows about the pair.
+    """
 
     def fb(option):
         return (_non_empty_env_fallback, ENV_FALLBACKS[option])
@@ -70,8 +113,8 @@ def auth_argument_spec():
         api_url=dict(type="str", fallback=fb("api_url"), default=DEFAULT_API_URL),
         token=dict(type="str", no_log=True, fallback=fb("token")),
         app_id=dict(type="str", fallback=fb("app_id")),
-        private_key=dict(type="str", no_log=True, fallback=fb("private_key")),
-        private_key_path=dict(type="path", no_log=False, fallback=fb("private_key_path")),
+        private_key=dict(type="str", no_log=True),
+        private_key_path=dict(type="path", no_log=False),
         installation_id=dict(type="int", fallback=fb("installation_id")),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path", fallback=fb("ca_path")),
@@ -80,9 +123,6 @@ def auth_argument_spec():
         rate_limit_wait=dict(type="float", fallback=fb("rate_limit_wait"), default=DEFAULT_RATE_LIMIT_WAIT),
         max_retries=dict(type="int", default=DEFAULT_MAX_RETRIES),
     )
-
-
-AUTH_MUTUALLY_EXCLUSIVE = [("private_key", "private_key_path")]
 
 
 def _is_loopback(host):
@@ -119,15 +159,19 @@ def normalize_api_url(url):
 class ConnectionOptions(object):
     """Validated connection settings, from module params or lookup options."""
 
-    __slots__ = (
+    # The connection options (what a task or a lookup can set); ``sources`` says where the
+    # value of each came from, for messages.
+    OPTIONS = (
         "api_url", "token", "app_id", "private_key", "private_key_path", "installation_id",
         "validate_certs", "ca_path", "timeout", "write_interval", "rate_limit_wait", "max_retries",
     )
+    __slots__ = OPTIONS + ("sources",)
 
     def __init__(self, api_url=DEFAULT_API_URL, token=None, app_id=None, private_key=None,
                  private_key_path=None, installation_id=None, validate_certs=True, ca_path=None,
                  timeout=DEFAULT_TIMEOUT, write_interval=DEFAULT_WRITE_INTERVAL,
-                 rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT, max_retries=DEFAULT_MAX_RETRIES):
+                 rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT, max_retries=DEFAULT_MAX_RETRIES, sources=None):
+        self.sources = dict(sources or {})
         self.api_url = normalize_api_url(api_url or DEFAULT_API_URL)
         self.token = token or None
         self.app_id = str(app_id).strip() if app_id not in (None, "") else None
@@ -141,7 +185,10 @@ class ConnectionOptions(object):
         self.rate_limit_wait = _number("rate_limit_wait", rate_limit_wait, minimum=0, maximum=3 * 3600)
         self.max_retries = int(_number("max_retries", max_retries, minimum=0, maximum=20))
         if self.private_key and self.private_key_path:
-            raise ConfigError("private_key and private_key_path are mutually exclusive: give one of them")
+            raise ConfigError(
+                "parameters are mutually exclusive: private_key|private_key_path (private_key is set by %s, "
+                "private_key_path by %s); give one of them" % (
+                    self.sources.get("private_key", "the caller"), self.sources.get("private_key_path", "the caller")))
         has_key = bool(self.private_key or self.private_key_path)
         if has_key and not self.app_id:
             raise ConfigError("app_id: required when private_key or private_key_path is given")
@@ -153,22 +200,27 @@ class ConnectionOptions(object):
         return bool(self.app_id)
 
     @classmethod
-    def from_params(cls, params):
-        """Build from an ``AnsibleModule.params``-like mapping (extra keys ignored)."""
-        kwargs = dict((k, params.get(k)) for k in cls.__slots__ if params.get(k) is not None)
-        return cls(**kwargs)
+    def from_params(cls, params, token_only=None, environ=None):
+        """Build from an ``AnsibleModule.params``-like mapping (extra keys ignored).
+
+        Unset options come from the environment (:func:`resolve_environment`). With
+        ``token_only``, the connection authenticates with that token alone: App options,
+        from the task or the environment, are ignored.
+        """
+        values = dict((key, params.get(key)) for key in cls.OPTIONS)
+        values, sources = resolve_environment(values, environ)
+        if token_only is not None:
+            for key in APP_OPTIONS:
+                values.pop(key, None)
+                sources.pop(key, None)
+            values["token"], sources["token"] = token_only, TASK_SOURCE
+        kwargs = dict((key, value) for key, value in values.items() if value not in (None, ""))
+        return cls(sources=sources, **kwargs)
 
     @classmethod
-    def from_options(cls, options):
-        """Build from lookup options, applying the environment fallbacks the argument spec has."""
-        kwargs = {}
-        for key in cls.__slots__:
-            value = options.get(key)
-            if value in (None, "") and key in ENV_FALLBACKS:
-                value = _env_fallback(ENV_FALLBACKS[key])
-            if value not in (None, ""):
-                kwargs[key] = value
-        return cls(**kwargs)
+    def from_options(cls, options, environ=None):
+        """Build from lookup options, with the same environment precedence as the modules."""
+        return cls.from_params(options, environ=environ)
 
 
 def _optional_int(name, value):

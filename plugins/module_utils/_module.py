@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._auth import HAS_JWT, JWT_IMPORT_ERROR
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, GitHubClient
-from ._connection import AUTH_MUTUALLY_EXCLUSIVE, ConnectionOptions, auth_argument_spec
+from ._connection import ConnectionOptions, auth_argument_spec
 from ._errors import PatguardError, redact
 
 
@@ -26,7 +26,8 @@ def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, r
     spec.update(argument_spec)
     return AnsibleModule(
         argument_spec=spec,
-        mutually_exclusive=list(AUTH_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or []),
+        # private_key/private_key_path: checked by ConnectionOptions, which knows where each came from.
+        mutually_exclusive=list(mutually_exclusive or []),
         required_one_of=required_one_of or [],
         required_if=required_if or [],
         required_together=required_together or [],
@@ -42,22 +43,35 @@ def check_libraries(module, need_jwt=False):
         module.fail_json(msg=missing_required_lib("PyJWT and cryptography"), exception=JWT_IMPORT_ERROR)
 
 
-def client_for(module, org=None):
+def connection_options(module, token_only=None):
+    """This task's :class:`ConnectionOptions`: task values, then the environment, pair-aware.
+
+    ``token_only``: authenticate with this token alone, never with the App (the module
+    keeps its ``params`` untouched).
+    """
+    options = ConnectionOptions.from_params(module.params, token_only=token_only)
+    if options.private_key:  # may come from GITHUB_APP_PRIVATE_KEY, which no spec fallback masks
+        module.no_log_values.add(options.private_key)
+    return options
+
+
+def client_for(module, org=None, token_only=None):
     """A client for this task's connection options (raises ConfigError on bad options)."""
-    options = ConnectionOptions.from_params(module.params)
+    options = connection_options(module, token_only=token_only)
     check_libraries(module, need_jwt=options.has_app)
     return GitHubClient(options, org=org)
 
 
-def run(module, task, org=None):
+def run(module, task, org=None, token_only=None):
     """Run ``task(client) -> dict`` and exit with its result plus ``api`` statistics.
 
+    ``token_only``: the client authenticates with this token alone (App options ignored).
     Every error of the collection ends the task with one clear message; anything else is
     still reported without a traceback that could carry secrets.
     """
     client = None
     try:
-        client = client_for(module, org=org)
+        client = client_for(module, org=org, token_only=token_only)
         result = task(client)
     except PatguardError as exc:
         failure = exc.fail_kwargs()

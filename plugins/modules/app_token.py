@@ -193,9 +193,6 @@ def main():
                 check_app_permissions(params["permissions"]))
 
     repositories, permissions = fail_on_input(module, check)
-    if state == "absent":
-        # Only the token under revocation authenticates; App credentials are not needed.
-        params.update(app_id=None, private_key=None, private_key_path=None, installation_id=None)
 
     def task(client):
         if state == "absent":
@@ -210,7 +207,8 @@ def main():
         info["changed"] = True
         return info
 
-    run(module, task, org=params["org"])
+    # state=absent: only the token under revocation authenticates; App credentials are not needed.
+    run(module, task, org=params["org"], token_only=params["token"] if state == "absent" else None)
 
 
 if __name__ == "__main__":

@@ -177,8 +177,6 @@ def main():
         return token.strip(), check_repository_names(params["repositories"])
 
     token, repositories = fail_on_input(module, check)
-    # The client of this task authenticates with the token under check only: never with the App.
-    params.update(token=token, app_id=None, private_key=None, private_key_path=None, installation_id=None)
 
     def task(client):
         info = inspect_token(client, token, repositories)
@@ -187,7 +185,8 @@ def main():
         info["changed"] = False
         return info
 
-    run(module, task)
+    # The client of this task authenticates with the token under check only: never with the App.
+    run(module, task, token_only=token)
 
 
 if __name__ == "__main__":
