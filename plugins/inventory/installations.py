@@ -169,7 +169,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         them), so options absent from the file are left to ``from_options``, which reads the environment.
         """
         options = {}
-        for key in ConnectionOptions.__slots__:
+        for key in ConnectionOptions.OPTIONS:
             if key in UNUSED_OPTIONS:
                 continue
             given = key in config or key not in ENV_FALLBACKS
