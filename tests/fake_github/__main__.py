@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from .faults import KINDS
+from .products import PRODUCTS
 from .server import FakeGitHub
 
 
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     serve.add_argument("--no-validate", action="store_true", help="do not validate against the contract")
     serve.add_argument("--log-file", help="append every request log entry here as a JSON line")
+    serve.add_argument("--product", choices=sorted(PRODUCTS), default=None,
+                       help="GitHub product to pretend to be (default $FAKE_GITHUB_PRODUCT or github.com)")
     stop = commands.add_parser("stop", help="stop a fake started with --pid-file")
     stop.add_argument("--pid-file", required=True)
     stop.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the exit")
@@ -55,7 +58,7 @@ def serve(args: argparse.Namespace) -> int:
         faults={"rate": args.fault_rate, "kinds": args.fault_kinds, "methods": args.fault_methods,
                 "seed": args.fault_seed},
         fixture=args.fixture, port=args.port, rate_limit=args.rate_limit, log_file=args.log_file,
-        key_path=key_file if key_file and key_file.exists() else None,
+        key_path=key_file if key_file and key_file.exists() else None, product=args.product,
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -89,6 +92,7 @@ def _write_env(path: Path, fake: FakeGitHub, key_path: str) -> None:
         f"# the client finds the installation from the organization ({fake.installation_id})",
         "unset GITHUB_APP_INSTALLATION_ID",
         f"export FAKE_GITHUB_ORG={shlex.quote(fake.org)}",
+        f"export FAKE_GITHUB_PRODUCT={shlex.quote(fake.product.name)}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

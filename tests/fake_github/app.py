@@ -8,6 +8,7 @@ endpoints under ``/_fake/`` skip all of it (see ``control.py``).
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -27,7 +28,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import render
 from .auth import Caller, fingerprint, identify
-from .contract import Contract
+from .contract import Contract, any_product_operations
+from .extensions import extension_routes
 from .errors import (RATE_LIMIT_DOCS, ApiError, invalid_request, json_response, jwt_not_decoded, not_found,
                      requires_authentication, validation_failed)
 from .faults import FaultInjector
@@ -45,6 +47,7 @@ MAX_TOKEN_REPOSITORIES = 500
 
 # Who may call an operation (checked before the handler runs).
 JWT, INSTALLATION, USER, ANYONE, ANONYMOUS, ORG_READER = "jwt", "installation", "user", "any", "anonymous", "org"
+OWNER = "owner"  # a user token of an owner (admin) of the organization in the path
 
 FORBIDDEN_PAT = "Resource not accessible by personal access token"
 FORBIDDEN_INTEGRATION = "Resource not accessible by integration"
@@ -55,11 +58,23 @@ _ALNUM = string.ascii_letters + string.digits
 
 @dataclass(frozen=True)
 class Route:
+    """One operation: werkzeug path, method, endpoint name, who may call it.
+
+    ``func`` is set by route modules outside this file (see ``extensions.py``): it is called
+    as ``func(api, ctx, **path_args)``; without it the ``GitHubAPI`` method ``handler`` runs.
+    """
+
     path: str
     method: str
     handler: str
     access: str
     app_permission: tuple[str, str] | None = None  # (name, level) an installation token needs
+    func: Callable[..., Response] | None = None
+
+    @property
+    def template(self) -> str:
+        """The OpenAPI form of ``path`` (``/orgs/{org}/…``)."""
+        return re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", self.path)
 
 
 ROUTES = [
@@ -97,10 +112,30 @@ ROUTES = [
     Route("/orgs/<org>/members/<username>", "GET", "check_member", ORG_READER, ("members", "read")),
     Route("/orgs/<org>/members/<username>", "DELETE", "remove_member", ORG_READER, ("members", "write")),
     Route("/orgs/<org>/teams/<team_slug>/members", "GET", "list_team_members", ORG_READER, ("members", "read")),
+    Route("/users/<username>", "GET", "get_user_by_username", ANYONE),
+    Route("/repos/<owner>/<repo>", "GET", "get_repository", ANYONE),
 ]
 
-#: Built once: the routes never change, and compiling them costs more than a request.
-URL_MAP = Map([Rule(r.path, endpoint=r.handler, methods=[r.method]) for r in ROUTES], strict_slashes=False)
+
+def all_routes() -> list[Route]:
+    """The routes of this file plus those of the registered route modules (``extensions.py``)."""
+    return ROUTES + extension_routes()
+
+
+def _url_map(routes: list[Route]) -> Map:
+    return Map([Rule(r.path, endpoint=r.handler, methods=[r.method]) for r in routes], strict_slashes=False)
+
+
+@functools.lru_cache(maxsize=None)
+def _product_routes(contract: Contract) -> tuple[dict[str, Route], Map, Map]:
+    """Routes the product has, their map, and a map of every route any product has.
+
+    Built once per contract: compiling a map costs more than a request. An operation the
+    product's description lacks is not routed, so it answers 404 as that product does.
+    """
+    routes = all_routes()
+    served = [r for r in routes if contract.has(r.method, r.template)]
+    return {r.handler: r for r in served}, _url_map(served), _url_map(routes)
 
 
 class RequestLog:
@@ -157,18 +192,25 @@ class GitHubAPI:
         self.log = log
         self.control = control
         self.contract_errors: list[dict] = []
-        self._routes = {route.handler: route for route in ROUTES}
+        self.product = contract.product
+        self.prefix = self.product.prefix  # GHES serves the API under /api/v3
+        self._routes, self._url_map, self._known_map = _product_routes(contract)
 
     # -- pipeline ------------------------------------------------------------------------
     def __call__(self, environ, start_response):
         request = Request(environ)
-        if request.path.startswith("/_fake/"):
+        path = request.path
+        if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
+            path = path[len(self.prefix):] or "/"
+        elif self.prefix and not path.startswith("/_fake/"):
+            return not_found().response()(environ, start_response)  # GHES: not the REST API
+        if path.startswith("/_fake/"):
             return self.control(request)(environ, start_response)
         started = time.monotonic()
         latency = self.faults.config.latency_ms
         if latency:
             time.sleep(latency / 1000)
-        path = self._canonical_path(request.path)
+        path = self._canonical_path(path)
         entry = {"time": iso(self.state.clock.now()), "method": request.method, "path": request.path,
                  "query": {k: request.args.getlist(k) for k in request.args}, "json": None,
                  "status": None, "auth": "none", "fingerprint": None, "fault": None}
@@ -198,6 +240,9 @@ class GitHubAPI:
         caller = identify(request.headers.get("Authorization"), self.state)
         entry["auth"], entry["fingerprint"] = caller.kind, caller.fingerprint
         if self.validate:
+            if self.contract.find(request.method, path) is None and self._known(request.method, path):
+                # Another product has this operation; this one does not: GitHub's 404.
+                return self._dispatch(request, path, body, caller), None
             problems = self.contract.check_request(request.method, path, request.args,
                                                    request.content_type or "", raw)
             if problems:
@@ -216,11 +261,19 @@ class GitHubAPI:
                 return self._violation("response", request, path, response.status_code, problems), fault
         return response, fault
 
+    def _known(self, method: str, path: str) -> bool:
+        """Whether the fake serves, or any product's description has, ``method path``."""
+        try:
+            self._known_map.bind("localhost").match(path, method=method)
+        except HTTPException:
+            return any(m == method and regex.match(path) for m, regex in any_product_operations())
+        return True
+
     def _dispatch(self, request: Request, path: str, body: Any, caller: Caller) -> Response:
         now = int(self.state.clock.now().timestamp())
         budget: Budget | None = None
         try:
-            adapter = URL_MAP.bind(request.host or "localhost")
+            adapter = self._url_map.bind(request.host or "localhost")
             try:
                 handler, args = adapter.match(path, method=request.method)
             except NotFound:
@@ -234,10 +287,10 @@ class GitHubAPI:
                 raise caller.error
             if handler != "get_rate_limit":  # GitHub does not count /rate_limit against the limit
                 budget = self.limiter.spend(caller.rate_key, now, _rate_subject(caller, request))
-            ctx = Ctx(request=request, path=path, base=request.host_url.rstrip("/"), body=body, caller=caller,
-                      route=route)
+            ctx = Ctx(request=request, path=path, base=request.host_url.rstrip("/") + self.prefix, body=body,
+                      caller=caller, route=route)
             self._authorize(ctx, args.get("org"))
-            response = getattr(self, handler)(ctx, **args)
+            response = route.func(self, ctx, **args) if route.func else getattr(self, handler)(ctx, **args)
         except ApiError as exc:
             op = self.contract.find(request.method, path)
             response = exc.response(op.docs_url if op else "https://docs.github.com/rest")
@@ -327,6 +380,12 @@ class GitHubAPI:
         if route.access == USER:
             if kind != "pat":
                 raise ApiError(403, FORBIDDEN_INTEGRATION)
+            return
+        if route.access == OWNER:
+            if caller.user is None:
+                raise ApiError(403, FORBIDDEN_INTEGRATION)
+            if org_login is not None and self._org(org_login).role_of(caller.user.login) != "admin":
+                raise ApiError(403, "Must have admin rights to Organization.")
             return
         if route.access == INSTALLATION and kind == "pat":
             raise ApiError(403, FORBIDDEN_PAT)
@@ -658,6 +717,42 @@ class GitHubAPI:
         users = sorted((found.members[login][0] for login, r in team.members.items()
                         if role in ("all", r) and login in found.members), key=lambda u: u.id)
         return self._page(ctx, users, lambda u: render.simple_user(u, ctx.base))
+
+    # -- users and repositories by name ---------------------------------------------------------
+    def get_user_by_username(self, ctx: Ctx, username: str) -> Response:
+        """``type`` tells a user from an organization (what ``pat_template`` asks)."""
+        user = self.state.user(username)
+        if user is not None:
+            return json_response(render.public_user(user, ctx.base))
+        org = self.state.org(username)
+        if org is not None:
+            return json_response(render.public_org_account(org, ctx.base))
+        raise not_found()
+
+    def get_repository(self, ctx: Ctx, owner: str, repo: str) -> Response:
+        """A private repository is visible to its organization's installation (within a token's
+        narrowed repositories) and members (within their token's reach); to others it does
+        not exist (404, as GitHub hides private repositories)."""
+        org = self.state.org(owner)
+        found = org.repos_by_name.get(repo.lower()) if org is not None else None
+        if found is None:
+            raise not_found()
+        caller = ctx.caller
+        if caller.kind == "jwt":
+            raise ApiError(403, FORBIDDEN_INTEGRATION)
+        if found.private and not _reaches(caller, org, found):
+            raise not_found()
+        return json_response(render.full_repository(found, org, ctx.base))
+
+
+def _reaches(caller: Caller, org: Organization, repo) -> bool:
+    if caller.installation is not None:
+        token = caller.installation_token
+        return caller.installation.account is org and (token.repository_ids is None or repo.id in token.repository_ids)
+    user = caller.user
+    if user is None or org.role_of(user.login) is None:
+        return False
+    return user.token_repositories is None or repo.name.lower() in user.token_repositories
 
 
 # -- request parsing helpers (GitHub's 422s when contract validation is off) ----------------------

@@ -1,20 +1,21 @@
 """Validation of every request and response against GitHub's OpenAPI description.
 
-The contract (``tests/contract/github-openapi/api.github.com.pat-subset.json``) is GitHub's
-own, so what passes here is what GitHub documents. Three adaptations are needed to judge
-real traffic fairly; each is narrow:
+The contract (``tests/contract/github-openapi/<product>.pat-subset.json``, one per product,
+see ``products.py``) is GitHub's own, so what passes here is what GitHub documents. Three
+adaptations are needed to judge real traffic fairly; each is narrow:
 
 * Query arrays travel GitHub's Rails way, ``owner[]=a&owner[]=b``. The description names
   them ``owner``, so bracketed keys are mapped to the plain name before validation; an
   array parameter sent *without* brackets is a mismatch (GitHub would not read it as a list).
 * The fake listens on ``http://127.0.0.1:PORT``; requests are judged as if sent to the
-  contract's server (https://api.github.com).
+  contract's server (https://api.github.com, or ``http://HOSTNAME/api/v3`` for GHES).
 * GitHub answers some statuses on any endpoint although an operation may not list them
   (401 bad credentials, 403/429 rate limits, 404). Such an answer is accepted when its body
   has the ``basic-error`` shape.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict, MultiDict
 
-CONTRACT_FILE = (
-    Path(__file__).resolve().parent.parent / "contract" / "github-openapi" / "api.github.com.pat-subset.json"
-)
+from .products import PRODUCTS, Product, get_product
+
+CONTRACT_FILE = get_product("github.com").contract_file
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 #: Statuses GitHub can give on any operation, whether the description lists them or not.
 GITHUB_WIDE_STATUSES = frozenset({401, 403, 404, 429})
@@ -47,9 +48,9 @@ class Operation:
 class _Request:
     """The ``openapi_core`` request protocol, filled from what the fake received."""
 
-    host_url = "https://api.github.com"
-
-    def __init__(self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None) -> None:
+    def __init__(self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None,
+                 host_url: str = "https://api.github.com") -> None:
+        self.host_url = host_url
         self.method = method.lower()
         self.path = path
         self.content_type = content_type or "application/octet-stream"
@@ -69,8 +70,9 @@ class _Response:
 class Contract:
     """The parsed description: operation lookup plus request/response validation."""
 
-    def __init__(self, path: Path = CONTRACT_FILE) -> None:
-        self.document = json.loads(Path(path).read_text(encoding="utf-8"))
+    def __init__(self, product: Product | str | None = "github.com") -> None:
+        self.product = product if isinstance(product, Product) else get_product(product)
+        self.document = json.loads(self.product.contract_file.read_text(encoding="utf-8"))
         self.openapi = OpenAPI.from_dict(self.document)
         self.operations = self._index_operations()
         self._basic_error = self.document["components"]["schemas"]["basic-error"]
@@ -97,6 +99,15 @@ class Contract:
         operations.sort(key=lambda op: op.template.count("{"))
         return operations
 
+    def has(self, method: str, template: str) -> bool:
+        """Whether the product has the operation ``method template`` (``{param}`` names ignored)."""
+        shape = re.sub(r"\{[^}]+\}", "{}", template)
+        return any(op.method == method.upper() and re.sub(r"\{[^}]+\}", "{}", op.template) == shape
+                   for op in self.operations)
+
+    def _request(self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None) -> _Request:
+        return _Request(method, self.product.prefix + path, query, content_type, body, self.product.host_url)
+
     def find(self, method: str, path: str) -> Operation | None:
         for op in self.operations:
             if op.method == method.upper() and op.regex.match(path):
@@ -120,7 +131,7 @@ class Contract:
             else:
                 mapped.add(key, value)
         try:
-            self.openapi.validate_request(_Request(method, path, mapped, content_type, body or None))
+            self.openapi.validate_request(self._request(method, path, mapped, content_type, body or None))
         except Exception as exc:  # openapi-core signals every mismatch with an exception
             problems.append(f"{op.operation_id}: {_describe(exc)}")
         return problems
@@ -139,12 +150,27 @@ class Contract:
             return []
         if status not in op.statuses:
             return [f"{op.operation_id}: status {status} is not documented"]
-        request = _Request(method, path, MultiDict(), "application/octet-stream", None)
+        request = self._request(method, path, MultiDict(), "application/octet-stream", None)
         try:
             self.openapi.validate_response(request, _Response(status, headers, content_type, data))
         except Exception as exc:
             return [f"{op.operation_id} {status}: {_describe(exc)}"]
         return []
+
+
+@functools.lru_cache(maxsize=1)
+def any_product_operations() -> tuple[tuple[str, re.Pattern], ...]:
+    """``(METHOD, path regex)`` of every operation of every product's description (read lazily:
+    only a request for an operation the chosen product lacks needs it)."""
+    found = set()
+    for product in PRODUCTS.values():
+        document = json.loads(product.contract_file.read_text(encoding="utf-8"))
+        for template, item in document["paths"].items():
+            for method in item:
+                if method in HTTP_METHODS:
+                    found.add((method.upper(), template))
+    return tuple((method, re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"))
+                 for method, template in sorted(found))
 
 
 def _describe(exc: Exception) -> str:

@@ -40,7 +40,7 @@ def make_control(fake: "FakeGitHub"):
         return json_response({"message": message}, status)
 
     def control(request: Request) -> Response:
-        route = (request.method, request.path.rstrip("/"))
+        route = (request.method, request.path.removeprefix(fake.product.prefix).rstrip("/"))
         body = request.get_json(silent=True) if request.get_data() else {}
         if body is None or not isinstance(body, dict):
             return fail("control endpoints take a JSON object", 400)

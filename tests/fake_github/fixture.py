@@ -7,6 +7,7 @@ Format (see ``fixtures/demo_org.yml`` and docs/fake-github.md)::
       - login: acme
         installed: true                 # is the App installed here (default true)
         members: [{login: ada, role: admin, token: ..., token_expires_at: +20d}, {login: bob}]
+                                        # token_repositories: [api] limits GET /repos for the token
         repositories: [api, web]        # or [{name: api, private: false}]
         teams: [{slug: platform, members: [bob], maintainers: [ada]}]
         requests: [{owner: bob, token_name: ci, reason: ..., created_at: -2d, token_expires_at: +30d,
@@ -23,6 +24,7 @@ import random
 import string
 from pathlib import Path
 
+from . import extensions
 from .state import App, Clock, FakeState, StateError, parse_time
 
 DEFAULT_APP = {"id": 424242, "client_id": "Iv23liPatguardFake01", "slug": "patguard-fake", "name": "patguard (fake)"}
@@ -67,6 +69,7 @@ def build_state(data: dict, *, clock: Clock, private_key_pem: bytes, public_key,
     rng = random.Random(seed)
     for spec in data.get("organizations") or []:
         _build_org(state, spec, now, rng)
+    extensions.setup(state, data)
     return state
 
 
@@ -79,6 +82,9 @@ def _build_org(state: FakeState, spec: dict, now, rng: random.Random) -> None:
             token = member.get("token") or user_token(rng, member.get("token_kind", "fine-grained"))
             user = state.add_user(member["login"], name=member.get("name"), email=member.get("email"), token=token,
                                   token_expires_at=parse_time(member.get("token_expires_at"), now))
+            reach = member.get("token_repositories")
+            if reach is not None:
+                user.token_repositories = frozenset(str(name).lower() for name in reach)
         state.add_member(org, user, member.get("role", "member"))
     for repo in spec.get("repositories") or []:
         repo = {"name": repo} if isinstance(repo, str) else repo

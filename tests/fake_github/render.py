@@ -31,6 +31,22 @@ def _account(base: str, login: str, number: int, kind: str) -> dict:
     }
 
 
+def public_user(user: User, base: str) -> dict:
+    """``GET /users/{username}`` (the ``public-user`` schema)."""
+    return {**simple_user(user, base), "name": user.name, "company": None, "blog": "", "location": None,
+            "email": None, "hireable": None, "bio": None, "twitter_username": None, "public_repos": 0,
+            "public_gists": 0, "followers": 0, "following": 0, "created_at": iso(user.created_at),
+            "updated_at": iso(user.created_at)}
+
+
+def public_org_account(org: Organization, base: str) -> dict:
+    """``GET /users/{org}``: GitHub answers an organization's login with ``type: Organization``."""
+    return {**org_account(org, base), "name": org.name, "company": None, "blog": "", "location": None,
+            "email": None, "hireable": None, "bio": None, "twitter_username": None, "public_repos": 0,
+            "public_gists": 0, "followers": 0, "following": 0, "created_at": iso(org.created_at),
+            "updated_at": iso(org.created_at)}
+
+
 def simple_user(user: User, base: str) -> dict:
     return _account(base, user.login, user.id, "User")
 
@@ -78,6 +94,12 @@ def repository(repo: Repository, org: Organization, base: str) -> dict:
     """The full ``repository`` schema (installation tokens narrowed to repositories list them)."""
     return {**minimal_repository(repo, org, base), "license": None, "allow_forking": False,
             "web_commit_signoff_required": False}
+
+
+def full_repository(repo: Repository, org: Organization, base: str) -> dict:
+    """``GET /repos/{owner}/{repo}`` (the ``full-repository`` schema)."""
+    return {**repository(repo, org, base), "network_count": 0, "subscribers_count": 0,
+            "organization": org_account(org, base)}
 
 
 def _pat_common(record: PatRequest | PatGrant, org: Organization, base: str, now: datetime, path: str) -> dict:

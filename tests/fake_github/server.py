@@ -18,6 +18,7 @@ from .control import make_control
 from .faults import FaultConfig, FaultInjector, parse_config
 from .fixture import build_state, read_fixture
 from .generate import generate
+from .products import get_product
 from .ratelimit import RateLimiter
 from .state import Clock, FakeState, PatGrant, PatRequest, parse_time
 
@@ -30,10 +31,10 @@ def _shared_private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@functools.lru_cache(maxsize=1)
-def _shared_contract() -> Contract:
-    """Parsing the description takes a fraction of a second; it is read-only, so share it."""
-    return Contract()
+@functools.lru_cache(maxsize=None)
+def _shared_contract(product: str) -> Contract:
+    """Parsing a description takes a fraction of a second; it is read-only, so share it per product."""
+    return Contract(product)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -53,13 +54,16 @@ class FakeGitHub:
     ``fixture`` (a path or dict in the ``fixture.py`` format) replaces the generated data.
     ``faults`` is a dict of fault settings (see ``faults.py``), ``latency_ms`` a delay on
     every request. ``validate`` turns on contract validation of requests and responses.
+    ``product`` (github.com, ghec, ghes-3.17, ghes-3.19; default ``$FAKE_GITHUB_PRODUCT`` or
+    github.com) picks the description it serves and validates against (see ``products.py``).
     """
 
     def __init__(self, org: str = "acme", grants: int = 250, requests: int = 40, seed: int = 1, *,
                  token_lifetime: int = 3600, validate: bool = True, faults: dict | None = None,
                  latency_ms: int = 0, fixture: str | Path | dict | None = None, port: int = 0,
                  key_path: str | Path | None = None, rate_limit: int = 5000, anonymous_rate_limit: int = 60,
-                 log_file: str | None = None, now: datetime | None = None) -> None:
+                 log_file: str | None = None, now: datetime | None = None, product: str | None = None) -> None:
+        self.product = get_product(product)
         self.org = org
         self.seed = seed
         self.token_lifetime = token_lifetime
@@ -77,7 +81,7 @@ class FakeGitHub:
         fault_config = parse_config({**(faults or {}), "latency_ms": latency_ms}, FaultConfig())
         self.api = GitHubAPI(
             self._build_state(),
-            contract=_shared_contract(),
+            contract=_shared_contract(self.product.name),
             validate=validate,
             faults=FaultInjector(fault_config),
             limiter=RateLimiter(rate_limit, anonymous_rate_limit),
@@ -161,8 +165,14 @@ class FakeGitHub:
         return self._server.server_port
 
     @property
-    def base_url(self) -> str:
+    def root_url(self) -> str:
+        """Scheme, host and port (control endpoints ``/_fake/…`` live here on every product)."""
         return f"http://{HOST}:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The REST API root, what a client uses as ``api_url`` (``…/api/v3`` on GHES)."""
+        return self.root_url + self.product.prefix
 
     def write_private_key(self, path: str | Path) -> str:
         """Write the App's private key with mode 0600 (created so, never world-readable)."""

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from . import extensions
 from .permissions import CATALOG, holds
 
 UTC = timezone.utc
@@ -88,6 +89,8 @@ class User:
     token_revoked: bool = False
     emails: list[dict] = field(default_factory=list)
     profile: dict = field(default_factory=dict)  # fields set with PATCH /user
+    #: private repositories (lower-case names) the user's token reaches; None: all of their orgs'
+    token_repositories: frozenset[str] | None = None
 
 
 @dataclass(eq=False)
@@ -263,6 +266,7 @@ class FakeState:
         self.app: App | None = None
         self.installations: dict[int, Installation] = {}
         self.installation_tokens: dict[str, InstallationToken] = {}
+        self.extras: dict[str, object] = {}  # state of route modules (extensions.py), by module name
         self._next_user = itertools.count(5_100_001)
         self._next_repo = itertools.count(610_000_001)
         self._next_token = itertools.count(8_400_001)
@@ -549,6 +553,7 @@ class FakeState:
                     }
                     for org in self.orgs.values()
                 },
+                "extras": extensions.snapshot(self),
             }
 
 
