@@ -29,10 +29,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--env-file", help="write shell exports (GITHUB_API_URL, GITHUB_APP_ID, ...) here")
     serve.add_argument("--key-file", help="App private key: loaded if the file exists, else written (mode 0600)")
     serve.add_argument("--fixture", help="YAML/JSON fixture file (instead of generated data)")
-    serve.add_argument("--grants", type=int, default=250, help="generated active grants")
-    serve.add_argument("--requests", type=int, default=40, help="generated pending requests")
+    serve.add_argument("--grants", type=int, default=250, help="generated active grants (per organization)")
+    serve.add_argument("--requests", type=int, default=40, help="generated pending requests (per organization)")
     serve.add_argument("--seed", type=int, default=1, help="seed of the generated data")
-    serve.add_argument("--org", default="acme", help="organization login")
+    serve.add_argument("--org", default="acme", help="organization login (the first, with --orgs)")
+    serve.add_argument("--orgs", type=int, default=1,
+                       help="generated organizations, each installed with its own data (acme, acme-02, ...)")
+    serve.add_argument("--lacking-pat-permission", type=int, default=0,
+                       help="how many of them (the last) have an installation without one PAT permission")
+    serve.add_argument("--user-installation", metavar="LOGIN",
+                       help="also install the App on the user account LOGIN")
     serve.add_argument("--token-lifetime", type=int, default=3600, help="installation token lifetime (s)")
     serve.add_argument("--rate-limit", type=int, default=5000, help="hourly budget per installation/user")
     serve.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0..1)")
@@ -53,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     key_file = Path(args.key_file) if args.key_file else None
     fake = FakeGitHub(
-        org=args.org, grants=args.grants, requests=args.requests, seed=args.seed,
+        org=args.org, grants=args.grants, requests=args.requests, seed=args.seed, orgs=args.orgs,
+        lacking_pat_permission=args.lacking_pat_permission, user_installation=args.user_installation,
         token_lifetime=args.token_lifetime, validate=not args.no_validate, latency_ms=args.latency_ms,
         faults={"rate": args.fault_rate, "kinds": args.fault_kinds, "methods": args.fault_methods,
                 "seed": args.fault_seed},

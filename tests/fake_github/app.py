@@ -499,6 +499,8 @@ class GitHubAPI:
                                             and all(isinstance(v, str) for v in permissions.values())):
             raise invalid_request("For 'properties/permissions', the value must be an object of strings.")
         org = inst.account
+        if not isinstance(org, Organization):  # a user account installation: no repositories here
+            org = Organization(id=0, login=org.login, name=org.name, created_at=org.created_at)
         repo_ids: tuple[int, ...] | None = None
         if names is not None or ids is not None:
             wanted = list(ids or [])

@@ -10,7 +10,8 @@ They bypass authentication, rate limits, faults, the request log and contract va
 ``GET  /_fake/contract``  ``{"errors": [...]}`` contract mismatches seen so far
 ``POST /_fake/faults``    set fault injection (``rate``, ``kinds``, ``methods``, ``seed``,
                           ``max_faults``, ``retry_after``, ``slow_ms``, ``latency_ms``)
-``POST /_fake/reset``     rebuild the state (``grants``, ``requests``, ``seed``, ``fixture``)
+``POST /_fake/reset``     rebuild the state (``grants``, ``requests``, ``seed``, ``fixture``,
+                          ``orgs``, ``lacking_pat_permission``, ``user_installation``)
 ``POST /_fake/requests``  a member creates a token that needs approval (``org``, ``owner``,
                           ``token_name``, ``permissions``, ``repositories``, ``reason``,
                           ``token_expires_at``, ``token_last_used_at``)
@@ -60,7 +61,8 @@ def make_control(fake: "FakeGitHub"):
                 return json_response({k: sorted(v) if isinstance(v, frozenset) else v
                                       for k, v in asdict(config).items()})
             if route == ("POST", "/_fake/reset"):
-                fake.reset(**{k: body[k] for k in ("grants", "requests", "seed", "fixture") if k in body})
+                fake.reset(**{k: body[k] for k in ("grants", "requests", "seed", "fixture", "orgs",
+                                                   "lacking_pat_permission", "user_installation") if k in body})
                 return json_response({"organizations": list(fake.state.snapshot()["organizations"])})
             if route == ("POST", "/_fake/requests"):
                 return create_request(body)

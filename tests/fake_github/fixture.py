@@ -6,6 +6,7 @@ Format (see ``fixtures/demo_org.yml`` and docs/fake-github.md)::
     organizations:
       - login: acme
         installed: true                 # is the App installed here (default true)
+        installation_permissions: {...} # what the installation holds (default: all the App's)
         members: [{login: ada, role: admin, token: ..., token_expires_at: +20d}, {login: bob}]
                                         # token_repositories: [api] limits GET /repos for the token
         repositories: [api, web]        # or [{name: api, private: false}]
@@ -14,6 +15,7 @@ Format (see ``fixtures/demo_org.yml`` and docs/fake-github.md)::
                     token_last_used_at: null, repositories: [api] | all | none,
                     permissions: {repository: {contents: read}}}]
         grants:   [{... same without reason, with access_granted_at}]
+    user_installations: [octo-solo]     # the App installed on user accounts (login or {login, permissions})
 
 Times are ISO 8601, ``now``, relative to now (``-3d``, ``+90d``, ``-6h``) or ``never``/null.
 """
@@ -69,6 +71,10 @@ def build_state(data: dict, *, clock: Clock, private_key_pem: bytes, public_key,
     rng = random.Random(seed)
     for spec in data.get("organizations") or []:
         _build_org(state, spec, now, rng)
+    for entry in data.get("user_installations") or []:
+        entry = {"login": entry} if isinstance(entry, str) else entry
+        user = state.user(entry["login"]) or state.add_user(entry["login"], token=user_token(rng))
+        state.install_app(user, entry.get("permissions") or {"metadata": "read"})
     extensions.setup(state, data)
     return state
 
@@ -94,7 +100,7 @@ def _build_org(state: FakeState, spec: dict, now, rng: random.Random) -> None:
         roles.update({login: "maintainer" for login in team.get("maintainers") or []})
         state.add_team(org, team["slug"], roles, name=team.get("name"))
     if spec.get("installed", True):
-        state.install_app(org)
+        state.install_app(org, spec.get("installation_permissions"))
     for item in spec.get("grants") or []:
         state.add_grant(org, item["owner"], **_token_args(item, now),
                         access_granted_at=parse_time(item.get("access_granted_at", "now"), now))

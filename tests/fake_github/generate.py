@@ -36,24 +36,68 @@ REASON_PARTS = [
 ]
 
 
+#: Installation permissions of organizations where the App lacks one PAT permission
+#: (``lacking_pat_permission``), alternating between the two.
+WITHOUT_PAT_PERMISSION = (
+    {"organization_personal_access_token_requests": "write", "members": "write", "metadata": "read"},
+    {"organization_personal_access_tokens": "write", "members": "write", "metadata": "read"},
+)
+
+
+def org_logins(org: str, orgs: int) -> list[str]:
+    """Logins of ``orgs`` generated organizations: ``org`` itself, then ``org-02``, ``org-03``…"""
+    return [org] + [f"{org}-{i:02d}" for i in range(2, orgs + 1)]
+
+
 def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "acme",
-             now: datetime | None = None, owners: int = 50, admins: int = 3, repositories: int = 120) -> dict:
-    """Fixture data for one organization with ``grants`` active grants and ``requests`` pending ones.
+             now: datetime | None = None, owners: int = 50, admins: int = 3, repositories: int = 120, *,
+             orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None) -> dict:
+    """Fixture data for ``orgs`` organizations, each with ``grants`` active grants and ``requests``
+    pending ones (per organization).
 
     Times are absolute, computed from ``now`` (default: the current time), so the data stays
-    reproducible when ``now`` is given. A second, small organization ``<org>-labs`` without
-    the App installed is added, for "not installed"/"other organization" cases.
+    reproducible when ``now`` is given. A small organization ``<org>-labs`` without the App
+    installed is added, for "not installed"/"other organization" cases. With ``orgs`` > 1 the
+    organizations are :func:`org_logins`, each with its own installation, members (partly
+    shared, as in an enterprise), repositories, requests and grants; the last
+    ``lacking_pat_permission`` of them have an installation without one of the two PAT
+    permissions. ``user_installation`` (a login) adds an installation on a user account.
+    One organization and no options give exactly the single-organization data of before.
     """
-    rng = random.Random(seed)
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    logins = _logins(owners)
+    if not 1 <= orgs <= 500 or not 0 <= lacking_pat_permission <= orgs:
+        raise ValueError("orgs must be 1..500 and lacking_pat_permission 0..orgs")
+    logins_of_orgs = org_logins(org, orgs)
+    data: dict = {"organizations": []}
+    for index, login in enumerate(logins_of_orgs):
+        spec = _organization(grants, requests, seed if index == 0 else seed * 1000 + index, login, now, owners,
+                             admins, repositories, shift=index, token_base=10_000_000 + index * 100_000_000)
+        if index >= orgs - lacking_pat_permission:
+            spec["installation_permissions"] = dict(WITHOUT_PAT_PERMISSION[(index - orgs + lacking_pat_permission) % 2])
+        data["organizations"].append(spec)
+    first = data["organizations"][0]
+    data["organizations"].append(
+        {"login": f"{org}-labs", "installed": False, "members": [{"login": first["members"][0]["login"],
+                                                                 "role": "admin"}],
+         "repositories": ["sandbox"]})
+    if user_installation:
+        data["user_installations"] = [user_installation]
+    return data
+
+
+def _organization(grants: int, requests: int, seed: int, org: str, now: datetime, owners: int, admins: int,
+                  repositories: int, shift: int, token_base: int) -> dict:
+    rng = random.Random(seed)
+    # Each further organization shifts the member list a little: members overlap, admins differ.
+    logins = _logins(owners + 7 * shift)[7 * shift:]
     members = [{"login": login, "role": "admin" if i < admins else "member", "name": login.replace("-", " ").title()}
                for i, login in enumerate(logins)]
     # One member's own token expires soon, so /user shows GitHub-Authentication-Token-Expiration.
     members[admins]["token_expires_at"] = iso(now + timedelta(days=25))
     repo_names = _repo_names(rng, repositories)
     non_admins = logins[admins:]
-    token_ids = iter(rng.sample(range(10_000_000, 99_999_999), grants + requests))
+    # A fine-grained PAT has one resource owner, so token ids never repeat across organizations.
+    token_ids = iter(rng.sample(range(token_base, token_base + 89_999_999), grants + requests))
     grant_items = [_token(rng, now, logins, repo_names, next(token_ids), granted=True) for _index in range(grants)]
     request_items = [_token(rng, now, non_admins, repo_names, next(token_ids), granted=False) for _index in range(requests)]
     teams = [
@@ -61,14 +105,8 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
         {"slug": "security", "members": non_admins[8:12], "maintainers": logins[1:2]},
         {"slug": "developers", "members": non_admins[12:], "maintainers": logins[2:3]},
     ]
-    return {
-        "organizations": [
-            {"login": org, "members": members, "repositories": repo_names, "teams": teams,
-             "grants": grant_items, "requests": request_items},
-            {"login": f"{org}-labs", "installed": False, "members": [{"login": logins[0], "role": "admin"}],
-             "repositories": ["sandbox"]},
-        ],
-    }
+    return {"login": org, "members": members, "repositories": repo_names, "teams": teams,
+            "grants": grant_items, "requests": request_items}
 
 
 def _logins(count: int) -> list[str]:

@@ -132,16 +132,19 @@ def pat_grant(record: PatGrant, org: Organization, base: str, now: datetime) -> 
 def installation(inst: Installation, base: str) -> dict:
     # The contract's list-installations schema combines Simple User and Enterprise with
     # allOf, so the account also carries the Enterprise fields (harmless for anyOf readers).
-    org = inst.account
-    account = {**org_account(org, base), "name": org.name, "slug": org.login,
-               "created_at": iso(org.created_at), "updated_at": iso(org.created_at)}
+    owner = inst.account
+    is_org = isinstance(owner, Organization)
+    account = {**(org_account(owner, base) if is_org else simple_user(owner, base)), "name": owner.name,
+               "slug": owner.login, "created_at": iso(owner.created_at), "updated_at": iso(owner.created_at)}
+    html = (f"{HTML_ROOT}/organizations/{owner.login}/settings/installations/{inst.id}" if is_org
+            else f"{HTML_ROOT}/settings/installations/{inst.id}")
     return {
         "id": inst.id, "account": account, "repository_selection": "all",
         "access_tokens_url": f"{base}/app/installations/{inst.id}/access_tokens",
         "repositories_url": f"{base}/installation/repositories",
-        "html_url": f"{HTML_ROOT}/organizations/{inst.account.login}/settings/installations/{inst.id}",
+        "html_url": html,
         "app_id": inst.app.id, "client_id": inst.app.client_id, "app_slug": inst.app.slug,
-        "target_id": inst.account.id, "target_type": "Organization", "permissions": dict(inst.permissions),
+        "target_id": inst.account.id, "target_type": "Organization" if is_org else "User", "permissions": dict(inst.permissions),
         "events": ["personal_access_token_request"], "created_at": iso(inst.created_at),
         "updated_at": iso(inst.created_at), "single_file_name": None, "has_multiple_single_files": False,
         "single_file_paths": [], "suspended_by": None, "suspended_at": None,

@@ -62,12 +62,15 @@ class FakeGitHub:
                  token_lifetime: int = 3600, validate: bool = True, faults: dict | None = None,
                  latency_ms: int = 0, fixture: str | Path | dict | None = None, port: int = 0,
                  key_path: str | Path | None = None, rate_limit: int = 5000, anonymous_rate_limit: int = 60,
-                 log_file: str | None = None, now: datetime | None = None, product: str | None = None) -> None:
+                 log_file: str | None = None, now: datetime | None = None, product: str | None = None,
+                 orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None) -> None:
         self.product = get_product(product)
         self.org = org
         self.seed = seed
         self.token_lifetime = token_lifetime
-        self._generation = {"grants": grants, "requests": requests, "seed": seed, "fixture": fixture, "now": now}
+        self._generation = {"grants": grants, "requests": requests, "seed": seed, "fixture": fixture, "now": now,
+                            "orgs": orgs, "lacking_pat_permission": lacking_pat_permission,
+                            "user_installation": user_installation}
         self._port = port
         self.clock = Clock()
         if key_path is not None:
@@ -97,7 +100,8 @@ class FakeGitHub:
         fixture = spec["fixture"]
         if fixture is None:
             data = generate(grants=spec["grants"], requests=spec["requests"], seed=spec["seed"], org=self.org,
-                            now=spec["now"])
+                            now=spec["now"], orgs=spec["orgs"], lacking_pat_permission=spec["lacking_pat_permission"],
+                            user_installation=spec["user_installation"])
         else:
             data = fixture if isinstance(fixture, dict) else read_fixture(fixture)
         return build_state(data, clock=self.clock, private_key_pem=self.private_key_pem.encode(),
@@ -107,7 +111,8 @@ class FakeGitHub:
     def reset(self, **changes) -> None:
         """Rebuild the state (same App and key), e.g. ``reset(grants=10, seed=3)`` or ``reset(fixture=path)``."""
         self._generation.update(changes)
-        if "fixture" not in changes and ("grants" in changes or "requests" in changes):
+        if "fixture" not in changes and set(changes) & {"grants", "requests", "orgs", "lacking_pat_permission",
+                                                         "user_installation"}:
             self._generation["fixture"] = None
         self.api.state = self._build_state()
         self.api.limiter.reset()
@@ -128,6 +133,11 @@ class FakeGitHub:
     def installation_id(self) -> int | None:
         org = self.state.org(self.org)
         return org.installation.id if org and org.installation else None
+
+    @property
+    def installation_ids(self) -> dict[str, int]:
+        """``{account login: installation id}`` of every installation (organizations and users)."""
+        return {inst.account.login: inst.id for inst in self.state.installations.values()}
 
     @property
     def user_tokens(self) -> dict[str, str]:

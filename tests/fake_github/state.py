@@ -91,6 +91,7 @@ class User:
     profile: dict = field(default_factory=dict)  # fields set with PATCH /user
     #: private repositories (lower-case names) the user's token reaches; None: all of their orgs'
     token_repositories: frozenset[str] | None = None
+    installation: "Installation | None" = None  # the App installed on this user account
 
 
 @dataclass(eq=False)
@@ -199,7 +200,7 @@ class App:
 class Installation:
     id: int
     app: App
-    account: "Organization"
+    account: "Organization | User"  # a user account installation has no repositories here
     permissions: dict[str, str]
     created_at: datetime
 
@@ -313,6 +314,11 @@ class FakeState:
             self.orgs_by_id[org.id] = org
             return org
 
+    def installation_of(self, login: str) -> Installation | None:
+        """The installation on the organization or user account ``login``."""
+        account = self.org(login) or self.user(login)
+        return account.installation if account is not None else None
+
     def add_member(self, org: Organization, user: User, role: str = "member") -> None:
         if role not in ("admin", "member"):
             raise StateError(f"role must be admin or member, not {role!r}")
@@ -334,8 +340,12 @@ class FakeState:
         org.teams[slug.lower()] = team
         return team
 
-    def install_app(self, org: Organization, permissions: dict[str, str] | None = None) -> Installation:
+    def install_app(self, org: "Organization | User", permissions: dict[str, str] | None = None) -> Installation:
+        """Install the App on an organization or a user account (``permissions`` ⊆ the App's)."""
         assert self.app is not None, "set state.app before installing it"
+        unknown = set(permissions or {}) - set(self.app.permissions)
+        if unknown:
+            raise StateError(f"installation permissions {sorted(unknown)} are not permissions of the App")
         inst = Installation(id=next(self._next_installation), app=self.app, account=org,
                             permissions=dict(permissions or self.app.permissions),
                             created_at=self.clock.now() - timedelta(days=30))
@@ -537,10 +547,14 @@ class FakeState:
             return {
                 "now": iso(now),
                 "app": {"id": self.app.id, "client_id": self.app.client_id, "slug": self.app.slug} if self.app else None,
+                "installations": {inst.account.login: {"id": inst.id, "type": type(inst.account).__name__,
+                                                       "permissions": dict(inst.permissions)}
+                                  for inst in self.installations.values()},
                 "organizations": {
                     org.login: {
                         "id": org.id,
                         "installation_id": org.installation.id if org.installation else None,
+                        "installation_permissions": dict(org.installation.permissions) if org.installation else None,
                         "members": {u.login: role for u, role in org.members.values()},
                         "teams": {t.slug: t.members for t in org.teams.values()},
                         "repositories": [r.name for r in org.repositories.values()],
