@@ -86,11 +86,12 @@ def policy_summary_lines(result, what="records"):
         "Violations by code: %s" % _codes_text(summary.get("violations") or {}),
     ]
     if what == "requests":
-        lines.append("Applied: approved %d, denied %d, skipped %d" % (
-            len(result.get("approved") or []), len(result.get("denied") or []), len(result.get("skipped") or [])))
+        lines.append("Applied: approved %d, denied %d, unchanged %d, gone %d" % (
+            len(result.get("approved") or []), len(result.get("denied") or []),
+            len(result.get("unchanged") or []), len(result.get("gone") or [])))
     else:
-        lines.append("Applied: revoked %d, skipped %d" % (
-            len(result.get("revoked") or []), len(result.get("skipped") or [])))
+        lines.append("Applied: revoked %d, unchanged %d, gone %d" % (
+            len(result.get("revoked") or []), len(result.get("unchanged") or []), len(result.get("gone") or [])))
     api_line = _api_line(result.get("api"))
     if api_line:
         lines.append(api_line)

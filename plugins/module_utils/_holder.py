@@ -403,7 +403,7 @@ def inspect_token(client, token, repositories=(), now=None):
         "scopes": None,
         "email_verified": None,
         "repositories": {},
-        "unreachable": [],
+        "unreachable_repositories": [],
     }
     data, headers, status = _status_of(lambda: client.request("GET", "/user", auth="token"))
     if status == 401:
@@ -426,7 +426,7 @@ def inspect_token(client, token, repositories=(), now=None):
         reachable = status < 300
         info["repositories"][full_name] = reachable
         if not reachable:
-            info["unreachable"].append(full_name)
+            info["unreachable_repositories"].append(full_name)
     return info
 
 
@@ -455,8 +455,8 @@ def judge_token(info, min_days_remaining=None, fail_if_invalid=False, fail_if_un
         if min_days_remaining is not None and left is not None and left < min_days_remaining:
             problems.append("min_days_remaining: the token expires on %s, in %d day(s), sooner than %d"
                             % (info["expires_at"], left, min_days_remaining))
-        if fail_if_unreachable and info["unreachable"]:
-            problems.append("repositories: the token cannot reach %s" % ", ".join(info["unreachable"]))
+        if fail_if_unreachable and info["unreachable_repositories"]:
+            problems.append("repositories: the token cannot reach %s" % ", ".join(info["unreachable_repositories"]))
     if problems:
         raise TokenCheckFailed("; ".join(problems) + " (token %s)" % info["fingerprint"], **info)
 

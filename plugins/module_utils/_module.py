@@ -96,14 +96,15 @@ def fail_on_input(module, check):
 
 def run_listing(kind, result_key):
     """``main()`` of the two ``_info`` modules: a filtered listing of requests or grants."""
-    from ._pat import check_org, filter_argument_spec, filters_from_params, list_records
+    from ._pat import check_org, filter_argument_spec, filters_from_params, listing_result
 
     module = build_module(filter_argument_spec())
     params = module.params
     org, filters = fail_on_input(module, lambda: (check_org(params["org"]), filters_from_params(params)))
 
     def task(client):
-        records = list_records(client, org, kind, filters, params["include_repositories"])
-        return {"changed": False, result_key: records, "count": len(records)}
+        result = listing_result(client, org, kind, filters, params["include_repositories"], warn=module.warn)
+        result["changed"] = False
+        return result
 
     run(module, task, org=org)

@@ -12,10 +12,20 @@ description:
   - Revokes active grants of fine-grained personal access tokens (PATs), given by O(ids) or selected with the
     same filters as M(patguard.github.pat_grant_info) (for example every token of some owners, or every token
     that can reach a repository), in bulk calls of at most 100 IDs.
-  - Idempotent. Grants that are no longer active are returned in RV(skipped); a second run reports no change
+  - Idempotent. Grants that are no longer active are returned in RV(unchanged); a second run reports no change
     and sends no write.
-  - GitHub answers a bulk revoke with C(202 Accepted); the next listing is the proof. When an answer is lost or
-    refused, the module lists again and resends only what is still active.
+  - Every selected ID ends under exactly one of RV(revoked), RV(unchanged), RV(gone) and RV(unconfirmed).
+  - GitHub answers a bulk revoke with C(202 Accepted) and does not document when the change shows in the
+    listings, nor what a second submission of a revoked ID answers. When an answer is lost, the module lists
+    again and resends only what is still active; a resend refused (404 or 422) after a lost answer counts as
+    done. A grant revoked by someone else meanwhile is returned in RV(gone); the task carries on.
+    Reconciliation is bounded (at most three listings, 0, 1 and 3 seconds apart); grants GitHub called
+    handled that its listing still shows are returned in RV(unconfirmed), not as a failure.
+  - O(last_used_before) and O(last_used_after) are decided on each token's C(token_last_used_at), not by
+    GitHub, which does not document whether a never-used token matches them. O(never_used) says what a
+    never-used token does.
+  - O(owners) that match no grant and are not members of the organization give a warning (one membership
+    call per such owner).
   - If the run stops half-way, the error lists the IDs already revoked and those not processed; running the
     task again finishes the job.
   - Revoking removes the token's access to this organization only; the token itself still exists for its owner.
@@ -53,7 +63,7 @@ options:
   refresh:
     description:
       - With O(ids), read the active grants before acting (default), so that grants already gone are
-        skipped without a write. Roles that have just listed them set V(false) to save the calls; a
+        returned in RV(unchanged) without a write. Roles that have just listed them set V(false) to save the calls; a
         refused or lost write is still reconciled from a fresh listing.
     type: bool
     default: true
@@ -97,8 +107,39 @@ revoked_tokens:
   type: list
   elements: dict
   sample: [{"id": 4001, "owner": "alice", "token_id": 9911, "token_name": "ci"}]
-skipped:
-  description: Given IDs that were not active, so nothing was sent for them.
+unchanged:
+  description:
+    - Given IDs that were not active when the task started, so nothing was sent for them. Named so because
+      Ansible reads a result key C(skipped) as its own flag.
+  returned: always
+  type: list
+  elements: int
+  sample: []
+gone:
+  description:
+    - Grants that were active when listed but vanished before the revocation took effect (revoked by
+      someone else, for example in the web UI). Nothing more is done for them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": 4003, "kind": "grant", "token_id": 9913, "step": "revoke"}]
+  contains:
+    id:
+      description: ID of the grant.
+      type: int
+    kind:
+      description: Always V(grant) here.
+      type: str
+    token_id:
+      description: ID of the grant's token, when known.
+      type: int
+    step:
+      description: The call that found it gone (V(revoke)).
+      type: str
+unconfirmed:
+  description:
+    - IDs GitHub answered as already revoked after a lost answer, but that its listing still showed active
+      after the bounded reconciliation. Counted as revoked by this task.
   returned: always
   type: list
   elements: int
@@ -131,6 +172,7 @@ from ansible_collections.patguard.github.plugins.module_utils._pat import (
     filter_argument_spec,
     filters_from_params,
     list_records,
+    owners_not_members,
     revoke_grants,
 )
 
@@ -156,12 +198,14 @@ def main():
         org = check_org(params["org"])
         filters = filters_from_params(params)
         ids = check_ids("ids", params["ids"]) if params["ids"] is not None else None
-        if ids is None and not any(filters[k] for k in filters):
+        # never_used only qualifies the last_used filters: it selects nothing by itself.
+        if ids is None and not any(filters[k] for k in FILTER_OPTIONS):
             raise ConfigError("give ids or at least one filter (owners, token_ids, repository, permission, "
                               "last_used_before, last_used_after); an empty selection would revoke every token")
         return org, filters, ids
 
     org, filters, ids = fail_on_input(module, check)
+    warnings = []
 
     def task(client):
         if ids is not None:
@@ -171,6 +215,7 @@ def main():
             by_id = {}
         else:
             records = list_records(client, org, "grant", filters)
+            warnings.extend(owners_not_members(client, org, filters["owners"], records))
             selected = [r["id"] for r in records]
             by_id = dict((r["id"], r) for r in records)
             result = revoke_grants(client, org, selected, check_mode=module.check_mode, active=set(selected),
@@ -179,11 +224,14 @@ def main():
             dict((k, by_id[i].get(k)) for k in ("id", "owner", "token_id", "token_name"))
             for i in result["revoked"] if i in by_id
         ]
-        result["changed"] = bool(result["revoked"])
+        result["changed"] = bool(result["revoked"] or result["unconfirmed"])
         if module._diff:
-            before = sorted(i for i in selected if i not in result["skipped"])
-            result["diff"] = {"before": {"active": before},
-                              "after": {"active": sorted(set(before) - set(result["revoked"]))}}
+            before = sorted(i for i in selected if i not in result["unchanged"])
+            after = set(before) - set(result["revoked"]) - set(result["unconfirmed"]) \
+                - set(g["id"] for g in result["gone"])
+            result["diff"] = {"before": {"active": before}, "after": {"active": sorted(after)}}
+        for message in warnings:
+            module.warn(message)
         return result
 
     run(module, task, org=org)

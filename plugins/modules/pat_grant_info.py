@@ -11,7 +11,8 @@ version_added: 0.1.0
 description:
   - Lists the fine-grained personal access tokens (PATs) that have access to the organization's
     resources (approved requests, and tokens of organizations that do not require approval),
-    with GitHub's server-side filters.
+    with GitHub's server-side filters (O(last_used_before) and O(last_used_after) are decided by the
+    collection, see O(never_used)).
   - GitHub serves this endpoint to GitHub App installation tokens only; give O(app_id) and
     O(private_key) or O(private_key_path).
 author:
@@ -113,6 +114,27 @@ count:
   returned: success
   type: int
   sample: 120
+gone:
+  description:
+    - Records that were listed but vanished before their repositories could be read (with
+      O(include_repositories=true)), for example revoked by someone else meanwhile. They are left out of the list above.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"id": 25390, "kind": "grant", "token_id": 98720, "step": "repositories"}]
+  contains:
+    id:
+      description: ID of the grant.
+      type: int
+    kind:
+      description: Always V(grant) here.
+      type: str
+    token_id:
+      description: ID of its token.
+      type: int
+    step:
+      description: The call that found it gone (V(repositories)).
+      type: str
 api:
   description: What the task cost in API calls (requests, writes, retries, rate-limit budget left, seconds waited by reason).
   returned: always

@@ -12,10 +12,16 @@ description:
   - Approves or denies pending requests for fine-grained personal access tokens (PATs), in bulk calls
     of at most 100 IDs, one per distinct action and reason.
   - Idempotent. It first reads which of the given requests are still pending and acts only on those; the
-    others are returned in RV(skipped), so a second run reports no change and sends no write.
-  - GitHub answers a bulk review with C(202 Accepted); the next listing is the proof. When an answer is
-    lost or refused, the module reads the pending requests again and resends only what is still pending,
-    so nothing is sent twice and nothing is counted twice.
+    others are returned in RV(unchanged), so a second run reports no change and sends no write.
+  - Every given ID ends under exactly one of RV(approved), RV(denied), RV(unchanged), RV(gone) and RV(unconfirmed).
+  - GitHub answers a bulk review with C(202 Accepted) and does not document when the change shows in the
+    listings, nor what a second submission of a handled ID answers. When an answer is lost, the module
+    reads the pending requests again and resends only what is still listed; a resend refused (404 or 422)
+    after a lost answer means GitHub already handled it, so it counts as done. A request cancelled by its
+    owner or reviewed by someone else meanwhile is returned in RV(gone); the task carries on.
+  - Reconciliation is bounded (at most three listings, 0, 1 and 3 seconds apart). Requests GitHub called
+    handled that its listing still shows pending after that are returned in RV(unconfirmed), not as a failure;
+    the next run sees them as no longer pending.
   - If the run stops half-way (rate limit, outage), the error lists the IDs already approved or denied and
     those not processed; running the task again finishes the job.
   - GitHub serves this endpoint to GitHub App installation tokens only.
@@ -83,7 +89,7 @@ options:
   fail_on_missing:
     description:
       - Fail when a given request is not pending (already reviewed, withdrawn or unknown) instead of
-        returning it in RV(skipped). Nothing is sent in that case.
+        returning it in RV(unchanged). Nothing is sent in that case.
     type: bool
     default: false
   refresh:
@@ -145,12 +151,43 @@ denied:
   type: list
   elements: int
   sample: [1203]
-skipped:
-  description: Given IDs that were not pending, so nothing was sent for them.
+unchanged:
+  description:
+    - Given IDs that were not pending when the task started (already reviewed, withdrawn or unknown), so
+      nothing was sent for them. Named so because Ansible reads a result key C(skipped) as its own flag.
   returned: always
   type: list
   elements: int
   sample: [1202]
+gone:
+  description:
+    - Requests that were pending when listed but vanished before the review took effect (cancelled by
+      their owner, or reviewed by someone else, for example in the web UI). Nothing more is done for them.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"id": 1204, "kind": "request", "token_id": 98716, "step": "review"}]
+  contains:
+    id:
+      description: ID of the request.
+      type: int
+    kind:
+      description: Always V(request) here.
+      type: str
+    token_id:
+      description: ID of the request's token, when known.
+      type: int
+    step:
+      description: The call that found it gone (V(review)).
+      type: str
+unconfirmed:
+  description:
+    - IDs GitHub answered as already handled after a lost answer, but that its listing still showed pending
+      after the bounded reconciliation (the listing lags behind a C(202 Accepted)). Counted as reviewed by this task.
+  returned: always
+  type: list
+  elements: int
+  sample: []
 calls:
   description: Bulk review calls needed (made, or that would be made in check mode).
   returned: always
@@ -210,13 +247,13 @@ def main():
     def task(client):
         result = review_requests(client, org, decisions, check_mode=module.check_mode,
                                  refresh=params["refresh"], fail_on_missing=params["fail_on_missing"])
-        acted = result["approved"] + result["denied"]
+        acted = result["approved"] + result["denied"] + result["unconfirmed"]
         result["changed"] = bool(acted)
         if module._diff:
-            before = sorted(d["id"] for d in decisions if d["id"] not in result["skipped"])
+            before = sorted(d["id"] for d in decisions if d["id"] not in result["unchanged"])
             result["diff"] = {
                 "before": {"pending": before},
-                "after": {"pending": sorted(set(before) - set(acted))},
+                "after": {"pending": sorted(set(before) - set(acted) - set(g["id"] for g in result["gone"]))},
             }
         return result
 

@@ -10,7 +10,8 @@ short_description: List pending fine-grained personal access token requests of a
 version_added: 0.1.0
 description:
   - Lists the requests of organization members for fine-grained personal access tokens (PATs) that
-    wait for an owner's approval, with GitHub's server-side filters.
+    wait for an owner's approval, with GitHub's server-side filters (O(last_used_before) and
+    O(last_used_after) are decided by the collection, see O(never_used)).
   - GitHub serves this endpoint to GitHub App installation tokens only; give O(app_id) and
     O(private_key) or O(private_key_path).
 author:
@@ -116,6 +117,27 @@ count:
   returned: success
   type: int
   sample: 12
+gone:
+  description:
+    - Records that were listed but vanished before their repositories could be read (with
+      O(include_repositories=true)), for example cancelled by its owner or reviewed by someone else meanwhile. They are left out of the list above.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"id": 25390, "kind": "request", "token_id": 98720, "step": "repositories"}]
+  contains:
+    id:
+      description: ID of the request.
+      type: int
+    kind:
+      description: Always V(request) here.
+      type: str
+    token_id:
+      description: ID of its token.
+      type: int
+    step:
+      description: The call that found it gone (V(repositories)).
+      type: str
 api:
   description: What the task cost in API calls (requests, writes, retries, rate-limit budget left, seconds waited by reason).
   returned: always

@@ -133,8 +133,10 @@ repositories:
   returned: always
   type: dict
   sample: {"acme/infra": true, "acme/web": false}
-unreachable:
-  description: The repositories of O(repositories) the token cannot reach.
+unreachable_repositories:
+  description:
+    - The repositories of O(repositories) the token cannot reach. Not named C(unreachable), which Ansible
+      reads as "the host is unreachable".
   returned: always
   type: list
   elements: str

@@ -148,7 +148,7 @@ def test_a_resend_lost_again_is_reconciled_again_with_one_listing_per_round(fake
     revoke = dict(auth, org=fake.org, ids=ids, refresh=False)
     run = run_tasks([{"name": "revoke", "patguard.github.pat_grant": revoke}])
     assert run.rc == 0, run
-    assert sorted(run.result["revoked"]) == ids and run.result["skipped"] == []
+    assert sorted(run.result["revoked"]) == ids and run.result["unchanged"] == []
     log = fake.request_log
     assert [(e["method"], e["fault"]) for e in log if e["method"] == "POST"] == [
         ("POST", "drop"), ("POST", "drop"), ("POST", None)]

@@ -70,7 +70,7 @@ def test_spent_budget_with_reset_inside_the_bound_is_waited_for(fake_github):
         run = run_tasks([task("pat_grant", app_auth(fake), org=fake.org, ids=ids, rate_limit_wait=40)])
     assert run.rc == 0, run
     result = run.result
-    assert sorted(result["revoked"]) == ids and result["skipped"] == []
+    assert sorted(result["revoked"]) == ids and result["unchanged"] == []
     assert result["api"]["waited_seconds"]["primary_reset"] > 0
     assert org_state(fake)["grants"] == []
     # The client waited instead of firing into the limit: no 403 was ever answered.
@@ -143,7 +143,7 @@ def test_reset_beyond_the_bound_stops_with_what_was_done_and_a_rerun_finishes(fa
     assert rerun.rc == 0, rerun
     reviewed, revoked = rerun.results
     assert sorted(reviewed["approved"]) == approve[100:] and sorted(reviewed["denied"]) == deny
-    assert sorted(reviewed["skipped"]) == approve[:100]
+    assert sorted(reviewed["unchanged"]) == approve[:100]
     assert sorted(revoked["revoked"]) == stopped_grants.result["not_processed"]
     after = org_state(fake)
     assert after["requests"] == [] and not [g for g in after["grants"] if g["id"] in grant_ids]

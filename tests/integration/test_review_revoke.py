@@ -94,7 +94,7 @@ def test_pat_request_check_apply_idempotent(fake_github):
     again = run_tasks([task("pat_request", auth, org=fake.org, decisions=decisions)])
     assert again.rc == 0, again
     assert again.result["changed"] is False and again.result["approved"] == [] and again.result["denied"] == []
-    assert sorted(again.result["skipped"]) == sorted(approve + deny)
+    assert sorted(again.result["unchanged"]) == sorted(approve + deny)
     assert len(org_writes(fake)) == before
 
 
@@ -143,7 +143,7 @@ def test_pat_grant_by_ids_chunks_of_100_and_skips_gone(fake_github):
     ids = sorted(g["id"] for g in org_state(fake)["grants"])[:230]
     run = run_tasks([task("pat_grant", auth, org=fake.org, ids=ids + [987654])])
     assert run.rc == 0, run
-    assert sorted(run.result["revoked"]) == ids and run.result["skipped"] == [987654]
+    assert sorted(run.result["revoked"]) == ids and run.result["unchanged"] == [987654]
     assert [len(w["json"]["pat_ids"]) for w in org_writes(fake)] == [100, 100, 30]
     assert len(org_state(fake)["grants"]) == 20
 

@@ -232,7 +232,7 @@ def test_inspect_fine_grained_token():
     assert info["expires_at"] == "2026-12-20T00:00:00Z" and info["days_remaining"] == 24
     assert info["scopes"] is None and info["email_verified"] is True
     assert info["repositories"] == {"acme/infra": True, "acme/secret": False, "other/x": False}
-    assert info["unreachable"] == ["acme/secret", "other/x"]
+    assert info["unreachable_repositories"] == ["acme/secret", "other/x"]
     assert info["fingerprint"] == fingerprint(token) and token not in json.dumps(info)
     assert [s["url"] for s in session.sent] == [API + "/user", API + "/user/emails?per_page=100",
                                                 API + "/repos/acme/infra", API + "/repos/acme/secret",
@@ -279,7 +279,7 @@ def test_inspect_repository_server_error_fails():
 
 def _info(**changes):
     info = {"valid": True, "fingerprint": "sha256:abc", "days_remaining": 5, "expires_at": "2026-11-30T12:00:00Z",
-            "unreachable": []}
+            "unreachable_repositories": []}
     info.update(changes)
     return info
 
@@ -294,7 +294,7 @@ def test_judge_token():
         judge_token(_info(valid=False), fail_if_invalid=True)
     assert err.value.details["valid"] is False
     with pytest.raises(TokenCheckFailed, match="repositories: the token cannot reach acme/x"):
-        judge_token(_info(unreachable=["acme/x"]), fail_if_unreachable=True)
+        judge_token(_info(unreachable_repositories=["acme/x"]), fail_if_unreachable=True)
 
 
 # -- pat_template --------------------------------------------------------------------------------

@@ -14,20 +14,48 @@ from ansible_collections.patguard.github.plugins.module_utils._errors import (
 
 
 class StubClient:
-    """In-memory organization: pending requests and grants, with scriptable write failures."""
+    """In-memory organization: pending requests and grants, with scriptable write failures.
 
-    def __init__(self, requests=(), grants=(), failures=None):
+    Like GitHub (and the fake), a bulk write is all or nothing: one id that is not pending or
+    active refuses the whole call (``refusal`` status, 422 by default). ``lag`` is how many
+    listings still show a record after a write removed it (a 202 is not "visible now").
+    """
+
+    def __init__(self, requests=(), grants=(), failures=None, lag=0, refusal=422, members=(), gone_repos=()):
         self.pending = {r["id"]: r for r in requests}
         self.grants = {g["id"]: g for g in grants}
         self.calls = []
         self.failures = list(failures or [])  # per write: None | "lost-applied" | "lost" | exception
+        self.lag = lag
+        self.ghosts = {}  # (store name, id) -> [record, listings it still shows in]
+        self.refusal = refusal
+        self.members = set(members)
+        self.gone_repos = set(gone_repos)
+        self.held = []
+
+    def _hold(self, seconds, reason):
+        self.held.append((seconds, reason))
 
     def paginate(self, path, params=None):
         self.calls.append(("GET", path, dict(params or {})))
-        items = self.pending if "token-requests" in path else self.grants
-        wanted_tokens = set(int(t) for t in (params or {}).get("token_id", []))
-        owners = set((params or {}).get("owner", []))
-        for item in list(items.values()):
+        if path.endswith("/repositories"):
+            record_id = int(path.split("/")[-2])
+            if record_id in self.gone_repos:
+                raise GitHubAPIError("404", status=404)
+            return iter([{"name": "docs"}])
+        name = "pending" if "token-requests" in path else "grants"
+        items = list(getattr(self, name).values())
+        for key, ghost in list(self.ghosts.items()):
+            if key[0] == name and ghost[1] > 0:
+                ghost[1] -= 1
+                items.append(ghost[0])
+        return self._select(items, params or {})
+
+    @staticmethod
+    def _select(items, params):
+        wanted_tokens = set(int(t) for t in params.get("token_id", []))
+        owners = set(params.get("owner", []))
+        for item in items:
             if wanted_tokens and item["token_id"] not in wanted_tokens:
                 continue
             if owners and item["owner"]["login"] not in owners:
@@ -36,30 +64,50 @@ class StubClient:
 
     def request(self, method, path, json=None, **kwargs):
         self.calls.append((method, path, json))
+        if method == "GET":  # membership check
+            login = path.rsplit("/", 1)[-1]
+            if login not in self.members:
+                raise GitHubAPIError("404", status=404)
+            return None
         failure = self.failures.pop(0) if self.failures else None
         if isinstance(failure, Exception):
             raise failure  # pylint: disable=raising-bad-type
         ids = json.get("pat_request_ids") or json.get("pat_ids")
-        store = self.pending if "token-requests" in path else self.grants
+        name = "pending" if "token-requests" in path else "grants"
+        store = getattr(self, name)
         missing = [i for i in ids if i not in store]
-        if missing and failure is None:
-            raise GitHubAPIError("422", status=422)
+        if missing and failure != "lost":
+            raise GitHubAPIError(str(self.refusal), status=self.refusal)
         if failure == "lost":
             raise AmbiguousWriteError("lost")
         for i in ids:
-            store.pop(i, None)
+            self.ghosts[(name, i)] = [store.pop(i), self.lag]
         if failure == "lost-applied":
             raise AmbiguousWriteError("lost after applying")
 
     def writes(self):
         return [c for c in self.calls if c[0] == "POST"]
 
+    def listings(self):
+        return [c for c in self.calls if c[0] == "GET" and not c[1].endswith("/repositories")
+                and "/members/" not in c[1]]
 
-def rec(i, owner="alice", token=None):
+
+def rec(i, owner="alice", token=None, last_used=None, selection="all"):
     return {"id": i, "owner": {"login": owner}, "token_id": token or 1000 + i, "token_name": "t%d" % i,
-            "repository_selection": "all", "permissions": {"repository": {"contents": "read"}},
+            "repository_selection": selection, "permissions": {"repository": {"contents": "read"}},
             "created_at": "2026-01-01T00:00:00Z", "token_expires_at": "2026-03-02T00:00:00Z",
-            "token_expired": False, "token_last_used_at": None, "reason": "r"}
+            "token_expired": False, "token_last_used_at": last_used, "reason": "r"}
+
+
+def each_id_once(result, *keys):
+    """Every id under exactly one result key; returns them all."""
+    ids = []
+    for key in keys + ("unchanged", "unconfirmed"):
+        ids.extend(result.get(key) or [])
+    ids.extend(g["id"] for g in result.get("gone") or [])
+    assert len(ids) == len(set(ids)), result
+    return sorted(ids)
 
 
 # -- filters ------------------------------------------------------------------------------------
@@ -140,9 +188,9 @@ def test_review_acts_only_on_pending_and_second_run_is_a_no_op():
     client = StubClient(requests=[rec(i) for i in range(1, 6)])
     decisions = _pat.normalize_decisions(ids=[1, 2, 3, 99], action="approve", reason="ok")
     result = _pat.review_requests(client, "acme", decisions)
-    assert result["approved"] == [1, 2, 3] and result["skipped"] == [99] and len(client.writes()) == 1
+    assert result["approved"] == [1, 2, 3] and result["unchanged"] == [99] and len(client.writes()) == 1
     again = _pat.review_requests(StubClient(requests=[rec(4), rec(5)]), "acme", decisions)
-    assert again["approved"] == [] and again["skipped"] == [1, 2, 3, 99]
+    assert again["approved"] == [] and again["unchanged"] == [1, 2, 3, 99]
 
 
 def test_check_mode_sends_no_write():
@@ -179,12 +227,14 @@ def test_lost_answer_before_applying_is_resent_once():
     assert result["approved"] == [1, 2, 3] and len(client.writes()) == 2 and client.pending == {}
 
 
-def test_ids_reviewed_by_someone_else_meanwhile_are_not_an_error():
+def test_ids_reviewed_by_someone_else_meanwhile_are_gone_not_an_error_nor_ours():
     client = StubClient(requests=[rec(1), rec(2)])
     decisions = _pat.normalize_decisions(ids=[1, 2], action="deny")
     del client.pending[2]  # handled by a human between our listing and our write
     result = _pat.review_requests(client, "acme", decisions, refresh=False)
-    assert result["denied"] == [1, 2] and client.writes()[-1][2]["pat_request_ids"] == [1]
+    # Request 2 was not denied by this task: it is reported as gone, and never counted twice.
+    assert result["denied"] == [1] and client.writes()[-1][2]["pat_request_ids"] == [1]
+    assert result["gone"] == [{"id": 2, "kind": "request", "token_id": None, "step": "review"}]
 
 
 def test_partial_failure_reports_what_was_and_was_not_done():
@@ -203,6 +253,191 @@ def test_partial_failure_reports_what_was_and_was_not_done():
 def test_revoke_in_chunks_and_idempotent():
     client = StubClient(grants=[rec(i) for i in range(1, 251)])
     result = _pat.revoke_grants(client, "acme", list(range(1, 251)) + [999])
-    assert len(result["revoked"]) == 250 and result["skipped"] == [999] and len(client.writes()) == 3
+    assert len(result["revoked"]) == 250 and result["unchanged"] == [999] and len(client.writes()) == 3
     again = _pat.revoke_grants(client, "acme", list(range(1, 251)))
     assert again["revoked"] == [] and len(client.writes()) == 3
+
+
+# -- issue 12.5: 202 is not "visible now"; a resend of a handled id may be refused ---------------
+@pytest.mark.parametrize("status", [422, 404])
+def test_resend_refused_after_a_lost_answer_is_done_not_a_failure(status):
+    # The write was applied but its answer lost; the listing still shows the requests (it lags),
+    # so they are sent again, and GitHub refuses what it has already handled.
+    client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=1,
+                        refusal=status)
+    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
+    assert result["approved"] == [1, 2, 3] and result["unconfirmed"] == [] and result["gone"] == []
+    assert each_id_once(result, "approved", "denied") == [1, 2, 3]
+    assert len(client.writes()) == 2  # the write, and one resend answered "already handled"
+
+
+def test_a_listing_that_keeps_lagging_ends_in_unconfirmed_after_bounded_rounds():
+    client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=99)
+    result = _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+    # GitHub said "already handled"; its listing never caught up: reported, not failed, not looped.
+    assert result["unconfirmed"] == [1, 2, 3] and result["revoked"] == []
+    assert each_id_once(result, "revoked") == [1, 2, 3]
+    assert len(client.writes()) == 2 and len(client.listings()) == _pat.RECONCILE_ROUNDS
+    # The listings after the first one wait for the listing to catch up; the wait is counted.
+    assert client.held == [(1, "reconcile"), (3, "reconcile")]
+
+
+def test_a_listing_that_catches_up_confirms_without_another_write():
+    client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=2)
+    result = _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+    assert result["revoked"] == [1, 2, 3] and result["unconfirmed"] == []
+    assert len(client.writes()) == 2 and len(client.listings()) == 3
+
+
+def test_accepted_write_counts_once_even_when_the_listing_lags():
+    client = StubClient(requests=[rec(i) for i in range(1, 4)], lag=5)
+    decisions = _pat.normalize_decisions(ids=[1, 2, 3], action="deny")
+    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    assert result["denied"] == [1, 2, 3] and len(client.writes()) == 1 and client.listings() == []
+
+
+def test_writes_lost_every_time_still_fail_with_an_honest_report():
+    client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost"] * 9)
+    with pytest.raises(PatguardError) as info:
+        _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+    assert info.value.details["not_processed"] == [1, 2, 3] and info.value.details["revoked"] == []
+    assert len(client.writes()) == _pat.RECONCILE_ROUNDS + 1
+
+
+# -- issue 12.6: records that vanish mid-pass ---------------------------------------------------
+def test_repositories_of_a_record_gone_meanwhile_are_reported_not_fatal():
+    client = StubClient(requests=[rec(1, selection="subset"), rec(2, selection="subset"), rec(3)],
+                        gone_repos={2})
+    gone = []
+    records = _pat.list_records(client, "acme", "request", {}, include_repositories=True, gone=gone)
+    assert [r["id"] for r in records] == [1, 3] and records[0]["repositories"] == ["docs"]
+    assert gone == [{"id": 2, "kind": "request", "token_id": 1002, "step": "repositories"}]
+
+
+def test_add_repositories_drops_gone_records_in_place():
+    client = StubClient(gone_repos={5})
+    records = [_pat.normalize_grant(rec(5, selection="subset")), _pat.normalize_grant(rec(6, selection="subset"))]
+    gone = []
+    assert _pat.add_repositories(client, "acme", "grant", records, gone=gone) is records
+    assert [r["id"] for r in records] == [6] and gone[0]["id"] == 5 and gone[0]["kind"] == "grant"
+
+
+def test_grants_revoked_elsewhere_are_gone_and_the_rest_is_revoked():
+    client = StubClient(grants=[rec(i) for i in range(1, 6)])
+    del client.grants[2], client.grants[4]  # revoked in the web UI after the role's listing
+    token_of = dict((i, 1000 + i) for i in range(1, 6))
+    result = _pat.revoke_grants(client, "acme", [1, 2, 3, 4, 5], active={1, 2, 3, 4, 5}, token_of=token_of)
+    assert result["revoked"] == [1, 3, 5]
+    assert [(g["id"], g["kind"], g["token_id"], g["step"]) for g in result["gone"]] == [
+        (2, "grant", 1002, "revoke"), (4, "grant", 1004, "revoke")]
+    assert each_id_once(result, "revoked") == [1, 2, 3, 4, 5]
+    # The refused call, one filtered listing, the resend without the gone ones.
+    assert [w[2]["pat_ids"] for w in client.writes()] == [[1, 2, 3, 4, 5], [1, 3, 5]]
+    assert client.listings()[0][2] == {"token_id": ["1001", "1002", "1003", "1004", "1005"]}
+
+
+def test_ids_github_refuses_while_still_listing_them_fail_after_bounded_rounds():
+    client = StubClient(grants=[rec(1), rec(2)],
+                        failures=[GitHubAPIError("422 validation failed", status=422)] * 9)
+    with pytest.raises(PatguardError) as info:
+        _pat.revoke_grants(client, "acme", [1, 2], active={1, 2})
+    assert info.value.details["status"] == 422 and info.value.details["not_processed"] == [1, 2]
+    assert "422 validation failed" in info.value.message and len(client.writes()) == 1 and len(client.listings()) == _pat.RECONCILE_ROUNDS
+
+
+def test_partial_failure_report_carries_gone_and_each_id_once():
+    client = StubClient(grants=[rec(i) for i in range(1, 151)],
+                        failures=[None, None, RateLimitError("rate limit spent", status=403)])
+    del client.grants[120]
+    with pytest.raises(PatguardError) as info:
+        _pat.revoke_grants(client, "acme", list(range(1, 151)), active=set(range(1, 151)))
+    details = info.value.details
+    # Chunk 1 revoked; chunk 2 refused for grant 120 (gone), its resend stopped by the rate limit.
+    assert details["revoked"] == list(range(1, 101)) and [g["id"] for g in details["gone"]] == [120]
+    assert details["not_processed"] == [i for i in range(101, 151) if i != 120]
+    assert "revoked 100, gone 1" in info.value.message
+
+
+# -- issue 12.4: an upgrade request and the grant of the same token are two records -------------
+def test_upgrade_request_and_grant_of_one_token_are_reconciled_each_by_its_own_listing():
+    # Request 7 asks to widen token 900, which grant 7 already holds: same token id, same number.
+    client = StubClient(requests=[rec(7, token=900)], grants=[rec(7, token=900)], failures=["lost-applied"])
+    decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "approve", "token_id": 900}])
+    result = _pat.review_requests(client, "acme", decisions)
+    assert result["approved"] == [7] and 7 in client.grants  # the grant is untouched
+    assert all("token-requests" in c[1] for c in client.listings())  # never "a grant exists" as proof
+    revoked = _pat.revoke_grants(client, "acme", [7], token_of={7: 900})
+    assert revoked["revoked"] == [7] and revoked["unchanged"] == []
+
+
+def test_approving_an_upgrade_lost_before_it_arrived_is_resent_although_the_grant_exists():
+    client = StubClient(requests=[rec(7, token=900)], grants=[rec(8, token=900)], failures=["lost"])
+    decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "approve", "token_id": 900}])
+    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    assert result["approved"] == [7] and len(client.writes()) == 2 and client.pending == {}
+
+
+def test_denying_a_request_gone_is_not_confused_with_its_tokens_grant():
+    client = StubClient(requests=[rec(7, token=900)], grants=[rec(8, token=900)])
+    del client.pending[7]  # the owner cancelled the upgrade request
+    decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "deny", "token_id": 900}])
+    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    assert result["denied"] == [] and result["gone"] == [{"id": 7, "kind": "request", "token_id": 900,
+                                                           "step": "review"}]
+    assert 8 in client.grants
+
+
+# -- issue 12.7: last_used filters decided on token_last_used_at ---------------------------------
+USED = {1: "2026-01-10T00:00:00Z", 2: "2026-03-01T00:00:00Z", 3: None}
+
+
+@pytest.mark.parametrize("never_used,expected", [("exclude", [1]), ("include", [1, 3]), (None, [1])])
+def test_last_used_before_is_decided_on_our_side_with_explicit_never_used(never_used, expected):
+    client = StubClient(grants=[rec(i, last_used=used) for i, used in USED.items()])  # a server that ignores it
+    filters = _pat.check_filters(last_used_before="2026-02-01T00:00:00Z", never_used=never_used)
+    records = _pat.list_records(client, "acme", "grant", filters)
+    assert [r["id"] for r in records] == expected
+    assert client.listings()[0][2] == {}  # never sent: GitHub's matching of never-used is undocumented
+
+
+@pytest.mark.parametrize("never_used,expected", [("exclude", [2]), ("include", [2, 3])])
+def test_last_used_after_with_never_used(never_used, expected):
+    client = StubClient(grants=[rec(i, last_used=used) for i, used in USED.items()])
+    filters = _pat.check_filters(last_used_after="2026-02-01T00:00:00Z", never_used=never_used)
+    assert [r["id"] for r in _pat.list_records(client, "acme", "grant", filters)] == expected
+
+
+def test_last_used_bounds_are_strict_and_other_filters_still_go_to_github():
+    client = StubClient(grants=[rec(1, last_used="2026-02-01T00:00:00Z")])
+    filters = _pat.check_filters(last_used_before="2026-02-01T00:00:00Z", repository="docs")
+    assert _pat.list_records(client, "acme", "grant", filters) == []
+    assert client.listings()[0][2] == {"repository": "docs"}
+
+
+def test_never_used_must_be_a_known_choice():
+    with pytest.raises(ConfigError) as info:
+        _pat.check_filters(last_used_before="2026-02-01", never_used="maybe")
+    assert "never_used: must be one of exclude, include" in info.value.message
+
+
+# -- issue 13.7: owners that match no member warn -----------------------------------------------
+def test_owners_without_records_that_are_not_members_warn_with_minimal_calls():
+    client = StubClient(grants=[rec(1, owner="alice")], members={"alice", "bob"})
+    result = _pat.listing_result(client, "acme", "grant", _pat.check_filters(owners=["alice", "bob", "zed"]),
+                                 warn=warnings.append if (warnings := []) is not None else None)
+    assert result["count"] == 1 and result["gone"] == []
+    assert len(warnings) == 1 and "owners: zed is not a member of acme" in warnings[0]
+    # alice has records: no membership call; bob is a member without tokens; zed is not a member.
+    assert [c[1] for c in client.calls if "/members/" in c[1]] == ["/orgs/acme/members/bob",
+                                                                  "/orgs/acme/members/zed"]
+
+
+def test_membership_that_cannot_be_read_is_said_as_such():
+    client = StubClient()
+
+    def refuse(method, path, json=None, **kwargs):
+        raise GitHubAPIError("403", status=403)
+
+    client.request = refuse
+    warnings = _pat.owners_not_members(client, "acme", ["zed"], [])
+    assert len(warnings) == 1 and "could not be checked (GitHub answered 403" in warnings[0]
