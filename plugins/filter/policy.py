@@ -12,17 +12,14 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.patguard.github.plugins.module_utils._policy import (
-    PolicyError,
     merge_records,
     needs_repositories,
     plan,
     validate_policy,
 )
-from ansible_collections.patguard.github.plugins.module_utils._template import (
-    TemplateError,
-    build_template_url,
-)
+from ansible_collections.patguard.github.plugins.module_utils._template import build_template_url
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
+from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors
 
 
 def _plain(value):
@@ -34,54 +31,43 @@ def _plain(value):
     return value
 
 
+@filter_errors('policy_validate')
 def policy_validate(policy):
     """Return the normalized policy or fail with the PolicyError message."""
-    try:
-        return _plain(validate_policy(policy))
-    except PolicyError as exc:
-        raise AnsibleFilterError(exc.message)
+    return _plain(validate_policy(policy))
 
 
+@filter_errors('policy_plan')
 def policy_plan(requests, grants, policy, now=None):
     """Evaluate requests and grants; return the plan dict (see policy_plan.yml)."""
     if requests is not None and not isinstance(requests, (list, tuple)):
         raise AnsibleFilterError('policy_plan: requests must be a list, got %s' % type(requests).__name__)
     if grants is not None and not isinstance(grants, (list, tuple)):
         raise AnsibleFilterError('policy_plan: grants must be a list, got %s' % type(grants).__name__)
-    try:
-        return _plain(plan(requests, grants, policy, now))
-    except PolicyError as exc:
-        raise AnsibleFilterError(exc.message)
-    except ValueError as exc:
-        raise AnsibleFilterError('policy_plan: %s' % exc)
+    return _plain(plan(requests, grants, policy, now))
 
 
+@filter_errors('policy_needs_repositories')
 def policy_needs_repositories(policy):
     """True when the policy needs repository lists of subset records."""
-    try:
-        return needs_repositories(policy)
-    except PolicyError as exc:
-        raise AnsibleFilterError(exc.message)
+    return needs_repositories(policy)
 
 
+@filter_errors('pat_template_url')
 def pat_template_url(name, description=None, owner=None, expires_in=None, permissions=None,
                      owner_type=None, web_url='https://github.com'):
     """Pre-filled fine-grained PAT creation link."""
-    try:
-        return build_template_url(name, description=description, owner=owner, expires_in=expires_in,
-                                  permissions=permissions, owner_type=owner_type, web_url=web_url)
-    except TemplateError as exc:
-        raise AnsibleFilterError('pat_template_url: %s' % exc)
+    return build_template_url(name, description=description, owner=owner, expires_in=expires_in,
+                              permissions=permissions, owner_type=owner_type, web_url=web_url)
 
 
+@filter_errors('token_fingerprint')
 def token_fingerprint(token):
     """``sha256:`` + 12 hex digits; the error never repeats the token."""
-    try:
-        return fingerprint(token)
-    except (TypeError, ValueError) as exc:
-        raise AnsibleFilterError('token_fingerprint: %s' % exc)
+    return fingerprint(token)
 
 
+@filter_errors('policy_merge_records')
 def policy_merge_records(records, updates):
     """Replace records by id with their updated copies (for example with repository lists)."""
     if not isinstance(records, list) or not isinstance(updates, list):

@@ -13,8 +13,9 @@ import datetime
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._holder import build_template, parse_token_expiration
-from ansible_collections.patguard.github.plugins.module_utils._policy import parse_time
+from ansible_collections.patguard.github.plugins.module_utils._holder import build_template
+from ansible_collections.patguard.github.plugins.module_utils._time import parse_time, resolve_now
+from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors
 
 TEMPLATE_FIELDS = ("description", "owner", "owner_type", "expires_in", "permissions", "repositories",
                    "requires_approval")
@@ -22,23 +23,19 @@ FIELD = "patguard_rotation_tokens"
 
 
 def _now(now):
-    if now is None:
-        return datetime.datetime.now(datetime.timezone.utc)
-    moment = parse_time(now) if not isinstance(now, datetime.datetime) else now
-    if moment is None:
+    try:
+        return resolve_now(now)
+    except ValueError:
         raise AnsibleFilterError("rotation_due: now must be an ISO 8601 time, got %r" % (now,))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
 
 
 def _expiry(check):
     value = check.get("expires_at")
-    if not value:
-        return None
-    return parse_time(value) or parse_token_expiration(value)
+    # token_info writes ISO 8601; the expiration header's "... UTC" form is read as well.
+    return parse_time(value.strip() if isinstance(value, str) else value) if value else None
 
 
+@filter_errors("rotation_due")
 def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now=None):
     """From ``token_info`` results (a looped ``register``'s ``results``), the tokens that are
     invalid or expire within ``days`` days, each with the template link that recreates it.
@@ -82,7 +79,7 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
         fields = dict((k, entry.get(k)) for k in TEMPLATE_FIELDS if entry.get(k) is not None)
         try:
             template = build_template(name, web_url=entry.get("web_url") or web_url, **fields)
-        except PatguardError as exc:
+        except PatguardError as exc:  # names the entry, which the shared decorator cannot know
             raise AnsibleFilterError("rotation_due: %s[%d] (%s): %s" % (FIELD, index, name, exc.message))
         due.append({
             "name": name,

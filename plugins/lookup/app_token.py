@@ -82,7 +82,6 @@ import time
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.patguard.github.plugins.module_utils._auth import parse_github_time
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.module_utils._connection import ENV_FALLBACKS, ConnectionOptions
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError, redact
@@ -91,6 +90,7 @@ from ansible_collections.patguard.github.plugins.module_utils._holder import (
     check_installation_repositories,
     create_scoped_token,
 )
+from ansible_collections.patguard.github.plugins.module_utils._time import to_epoch
 
 RENEW_MARGIN = 300
 _CACHE = {}
@@ -133,7 +133,7 @@ class LookupModule(LookupBase):
         except Exception as exc:  # never let a secret ride out on an unexpected error
             raise AnsibleLookupError(redact("patguard.github.app_token: unexpected error (%s): %s"
                                             % (type(exc).__name__, exc)))
-        expires = parse_github_time(info.get("expires_at"), default=time.time() + 3600)
+        expires = to_epoch(info.get("expires_at"), default=time.time() + 3600)
         with _LOCK:
             _CACHE[key] = (token, expires)
         return [token]

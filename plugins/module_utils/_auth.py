@@ -14,9 +14,9 @@ import os
 import threading
 import time
 import traceback
-from datetime import datetime, timezone
 
 from ._errors import AuthError, ConfigError, register_secret
+from ._time import to_epoch
 
 try:
     import jwt as pyjwt
@@ -171,7 +171,7 @@ class AppAuth(object):
 
     def _create_installation_token(self, client):
         data = self.request_installation_token(client)
-        return data["token"], parse_github_time(data.get("expires_at"), default=self._clock() + 3600)
+        return data["token"], to_epoch(data.get("expires_at"), default=self._clock() + 3600)
 
     def request_installation_token(self, client, repositories=None, permissions=None):
         """``POST /app/installations/{id}/access_tokens``: GitHub's answer, token checked and registered.
@@ -192,20 +192,6 @@ class AppAuth(object):
                             method="POST", path=path)
         register_secret(token)
         return data
-
-
-def parse_github_time(value, default=None):
-    """Epoch seconds from GitHub's ISO 8601 timestamps (``2026-01-01T00:00:00Z``)."""
-    if not value:
-        return default
-    try:
-        text = value.replace("Z", "+00:00")
-        moment = datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
-    except (ValueError, AttributeError):
-        return default
 
 
 def build_auth(options, org=None, clock=time.time):

@@ -12,9 +12,29 @@ from __future__ import annotations
 
 import difflib
 
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
+
 # Ordered weakest first: ``write`` implies ``read`` and ``admin`` implies ``write``.
 LEVELS = ('read', 'write', 'admin')
-_RANK = {'read': 1, 'write': 2, 'admin': 3}
+LEVEL_RANK = {'read': 1, 'write': 2, 'admin': 3}
+# A level GitHub may report for a permission the token does not hold (ranks 0).
+NOT_HELD = (None, '', 'none', 'no_access')
+# Rank of a level this catalogue does not know: treated as stronger than admin, never weaker.
+UNKNOWN_LEVEL_RANK = 99
+
+# GitHub's limits (github-facts README and the OpenAPI descriptions), one name each.
+MAX_LOGIN_LENGTH = 39  # user and organization logins
+MAX_REASON_LENGTH = 1024  # reason of a bulk review
+MAX_IDS_PER_BULK = 100  # pat_request_ids / pat_ids per bulk review or revoke
+MAX_OWNERS_PER_FILTER = 10  # owner[] per listing call
+MAX_TOKEN_IDS_PER_FILTER = 50  # token_id[] per listing call
+MAX_TOKENS_PER_USER = 50  # fine-grained PATs one user can hold
+MAX_INSTALLATION_REPOSITORIES = 500  # repositories an installation token can be narrowed to
+MAX_CREDENTIALS_PER_REVOKE = 1000  # credentials per POST /credentials/revoke
+REVOKE_CALLS_PER_HOUR = 60  # documented budget of POST /credentials/revoke
+MAX_TOKEN_NAME_LENGTH = 40  # template link ``name``
+MAX_DESCRIPTION_LENGTH = 1024  # template link ``description``
+MAX_LIFETIME_DAYS = 366  # template ``expires_in`` and the default organization maximum lifetime
 
 # Resource names as the token-creation page (and this collection's policy) spells them.
 RESOURCES = ('account', 'repository', 'organization')
@@ -114,7 +134,7 @@ BY_RESOURCE = dict(
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(PatguardError, ValueError):
     """A permission name, level or resource that the catalogue does not allow.
 
     ``permission`` is the offending name, ``problem`` one of ``unknown_permission``,
@@ -142,7 +162,7 @@ def suggest(word, candidates):
 
 def level_rank(level):
     """Rank of a level: read=1, write=2, admin=3. Raises CatalogError for anything else."""
-    rank = _RANK.get(level) if isinstance(level, str) else None
+    rank = LEVEL_RANK.get(level) if isinstance(level, str) else None
     if rank is None:
         raise CatalogError(None, 'level', 'unknown level %r; expected one of %s' % (level, ', '.join(LEVELS)))
     return rank
@@ -202,3 +222,65 @@ def validate_permission(name, level, resource=None):
     if level not in levels:
         raise CatalogError(name, 'level', "permission '%s' accepts %s, got %r" % (name, _or_list(levels), level))
     return own_resource
+
+
+# GitHub App permission names and levels: the property names and enums of the contract's
+# ``app-permissions`` schema (a unit test fails if the two differ). Not the PAT catalogue:
+# App names differ (``email_addresses`` here, ``emails`` for fine-grained PATs).
+APP_PERMISSIONS = {
+    'actions': ('read', 'write'),
+    'administration': ('read', 'write'),
+    'artifact_metadata': ('read', 'write'),
+    'attestations': ('read', 'write'),
+    'checks': ('read', 'write'),
+    'code_quality': ('read', 'write'),
+    'codespaces': ('read', 'write'),
+    'contents': ('read', 'write'),
+    'dependabot_secrets': ('read', 'write'),
+    'deployments': ('read', 'write'),
+    'discussions': ('read', 'write'),
+    'environments': ('read', 'write'),
+    'issues': ('read', 'write'),
+    'merge_queues': ('read', 'write'),
+    'metadata': ('read', 'write'),
+    'packages': ('read', 'write'),
+    'pages': ('read', 'write'),
+    'pull_requests': ('read', 'write'),
+    'repository_custom_properties': ('read', 'write'),
+    'repository_hooks': ('read', 'write'),
+    'repository_projects': ('read', 'write', 'admin'),
+    'secret_scanning_alerts': ('read', 'write'),
+    'secrets': ('read', 'write'),
+    'security_events': ('read', 'write'),
+    'single_file': ('read', 'write'),
+    'statuses': ('read', 'write'),
+    'vulnerability_alerts': ('read', 'write'),
+    'workflows': ('write',),
+    'custom_properties_for_organizations': ('read', 'write'),
+    'members': ('read', 'write'),
+    'organization_administration': ('read', 'write'),
+    'organization_custom_roles': ('read', 'write'),
+    'organization_custom_org_roles': ('read', 'write'),
+    'organization_custom_properties': ('read', 'write', 'admin'),
+    'organization_copilot_seat_management': ('read', 'write'),
+    'organization_copilot_agent_settings': ('read', 'write'),
+    'organization_announcement_banners': ('read', 'write'),
+    'organization_events': ('read',),
+    'organization_hooks': ('read', 'write'),
+    'organization_personal_access_tokens': ('read', 'write'),
+    'organization_personal_access_token_requests': ('read', 'write'),
+    'organization_plan': ('read',),
+    'organization_projects': ('read', 'write', 'admin'),
+    'organization_packages': ('read', 'write'),
+    'organization_secrets': ('read', 'write'),
+    'organization_self_hosted_runners': ('read', 'write'),
+    'organization_user_blocking': ('read', 'write'),
+    'email_addresses': ('read', 'write'),
+    'followers': ('read', 'write'),
+    'git_ssh_keys': ('read', 'write'),
+    'gpg_keys': ('read', 'write'),
+    'interaction_limits': ('read', 'write'),
+    'profile': ('write',),
+    'starring': ('read', 'write'),
+    'enterprise_custom_properties_for_organizations': ('read', 'write', 'admin'),
+}

@@ -31,6 +31,7 @@ from ._errors import (
     TransportError,
     redact,
 )
+from ._time import iso_z_epoch
 
 try:
     import requests
@@ -345,8 +346,8 @@ class GitHubClient(object):
             raise RateLimitError(
                 "GitHub's rate limit for these credentials is spent for %d s more, longer than "
                 "rate_limit_wait (%d s): run again after %s; work already done stays done"
-                % (int(wait), int(self.options.rate_limit_wait), _iso(reset)),
-                reset_at=_iso(reset), status=raw.status_code if raw is not None else None, method=method,
+                % (int(wait), int(self.options.rate_limit_wait), iso_z_epoch(reset)),
+                reset_at=iso_z_epoch(reset), status=raw.status_code if raw is not None else None, method=method,
                 path=_path_of(url), request_id=raw.headers.get("x-github-request-id") if raw is not None else None)
         return self._clock() + max(wait, 0)
 
@@ -499,10 +500,6 @@ def _int_header(headers, name):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _iso(epoch):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _path_of(url):

@@ -55,7 +55,15 @@ def redact(text):
 
 
 class PatguardError(Exception):
-    """Base error: a user-facing message plus structured details for the task result."""
+    """Base error: a user-facing message plus structured details for the task result.
+
+    Every error of the collection derives from it (policy, catalogue, template and report
+    errors included), so modules and filters convert one type in one place.
+    ``qualified`` is True when the message already starts with the variable it is about
+    (``patguard_policy.x: ...``), so a filter does not prefix its own name.
+    """
+
+    qualified = False
 
     def __init__(self, message, **details):
         self.message = redact(message)

@@ -16,100 +16,33 @@ No function here returns or raises with a token in it: callers get fingerprints.
 from __future__ import annotations
 
 import datetime
-import math
 import re
-import time
 
+from ._catalog import (
+    APP_PERMISSIONS,
+    MAX_CREDENTIALS_PER_REVOKE,
+    MAX_INSTALLATION_REPOSITORIES,
+    suggest as _suggest,
+)
 from ._errors import ConfigError, GitHubAPIError, PatguardError, register_secret
+from ._names import LOGIN_RULE, is_login, is_repo_name
+from ._records import chunks
+from ._time import iso_z as iso_utc, now_utc, parse_time, whole_days
 from ._tokens import PREFIXES, fingerprint, looks_like_github_token, token_type
 
 # --------------------------------------------------------------------------------------
 # Limits (tests/contract/github-facts/README.md and the OpenAPI description)
-CREDENTIALS_PER_CALL = 1000  # POST /credentials/revoke: 1..1000 credentials
-REVOKE_CALLS_PER_HOUR = 60  # GitHub's documented budget for that endpoint
-MAX_INSTALLATION_REPOSITORIES = 500  # an installation token narrowed to at most 500 repositories
+CREDENTIALS_PER_CALL = MAX_CREDENTIALS_PER_REVOKE
 # GitHub documents that token lengths may grow, up to 255 characters.
 MAX_TOKEN_LENGTH = 255
 MIN_TOKEN_BODY = 30
 
-# GitHub App permission names and levels: the property names and enums of the contract's
-# ``app-permissions`` schema (a unit test fails if the two differ). Not the PAT catalogue:
-# App names differ (``email_addresses`` here, ``emails`` for fine-grained PATs).
-APP_PERMISSIONS = {
-    "actions": ("read", "write"),
-    "administration": ("read", "write"),
-    "artifact_metadata": ("read", "write"),
-    "attestations": ("read", "write"),
-    "checks": ("read", "write"),
-    "code_quality": ("read", "write"),
-    "codespaces": ("read", "write"),
-    "contents": ("read", "write"),
-    "dependabot_secrets": ("read", "write"),
-    "deployments": ("read", "write"),
-    "discussions": ("read", "write"),
-    "environments": ("read", "write"),
-    "issues": ("read", "write"),
-    "merge_queues": ("read", "write"),
-    "metadata": ("read", "write"),
-    "packages": ("read", "write"),
-    "pages": ("read", "write"),
-    "pull_requests": ("read", "write"),
-    "repository_custom_properties": ("read", "write"),
-    "repository_hooks": ("read", "write"),
-    "repository_projects": ("read", "write", "admin"),
-    "secret_scanning_alerts": ("read", "write"),
-    "secrets": ("read", "write"),
-    "security_events": ("read", "write"),
-    "single_file": ("read", "write"),
-    "statuses": ("read", "write"),
-    "vulnerability_alerts": ("read", "write"),
-    "workflows": ("write",),
-    "custom_properties_for_organizations": ("read", "write"),
-    "members": ("read", "write"),
-    "organization_administration": ("read", "write"),
-    "organization_custom_roles": ("read", "write"),
-    "organization_custom_org_roles": ("read", "write"),
-    "organization_custom_properties": ("read", "write", "admin"),
-    "organization_copilot_seat_management": ("read", "write"),
-    "organization_copilot_agent_settings": ("read", "write"),
-    "organization_announcement_banners": ("read", "write"),
-    "organization_events": ("read",),
-    "organization_hooks": ("read", "write"),
-    "organization_personal_access_tokens": ("read", "write"),
-    "organization_personal_access_token_requests": ("read", "write"),
-    "organization_plan": ("read",),
-    "organization_projects": ("read", "write", "admin"),
-    "organization_packages": ("read", "write"),
-    "organization_secrets": ("read", "write"),
-    "organization_self_hosted_runners": ("read", "write"),
-    "organization_user_blocking": ("read", "write"),
-    "email_addresses": ("read", "write"),
-    "followers": ("read", "write"),
-    "git_ssh_keys": ("read", "write"),
-    "gpg_keys": ("read", "write"),
-    "interaction_limits": ("read", "write"),
-    "profile": ("write",),
-    "starring": ("read", "write"),
-    "enterprise_custom_properties_for_organizations": ("read", "write", "admin"),
-}
 
-_REPO_NAME_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-_LOGIN_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9_])?$")
 _TOKEN_BODY_RE = re.compile(r"^[A-Za-z0-9_]+$")
-_EXPIRATION_FORMATS = ("%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S %Z")
 
 
 class TokenCheckFailed(PatguardError):
     """token_info found the token unfit (invalid, expiring too soon); details hold the result."""
-
-
-def _suggest(word, candidates):
-    import difflib
-
-    if not isinstance(word, str):
-        return ""
-    found = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return " (did you mean '%s'?)" % found[0] if found else ""
 
 
 def _type_name(value):
@@ -169,14 +102,6 @@ def check_credentials(values, field="credentials"):
             "%s%s: not a GitHub token (expected a github_pat_, ghp_, gho_, ghu_, ghs_ or ghr_ token); "
             "nothing was sent" % (shown, more), bad_indexes=bad)
     return unique, len(values) - len(unique)
-
-
-def chunks(items, size):
-    """Split ``items`` into consecutive lists of at most ``size``."""
-    if size < 1:
-        raise ValueError("size must be at least 1")
-    items = list(items)
-    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 def revoke_credentials(client, credentials, check_mode=False, size=CREDENTIALS_PER_CALL):
@@ -254,7 +179,7 @@ def check_installation_repositories(repositories, org=None, field="repositories"
             if org and owner.lower() != org.lower():
                 raise ConfigError("%s[%d]: %r belongs to %s, not to %s; an installation token reaches "
                                   "the repositories of one account only" % (field, index, entry, owner, org))
-        if not _REPO_NAME_RE.match(name) or name in (".", ".."):
+        if not is_repo_name(name):
             raise ConfigError("%s[%d]: %r is not a repository name" % (field, index, entry))
         if name.lower() in seen:
             continue
@@ -319,35 +244,12 @@ def parse_token_expiration(value):
 
     GitHub writes ``2026-12-20 00:00:00 UTC``; an offset (``+0200``) and ISO 8601 are read too.
     """
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    for fmt in _EXPIRATION_FORMATS:
-        try:
-            moment = datetime.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.timezone.utc)
-        return moment.astimezone(datetime.timezone.utc)
-    try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment.astimezone(datetime.timezone.utc)
-
-
-def iso_utc(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return parse_time(value.strip()) if isinstance(value, str) and value else None
 
 
 def days_remaining(expires_at, now):
     """Whole days left (floor) between ``now`` and ``expires_at`` (aware datetimes), or None."""
-    if expires_at is None:
-        return None
-    return int(math.floor((expires_at - now).total_seconds() / 86400.0))
+    return whole_days(now, expires_at) if expires_at is not None else None
 
 
 def parse_scopes(value):
@@ -365,8 +267,9 @@ def check_repository_names(repositories, field="repositories"):
     seen = set()
     for index, entry in enumerate(repositories):
         owner, sep, name = entry.partition("/") if isinstance(entry, str) else ("", "", "")
-        if not sep or not _LOGIN_RE.match(owner) or not _REPO_NAME_RE.match(name) or name in (".", ".."):
-            raise ConfigError("%s[%d]: must be owner/name, for example acme/infra, got %r" % (field, index, entry))
+        if not sep or not is_login(owner) or not is_repo_name(name):
+            raise ConfigError("%s[%d]: must be owner/name, for example acme/infra, got %r (the owner: %s)"
+                              % (field, index, entry, LOGIN_RULE))
         key = entry.lower()
         if key not in seen:
             seen.add(key)
@@ -392,7 +295,7 @@ def inspect_token(client, token, repositories=(), now=None):
     ``GET /user/emails`` (null when unreadable) and ``GET /repos/{owner}/{repo}`` per given
     repository (200 reachable; 403 and 404 not).
     """
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or now_utc()
     info = {
         "valid": False,
         "type": token_type(token),
@@ -473,7 +376,7 @@ def template_record(flat_permissions, expires_in, repositories=None, now=None):
     """A synthetic PAT request record for the policy engine, built from the template."""
     from ._catalog import API_BUCKET
 
-    now = now or datetime.datetime.now(datetime.timezone.utc)
+    now = now or now_utc()
     perms = {}
     for name, level, resource in flat_permissions:
         perms.setdefault(API_BUCKET[resource], {})[name] = level
@@ -569,7 +472,3 @@ def env_token_guard(token, environ):
         if token and environ.get(name) == token:
             return name
     return None
-
-
-def now_utc(clock=time.time):
-    return datetime.datetime.fromtimestamp(clock(), datetime.timezone.utc)

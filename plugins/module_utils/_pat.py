@@ -11,30 +11,33 @@ listing whenever GitHub's answer to a write is lost or refused.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
+from ._catalog import (
+    MAX_IDS_PER_BULK,
+    MAX_OWNERS_PER_FILTER,
+    MAX_REASON_LENGTH,
+    MAX_TOKEN_IDS_PER_FILTER,
+    CatalogError,
+    validate_permission,
+)
 from ._errors import AmbiguousWriteError, ConfigError, GitHubAPIError, PatguardError
+from ._names import LOGIN_RULE, ORG_RULE, REPO_NAME_RULE, is_login, is_org, is_repo_name
+from ._records import chunks, grouped_chunks, owner_login
+from ._time import days_between, iso_z, parse_time
 
 REQUESTS_PATH = "/orgs/%s/personal-access-token-requests"
 GRANTS_PATH = "/orgs/%s/personal-access-tokens"
-MAX_OWNERS_PER_CALL = 10  # GitHub's limit for owner[]
-MAX_TOKEN_IDS_PER_CALL = 50  # GitHub's limit for token_id[]
-MAX_IDS_PER_BULK = 100  # GitHub's limit for pat_request_ids / pat_ids
-MAX_REASON_LENGTH = 1024
 RECONCILE_ROUNDS = 3  # listings after a lost or refused write answer, before giving up
 RECONCILE_WAITS = (0, 1, 3)  # seconds before each of those listings: a listing may lag behind a 202
 REVIEW_ACTIONS = ("approve", "deny")
 
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_REPO_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _PERMISSION_FILTER = re.compile(r"^([a-z][a-z0-9_]*)_(read|write|admin)$")
-_ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 
 
 # -- input checks (raise before any request) ---------------------------------------------------
 def check_org(org):
-    if not isinstance(org, str) or not _ORG.match(org or ""):
-        raise ConfigError("org: %r is not a valid GitHub organization login" % (org,))
+    if not is_org(org):
+        raise ConfigError("org: %r is not a valid GitHub organization login (%s)" % (org, ORG_RULE))
     return org
 
 
@@ -69,7 +72,7 @@ def _as_id(value):
     return None
 
 
-def check_reason(name, reason):
+def check_review_reason(name, reason):
     if reason is None:
         return None
     if not isinstance(reason, str):
@@ -83,17 +86,10 @@ def check_reason(name, reason):
 def _iso_filter(name, value):
     if value in (None, ""):
         return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ConfigError("%s: %r is not an ISO 8601 timestamp such as 2026-01-31T00:00:00Z" % (name, value))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = parse_time(value if not isinstance(value, str) else value.strip())
+    if moment is None:
+        raise ConfigError("%s: %r is not an ISO 8601 timestamp such as 2026-01-31T00:00:00Z" % (name, value))
+    return iso_z(moment)
 
 
 NEVER_USED = ("exclude", "include")
@@ -104,13 +100,13 @@ def check_filters(owners=None, token_ids=None, repository=None, permission=None,
     """Validate the list filters the way GitHub would, and normalize them."""
     owners = list(owners or [])
     for owner in owners:
-        if not isinstance(owner, str) or not _LOGIN.match(owner):
-            raise ConfigError("owners: %r is not a valid GitHub login" % (owner,))
+        if not is_login(owner):
+            raise ConfigError("owners: %r is not a valid GitHub login (%s)" % (owner, LOGIN_RULE))
     owners = list(dict.fromkeys(owners))
     token_ids = check_ids("token_ids", token_ids, allow_empty=True)
-    if repository is not None and (not isinstance(repository, str) or not _REPO_NAME.match(repository)):
-        raise ConfigError("repository: %r is not a repository name (the name only, without the owner)"
-                          % (repository,))
+    if repository is not None and not is_repo_name(repository):
+        raise ConfigError("repository: %r is not a repository name (the name only, without the owner): %s"
+                          % (repository, REPO_NAME_RULE))
     if permission is not None:
         match = _PERMISSION_FILTER.match(permission) if isinstance(permission, str) else None
         if not match:
@@ -138,18 +134,9 @@ def check_filters(owners=None, token_ids=None, repository=None, permission=None,
 
 def _check_permission_name(name, level):
     try:
-        from ._catalog import validate_permission
-    except ImportError:  # pragma: no cover - the catalogue ships with the collection
-        return
-    try:
         validate_permission(name, level)
-    except Exception as exc:
+    except CatalogError as exc:
         raise ConfigError("permission: %s" % exc)
-
-
-def chunks(values, size):
-    values = list(values)
-    return [values[i:i + size] for i in range(0, len(values), size)]
 
 
 def filter_queries(filters):
@@ -163,8 +150,8 @@ def filter_queries(filters):
     for key in ("repository", "permission"):
         if filters.get(key):
             base[key] = filters[key]
-    owner_chunks = chunks(filters.get("owners") or [], MAX_OWNERS_PER_CALL) or [None]
-    token_chunks = chunks(filters.get("token_ids") or [], MAX_TOKEN_IDS_PER_CALL) or [None]
+    owner_chunks = chunks(filters.get("owners") or [], MAX_OWNERS_PER_FILTER) or [None]
+    token_chunks = chunks(filters.get("token_ids") or [], MAX_TOKEN_IDS_PER_FILTER) or [None]
     queries = []
     for owner_chunk in owner_chunks:
         for token_chunk in token_chunks:
@@ -178,30 +165,10 @@ def filter_queries(filters):
 
 
 # -- records ------------------------------------------------------------------------------------
-def _parse_time(value):
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
-
-
 def lifetime_days(start, expires_at):
     """Days from ``start`` to ``expires_at`` (one decimal), None when the token never expires."""
-    begin, end = _parse_time(start), _parse_time(expires_at)
-    if begin is None or end is None:
-        return None
-    return round((end - begin).total_seconds() / 86400.0, 1)
-
-
-def _owner_login(owner):
-    if isinstance(owner, dict):
-        return owner.get("login")
-    return owner
+    days = days_between(start, expires_at)
+    return round(days, 1) if days is not None else None
 
 
 def _permissions(value):
@@ -218,7 +185,7 @@ def normalize_request(raw):
     """The fields of a pending request that modules return and the policy engine reads."""
     return {
         "id": raw.get("id"),
-        "owner": _owner_login(raw.get("owner")),
+        "owner": owner_login(raw),
         "token_id": raw.get("token_id"),
         "token_name": raw.get("token_name"),
         "reason": raw.get("reason"),
@@ -237,7 +204,7 @@ def normalize_grant(raw):
     """The fields of an active grant that modules return and the policy engine reads."""
     return {
         "id": raw.get("id"),
-        "owner": _owner_login(raw.get("owner")),
+        "owner": owner_login(raw),
         "token_id": raw.get("token_id"),
         "token_name": raw.get("token_name"),
         "repository_selection": raw.get("repository_selection"),
@@ -294,12 +261,12 @@ def matches_last_used(record, filters):
     before, after = filters.get("last_used_before"), filters.get("last_used_after")
     if not before and not after:
         return True
-    used = _parse_time(record.get("token_last_used_at"))
+    used = parse_time(record.get("token_last_used_at"))
     if used is None:
         return filters.get("never_used") == "include"
-    if before and not used < _parse_time(before):
+    if before and not used < parse_time(before):
         return False
-    if after and not used > _parse_time(after):
+    if after and not used > parse_time(after):
         return False
     return True
 
@@ -391,12 +358,12 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
                 raise ConfigError("%s.action: must be one of approve, deny; got %r" % (where, act))
             token_id = _as_id(item.get("token_id")) if item.get("token_id") is not None else None
             result.append({"id": number, "action": act,
-                           "reason": check_reason("%s.reason" % where, item.get("reason")),
+                           "reason": check_review_reason("%s.reason" % where, item.get("reason")),
                            "token_id": token_id})
     else:
         if action not in REVIEW_ACTIONS:
             raise ConfigError("action: must be one of approve, deny; got %r" % (action,))
-        reason = check_reason("reason", reason)
+        reason = check_review_reason("reason", reason)
         for number in check_ids("ids", ids):
             result.append({"id": number, "action": action, "reason": reason, "token_id": None})
     by_id = {}
@@ -411,19 +378,9 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
 
 def group_decisions(decisions):
     """Bulk calls: ids grouped by (action, reason), at most 100 per call, first-seen order."""
-    groups = {}
-    order = []
-    for decision in decisions:
-        key = (decision["action"], decision["reason"])
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(decision["id"])
-    calls = []
-    for key in order:
-        for ids in chunks(groups[key], MAX_IDS_PER_BULK):
-            calls.append({"action": key[0], "reason": key[1], "ids": ids})
-    return calls
+    pairs = (((d["action"], d["reason"]), d["id"]) for d in decisions)
+    return [{"action": key[0], "reason": key[1], "ids": ids}
+            for key, ids in grouped_chunks(pairs, MAX_IDS_PER_BULK)]
 
 
 class _Outcome(object):

@@ -21,27 +21,36 @@ from collections.abc import Mapping
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import (
     API_BUCKET,
+    LEVEL_RANK,
     LEVELS,
+    MAX_IDS_PER_BULK,
+    MAX_LIFETIME_DAYS,
+    MAX_REASON_LENGTH,
+    NOT_HELD,
     PERMISSIONS,
+    UNKNOWN_LEVEL_RANK,
     CatalogError,
     suggest,
     validate_permission,
 )
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
+from ansible_collections.patguard.github.plugins.module_utils._records import grouped_chunks, is_int as _is_int
+from ansible_collections.patguard.github.plugins.module_utils._records import owner_login as _owner
+from ansible_collections.patguard.github.plugins.module_utils._time import parse_time, iso_z, resolve_now as _now
 
 KINDS = ('request', 'grant')
 SELECTIONS = ('none', 'all', 'subset')
-REASON_LIMIT = 1024  # GitHub's limit for the review reason
-BULK_LIMIT = 100  # ids per bulk review/revoke call
+REASON_LIMIT = MAX_REASON_LENGTH
 APPROVE_REASON = 'Approved by policy: compliant'
 VIOLATION_CODES = ('lifetime', 'repository_selection', 'repository_count', 'repository', 'permission',
                    'reason', 'owner', 'inactive', 'expired')
 # Not a violation: a rule needed data the record did not carry (see evaluate()).
 UNVERIFIABLE = 'unverifiable'
 
-_RANK = {'read': 1, 'write': 2, 'admin': 3}
+_RANK = LEVEL_RANK
 # A level GitHub might add later ranks above admin, so it never slips under a limit.
-_UNKNOWN_RANK = 99
-_NOT_HELD = (None, '', 'none', 'no_access')
+_UNKNOWN_RANK = UNKNOWN_LEVEL_RANK
+_NOT_HELD = NOT_HELD
 
 _ACTION_CHOICES = {
     'compliant_request': ('approve', 'none'),
@@ -70,15 +79,16 @@ DEFAULTS = {
 POLICY_KEYS = tuple(DEFAULTS)
 
 
-class PolicyError(Exception):
+class PolicyError(PatguardError):
     """An invalid policy. ``key`` is the dotted path of the offending key, ``rule`` the
     kind of problem: type, range, choice, unknown_key, permission, glob, contradiction."""
 
+    qualified = True  # the message starts with patguard_policy.<key>
+
     def __init__(self, key, rule, message):
+        super(PolicyError, self).__init__('patguard_policy%s: %s' % ('.' + key if key else '', message))
         self.key = key
         self.rule = rule
-        self.message = 'patguard_policy%s: %s' % ('.' + key if key else '', message)
-        super(PolicyError, self).__init__(self.message)
 
 
 Violation = namedtuple('Violation', ['code', 'detail'])
@@ -114,10 +124,6 @@ def _got(value):
     if isinstance(value, (int, float)):
         return str(value)
     return 'a ' + type(value).__name__
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _int(policy, key, low, high, text):
@@ -349,14 +355,16 @@ def validate_policy(policy):
         if key not in DEFAULTS:
             raise PolicyError(str(key), 'unknown_key', 'unknown key%s' % suggest(key, POLICY_KEYS))
     norm = {
-        'max_lifetime_days': _int(policy, 'max_lifetime_days', 1, 366, 'must be an integer from 1 to 366'),
+        'max_lifetime_days': _int(policy, 'max_lifetime_days', 1, MAX_LIFETIME_DAYS,
+                                  'must be an integer from 1 to %d' % MAX_LIFETIME_DAYS),
         'repository_selection': _repository_selection(policy),
         'max_repositories': _int(policy, 'max_repositories', 1, None, 'must be an integer of at least 1'),
         'allowed_repositories': _globs(policy, 'allowed_repositories'),
         'allowed_permissions': _allowed_permissions(policy),
         'forbidden_permissions': _forbidden_permissions(policy),
         'require_reason': _bool(policy, 'require_reason'),
-        'min_reason_length': _int(policy, 'min_reason_length', 0, 1024, 'must be an integer from 0 to 1024'),
+        'min_reason_length': _int(policy, 'min_reason_length', 0, MAX_REASON_LENGTH,
+                                  'must be an integer from 0 to %d' % MAX_REASON_LENGTH),
         'allowed_owners': _globs(policy, 'allowed_owners'),
         'denied_owners': _globs(policy, 'denied_owners'),
         'max_inactive_days': _int(policy, 'max_inactive_days', 1, None, 'must be an integer of at least 1'),
@@ -379,62 +387,6 @@ def needs_repositories(policy):
 
 
 # --------------------------------------------------------------------------- helpers
-
-_TS_RE = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})'
-    r'(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-    r'\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$')
-
-
-def parse_time(value):
-    """Parse an ISO 8601 timestamp (``Z``, offsets, fractions, GitHub's ``... UTC``) to an
-    aware UTC datetime; naive means UTC. Returns None for anything unparseable."""
-    if isinstance(value, datetime.datetime):
-        try:
-            if value.tzinfo is None:
-                return value.replace(tzinfo=datetime.timezone.utc)
-            return value.astimezone(datetime.timezone.utc)
-        except (ValueError, OverflowError):
-            return None
-    if not isinstance(value, str):
-        return None
-    try:
-        # Fast path for GitHub's usual shape; the regex below covers the rest on Python 3.8.
-        result = datetime.datetime.fromisoformat(value[:-1] + '+00:00' if value[-1:] == 'Z' else value)
-    except (ValueError, OverflowError, TypeError):
-        result = None
-    if result is not None:
-        try:
-            if result.tzinfo is None:
-                return result.replace(tzinfo=datetime.timezone.utc)
-            return result.astimezone(datetime.timezone.utc)
-        except (ValueError, OverflowError):
-            return None
-    match = _TS_RE.match(value)
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
-    try:
-        micro = int((fraction or '0')[:6].ljust(6, '0'))
-        result = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                                   int(second or 0), micro, tzinfo=datetime.timezone.utc)
-        if zone and zone[0] in '+-':
-            digits = zone[1:].replace(':', '')
-            offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-            result = result - offset if zone[0] == '+' else result + offset
-    except (ValueError, OverflowError):
-        return None
-    return result
-
-
-def _now(now):
-    if now is None or now == '':
-        return datetime.datetime.now(datetime.timezone.utc)
-    parsed = parse_time(now)
-    if parsed is None:
-        raise ValueError('now must be an ISO 8601 timestamp or a datetime')
-    return parsed
-
 
 def _days_text(delta):
     """'90 days' when exact, else 'more than 90 days' (the boundary is exclusive)."""
@@ -474,13 +426,6 @@ def _is_map(value):
 
 def _text(value):
     return value if isinstance(value, str) else ('' if value is None else str(value))
-
-
-def _owner(record):
-    owner = record.get('owner')
-    if _is_map(owner):  # raw GitHub record
-        owner = owner.get('login')
-    return owner if isinstance(owner, str) else None
 
 
 def _held_permissions(record):
@@ -779,25 +724,9 @@ def evaluate(record, kind, policy, now=None):
 
 
 def _groups(items, action):
-    """Group (id, reason) pairs by reason into chunks of at most BULK_LIMIT ids."""
-    by_reason = {}
-    order = []
-    seen = set()
-    for record_id, reason in items:
-        if record_id in seen:
-            continue
-        seen.add(record_id)
-        ids = by_reason.get(reason)
-        if ids is None:
-            ids = by_reason[reason] = []
-            order.append(reason)
-        ids.append(record_id)
-    groups = []
-    for reason in order:
-        ids = by_reason[reason]
-        for start in range(0, len(ids), BULK_LIMIT):
-            groups.append({'ids': ids[start:start + BULK_LIMIT], 'action': action, 'reason': reason})
-    return groups
+    """Group (id, reason) pairs by reason into bulk calls of at most MAX_IDS_PER_BULK ids."""
+    return [{'ids': ids, 'action': action, 'reason': reason}
+            for reason, ids in grouped_chunks(((r, i) for i, r in items), MAX_IDS_PER_BULK)]
 
 
 def plan(requests, grants, policy, now=None):
@@ -848,7 +777,7 @@ def plan(requests, grants, policy, now=None):
             'decisions': by_decision,
             'violations': dict(sorted(by_code.items())),
         },
-        'evaluated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'evaluated_at': iso_z(moment),
         # Grants only: a deny reason must name every violation, a revoke carries no reason.
         'repositories_needed': repositories_needed(grants, [d for d in decisions if d['kind'] == 'grant']),
     }

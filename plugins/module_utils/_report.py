@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import base64
 import csv
-import datetime
 import hashlib
 import html
 import io
 import json
 
+from ansible_collections.patguard.github.plugins.module_utils._catalog import LEVEL_RANK, NOT_HELD, UNKNOWN_LEVEL_RANK
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 from ansible_collections.patguard.github.plugins.module_utils._policy import (
     UNVERIFIABLE,
     VIOLATION_CODES,
-    parse_time,
     plan,
     validate_policy,
 )
+from ansible_collections.patguard.github.plugins.module_utils._records import is_int as _is_int
+from ansible_collections.patguard.github.plugins.module_utils._records import owner_login as _owner
+from ansible_collections.patguard.github.plugins.module_utils._time import iso_z as _iso
+from ansible_collections.patguard.github.plugins.module_utils._time import now_utc, parse_time, resolve_now, whole_days
 
 SCHEMA_VERSION = 1
 FILES = ('report.json', 'report.csv', 'report.html', 'summary.md')
@@ -35,8 +39,7 @@ STATES = ('pending', 'active', 'approved', 'denied', 'revoked')
 # A token in one of these states still exists (or is still asked for) after the run.
 ALIVE_STATES = ('pending', 'active', 'approved')
 BUCKETS = ('repository', 'organization', 'other')
-LEVEL_RANK = {'read': 1, 'write': 2, 'admin': 3}
-_NOT_HELD = (None, '', 'none', 'no_access')
+_NOT_HELD = NOT_HELD
 CSV_COLUMNS = ('owner', 'token_name', 'token_id', 'kind', 'id', 'state', 'repository_selection',
                'repository_count', 'permissions', 'expires_at', 'last_used_at', 'violations', 'decision')
 # Fields that change on every run without the inventory changing: ignored when deciding
@@ -51,42 +54,23 @@ TOP_OWNERS = 20
 TOP_PERMISSIONS = 15
 
 
-class ReportError(Exception):
+class ReportError(PatguardError):
     """Input the report cannot be built from (a bad previous report, a bad option)."""
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _iso(moment):
-    if moment is None:
-        return None
-    # Formatting by hand: strftime is the slowest step at 10,000 tokens.
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-
-
 def _now(now):
     if now is None or now == '':
-        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    parsed = parse_time(now)
-    if parsed is None:
-        raise ReportError('now must be an ISO 8601 timestamp, got %r' % (now,))
-    return parsed
+        return now_utc().replace(microsecond=0)
+    try:
+        return resolve_now(now)
+    except ValueError as exc:
+        raise ReportError(str(exc))
 
 
 def _text(value):
     return value if isinstance(value, str) else ('' if value is None else str(value))
-
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _owner(record):
-    owner = record.get('owner')
-    if isinstance(owner, dict):
-        owner = owner.get('login')
-    return owner if isinstance(owner, str) else None
 
 
 def _permissions(value):
@@ -113,12 +97,7 @@ def permission_list(permissions):
 
 
 def _rank(level):
-    return LEVEL_RANK.get(level, 99 if level not in _NOT_HELD else 0)
-
-
-def _days_between(later, earlier):
-    """Whole days from ``earlier`` to ``later`` (floor, so negative when later is before)."""
-    return int((later - earlier).total_seconds() // 86400)
+    return LEVEL_RANK.get(level, UNKNOWN_LEVEL_RANK if level not in _NOT_HELD else 0)
 
 
 def _repositories(value):
@@ -171,9 +150,9 @@ def _token(record, kind, decision, state, now):
         'created_at': record.get('created_at') if kind == 'request' else record.get('access_granted_at'),
         'expires_at': _iso(expires) if expires is not None else None,
         'expired': expired,
-        'days_to_expiry': _days_between(expires, now) if expires is not None else None,
+        'days_to_expiry': whole_days(now, expires) if expires is not None else None,
         'last_used_at': _iso(last_used) if last_used is not None else None,
-        'days_since_use': max(_days_between(now, last_used), 0) if last_used is not None else None,
+        'days_since_use': max(whole_days(last_used, now), 0) if last_used is not None else None,
         'lifetime_days': record.get('lifetime_days'),
         'reason': record.get('reason') if kind == 'request' else None,
         'violations': violations,
@@ -246,8 +225,7 @@ def build_report(requests=None, grants=None, decisions=None, policy=None, org=No
 
     report = {
         'schema_version': SCHEMA_VERSION,
-        'generated_at': _iso(_now(generated_at)) if generated_at else _iso(
-            datetime.datetime.now(datetime.timezone.utc)),
+        'generated_at': _iso(_now(generated_at)) if generated_at else _iso(now_utc()),
         'evaluated_at': _iso(moment),
         'org': org,
         'mode': mode or 'report',

@@ -10,38 +10,43 @@ page instead. Rules from tests/contract/github-facts/README.md.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_LIFETIME_DAYS,
+    MAX_TOKEN_NAME_LENGTH,
     RESOURCE_OF_BUCKET,
     RESOURCES,
     CatalogError,
     validate_permission,
 )
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError, redact
+from ansible_collections.patguard.github.plugins.module_utils._names import LOGIN_RULE, is_login
+from ansible_collections.patguard.github.plugins.module_utils._records import is_int
 
 TEMPLATE_PATH = '/settings/personal-access-tokens/new'
-MAX_NAME = 40
-MAX_DESCRIPTION = 1024
-MAX_EXPIRES_IN = 366
+MAX_NAME = MAX_TOKEN_NAME_LENGTH
+MAX_DESCRIPTION = MAX_DESCRIPTION_LENGTH
+MAX_EXPIRES_IN = MAX_LIFETIME_DAYS
 OWNER_TYPES = ('user', 'organization')
-# User and organization logins; Enterprise Managed Users add an ``_shortcode`` suffix.
-_LOGIN_RE = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,98}[A-Za-z0-9_])?$')
 
 
-class TemplateError(ValueError):
-    """An invalid template parameter; ``field`` names the option."""
+class TemplateError(PatguardError, ValueError):
+    """An invalid template parameter; ``field`` names the option, ``message`` the rule alone
+    and ``str()`` both (``field: rule``)."""
 
     def __init__(self, field, message):
+        super(TemplateError, self).__init__('%s: %s' % (field, message), field=field)
         self.field = field
-        self.message = message
-        super(TemplateError, self).__init__('%s: %s' % (field, message))
+        self.message = redact(message)
 
-
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
+    def fail_kwargs(self):
+        result = super(TemplateError, self).fail_kwargs()
+        result['msg'] = str(self)
+        return result
 
 
 def _web_url(web_url):
@@ -60,7 +65,7 @@ def _expires_in(expires_in):
         return None
     if expires_in == 'none' and isinstance(expires_in, str):
         return 'none'
-    if not _is_int(expires_in) or not 1 <= expires_in <= MAX_EXPIRES_IN:
+    if not is_int(expires_in) or not 1 <= expires_in <= MAX_EXPIRES_IN:
         raise TemplateError('expires_in', "must be whole days from 1 to %d or 'none', got %r"
                             % (MAX_EXPIRES_IN, expires_in))
     return str(int(expires_in))
@@ -138,8 +143,9 @@ def build_template_url(name, description=None, owner=None, expires_in=None, perm
         if len(description) > MAX_DESCRIPTION:
             raise TemplateError('description', 'must be at most %d characters, got %d'
                                 % (MAX_DESCRIPTION, len(description)))
-    if owner is not None and (not isinstance(owner, str) or not _LOGIN_RE.match(owner)):
-        raise TemplateError('owner', 'must be a GitHub user or organization login, got %r' % (owner,))
+    if owner is not None and not is_login(owner):
+        raise TemplateError('owner', 'must be a GitHub user or organization login (%s), got %r'
+                            % (LOGIN_RULE, owner))
     expires = _expires_in(expires_in)
     flat = template_permissions(permissions, owner_type)
 

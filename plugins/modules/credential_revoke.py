@@ -112,11 +112,8 @@ api:
            "backoff": 0.0, "primary_reset": 0.0}}
 """
 
-from ansible_collections.patguard.github.plugins.module_utils._holder import (
-    REVOKE_CALLS_PER_HOUR,
-    check_credentials,
-    revoke_credentials,
-)
+from ansible_collections.patguard.github.plugins.module_utils._catalog import REVOKE_CALLS_PER_HOUR
+from ansible_collections.patguard.github.plugins.module_utils._holder import check_credentials, revoke_credentials
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 
 
