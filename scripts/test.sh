@@ -5,7 +5,7 @@
 #   bash scripts/test.sh sanity lint  only the named stages (setup and build always run)
 #   PATGUARD_KEEP_GOING=1 bash scripts/test.sh   run every stage even after a failure
 #
-# Stages: setup, build, pytest, molecule, sanity, lint, compat-2.17, compat-latest, galaxy.
+# Stages: setup, build, ruff, pytest, molecule, sanity, lint, compat-2.17, compat-latest, galaxy.
 # Everything is installed from this repository's files; nothing outside it is needed.
 # shellcheck disable=SC2329  # the stage_* functions are called through run_stage
 set -euo pipefail
@@ -18,9 +18,9 @@ cd "$PG_ROOT"
 COMPAT_OLDEST_SPEC='ansible-core>=2.17.0,<2.18'
 COMPAT_LATEST_SPEC='ansible-core>=2.20,<2.22'
 # What the compatibility venvs need besides requirements.txt to run `pytest -m compat`.
-COMPAT_TEST_DEPS=('pytest>=8,<10' 'werkzeug>=3.0,<4' 'openapi-core>=0.19,<0.24' 'PyYAML>=6' 'hypothesis>=6.100,<7')
+COMPAT_TEST_DEPS=('pytest>=8,<10' 'pytest-xdist>=3.5,<4' 'werkzeug>=3.0,<4' 'openapi-core>=0.19,<0.24' 'PyYAML>=6' 'hypothesis>=6.100,<7')
 
-ALL_STAGES=(setup build pytest molecule sanity lint compat-2.17 compat-latest galaxy)
+ALL_STAGES=(setup build ruff pytest molecule sanity lint compat-2.17 compat-latest galaxy)
 declare -a WANTED=()
 if [ "$#" -gt 0 ]; then
     WANTED=(setup build "$@")
@@ -136,11 +136,19 @@ stage_build() {
     pg_log "copy for ansible-test: ${PG_ANSIBLE_TEST_TREE#"$PG_ROOT"/} ($(find "$PG_ANSIBLE_TEST_TREE" -type f | wc -l) files)"
 }
 
+stage_ruff() {
+    ruff --version
+    ruff check .
+    ruff format --check .
+}
+
+# Plain `pytest` runs the fast suite (unit + fake, pytest.ini's testpaths); this stage adds
+# the integration tests, the browser, platform and packaging ones included.
 stage_pytest() {
     pg_ansible_env
     local -a xdist=()
     if "$PG_VENV/bin/python" -c 'import xdist' 2>/dev/null; then xdist=(-n 2); fi
-    run_pytest "$PG_VENV/bin/python" "${xdist[@]}"
+    run_pytest "$PG_VENV/bin/python" "${xdist[@]}" tests/unit tests/fake tests/integration
 }
 
 stage_molecule() {
@@ -197,16 +205,12 @@ compat() {
     pg_log "$name: ansible-core $core on $("$venv/bin/python" -V 2>&1)"
     note "ansible-core $core, $("$venv/bin/python" -V 2>&1)"
     pg_ansible_env
-    # Only the modules that mark tests `compat` are collected: the others may import test
-    # tools (selenium, ansible-builder, ...) that this small venv deliberately lacks.
-    local -a files=()
-    mapfile -t files < <(grep -rlE --include='*.py' 'mark\.compat\b' tests/unit tests/fake tests/integration 2>/dev/null | sort)
-    if [ "${#files[@]}" = 0 ]; then
-        pg_warn "no test module marks tests with @pytest.mark.compat"
-        note "no compat tests"
-        return 1
-    fi
-    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" run_pytest "$venv/bin/python" -m compat "${files[@]}"
+    # Every integration test but those that need the browser or the platform tools (AWX,
+    # EDA, ansible-builder, antsibull), which this small venv deliberately lacks.
+    local -a xdist=()
+    if "$venv/bin/python" -c 'import xdist' 2>/dev/null; then xdist=(-n 2); fi
+    PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" run_pytest "$venv/bin/python" "${xdist[@]}" \
+        -m 'not browser and not platform' tests/integration
 }
 
 stage_compat_oldest() {
@@ -259,6 +263,7 @@ run_stage setup stage_setup
 # The later stages need the venv on PATH in this (parent) shell too.
 export PATH="$PG_VENV/bin:$PATH" VIRTUAL_ENV="$PG_VENV"
 run_stage build stage_build
+run_stage ruff stage_ruff
 run_stage pytest stage_pytest
 run_stage molecule stage_molecule
 run_stage sanity stage_sanity

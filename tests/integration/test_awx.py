@@ -29,6 +29,8 @@ from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-impo
 from harness import ansible_env
 from platform_venv import REPO_ROOT, VENVS, _pip_env, adhoc_result
 
+pytestmark = pytest.mark.platform
+
 CREDENTIAL_TYPE = REPO_ROOT / "extensions" / "awx" / "credential_type_github_app.yml"
 AUTH_FRAGMENT = REPO_ROOT / "plugins" / "doc_fragments" / "auth.py"
 BIN = Path(sys.executable).parent

@@ -19,6 +19,8 @@ import pytest
 
 from platform_venv import REPO_ROOT, tools_venv, venv_env
 
+pytestmark = pytest.mark.platform
+
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".venvs", "build", ".git", ".hypothesis", ".pytest_cache",
                                      "__pycache__", "tests", "*.tar.gz", ".cache", "bench")
 GUIDES = ("getting_started", "policy", "awx", "security")

@@ -28,6 +28,8 @@ from harness import COLLECTIONS_ROOT, app_auth, run_playbook
 from platform_venv import REPO_ROOT, tools_venv, venv_env
 from webhooks import created_event, sign, validate_created_event
 
+pytestmark = pytest.mark.platform
+
 PLAYBOOK = "patguard.github.review_one_request"
 RULEBOOK = REPO_ROOT / "extensions" / "eda" / "rulebooks" / "pat_request_review.yml"
 POLICY = {

@@ -17,6 +17,8 @@ import yaml
 from harness import ansible_env
 from platform_venv import REPO_ROOT
 
+pytestmark = pytest.mark.platform
+
 BIN = Path(sys.executable).parent
 
 

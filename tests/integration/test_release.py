@@ -22,6 +22,8 @@ from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-impo
 from harness import ansible_env
 from platform_venv import REPO_ROOT, adhoc_result, fresh_venv, tools_venv, venv_env
 
+pytestmark = pytest.mark.platform
+
 COPY_IGNORE = shutil.ignore_patterns(".venv", ".venvs", "build", ".git", ".hypothesis", ".pytest_cache",
                                      "__pycache__", "tests/output", "*.tar.gz", "CHANGELOG.rst")
 BIN = Path(sys.executable).parent

@@ -20,6 +20,8 @@ import pytest
 
 from harness import DEMO_FIXTURE, DEMO_POLICY, REPO_ROOT, app_auth, run_tasks
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 OUTPUT = REPO_ROOT / "tests" / "output"
