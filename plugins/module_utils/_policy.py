@@ -351,6 +351,12 @@ def validate_policy(policy):
         policy = {}
     if not isinstance(policy, Mapping):
         raise PolicyError('', 'type', 'must be a mapping, got %s' % _got(policy))
+    if 'patguard_policy' in policy:
+        # The whole vars file was passed where only its policy belongs (docs/policy.md).
+        raise PolicyError('patguard_policy', 'layout',
+                          'this is a policy file, not a policy: pass it as a vars file (vars_files, or -e @policy.yml), '
+                          'or pass its patguard_policy value; a policy file reads '
+                          '"patguard_policy: {max_lifetime_days: 90, actions: {...}}"')
     for key in policy:
         if key not in DEFAULTS:
             raise PolicyError(str(key), 'unknown_key', 'unknown key%s' % suggest(key, POLICY_KEYS))

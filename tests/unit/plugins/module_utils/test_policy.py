@@ -130,6 +130,10 @@ def test_other_bucket_accepted():
     ({'max_lifetime': 90}, 'max_lifetime', 'unknown_key',
      "patguard_policy.max_lifetime: unknown key (did you mean 'max_lifetime_days'?)"),
     ({'frobnicate': 1}, 'frobnicate', 'unknown_key', 'patguard_policy.frobnicate: unknown key'),
+    ({'patguard_policy': {'max_lifetime_days': 90}}, 'patguard_policy', 'layout',
+     'patguard_policy.patguard_policy: this is a policy file, not a policy: pass it as a vars file (vars_files, '
+     'or -e @policy.yml), or pass its patguard_policy value; a policy file reads '
+     '"patguard_policy: {max_lifetime_days: 90, actions: {...}}"'),
     ([], '', 'type', 'patguard_policy: must be a mapping, got a list'),
     ({'repository_selection': 'subset'}, 'repository_selection', 'type',
      "patguard_policy.repository_selection: must be a list of none, all, subset, got 'subset'"),
