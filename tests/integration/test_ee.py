@@ -48,6 +48,18 @@ def test_bindep_compile_packages_stay_out_of_the_runtime():
     assert runtime == ["ca-certificates"], runtime
 
 
+def test_package_manager_matches_the_base_image_and_the_comment():
+    ee = load_ee()
+    image = ee["images"]["base_image"]["name"]
+    # ee-minimal (AAP) images ship microdnf only; CentOS Stream and UBI images have dnf.
+    expected = "/usr/bin/microdnf" if "ee-minimal" in image else "/usr/bin/dnf"
+    assert ee["options"]["package_manager_path"] == expected
+    comments = " ".join(line.lstrip("# ") for line in
+                        (REPO_ROOT / "execution-environment.yml").read_text().splitlines() if line.startswith("#"))
+    assert "keep package_manager_path" not in comments
+    assert "set package_manager_path to /usr/bin/microdnf" in comments
+
+
 @pytest.mark.slow
 def test_ansible_builder_creates_the_build_context_offline(tmp_path):
     project = tmp_path / "project"
