@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from harness import REPO_ROOT, run_playbook
+from harness import DEMO_FIXTURE, REPO_ROOT, run_playbook
 
 README = REPO_ROOT / "README.md"
 EXAMPLE_POLICY = REPO_ROOT / "docs" / "examples" / "policy.yml"
@@ -36,7 +36,7 @@ def awx_env(fake):
 
 
 def test_readme_playbook_runs_under_the_awx_credential(fake_github, tmp_path):
-    fake = fake_github
+    fake = fake_github(fixture=DEMO_FIXTURE)
     (tmp_path / "policy.yml").write_text(yaml.safe_dump(example_policy(fake.org)))
     playbook = tmp_path / "governance.yml"
     playbook.write_text(readme_playbook())
@@ -51,7 +51,7 @@ def test_readme_playbook_runs_under_the_awx_credential(fake_github, tmp_path):
 
 
 def test_policy_file_layout_is_one_vars_file(fake_github, tmp_path):
-    fake = fake_github
+    fake = fake_github(fixture=DEMO_FIXTURE)
     policy_file = tmp_path / "policy.yml"
     policy_file.write_text(yaml.safe_dump(example_policy(fake.org)))
     run = run_playbook(ENFORCE, env=awx_env(fake), extra_vars=yaml.safe_load(policy_file.read_text()))
@@ -59,7 +59,7 @@ def test_policy_file_layout_is_one_vars_file(fake_github, tmp_path):
 
 
 def test_bare_policy_file_fails_with_the_expected_shape(fake_github):
-    fake = fake_github
+    fake = fake_github(fixture=DEMO_FIXTURE)
     bare = dict(example_policy(fake.org)["patguard_policy"], patguard_org=fake.org)
     run = run_playbook(ENFORCE, env=awx_env(fake), extra_vars=bare)
     assert run.rc != 0
