@@ -85,3 +85,13 @@ set +a
 
 pg_banner "ansible-playbook $PLAYBOOK"
 ansible-playbook "$PLAYBOOK" "$@"
+
+REPORT="$PG_BUILD/demo/report/report.html"
+if [ ! -f "$REPORT" ]; then
+    # With extra arguments such as --check nothing is written, by design.
+    [ "$#" -gt 0 ] && { pg_warn "no report written (ansible-playbook $*)"; exit 0; }
+    pg_die "the demo did not write its report ($REPORT)"
+fi
+pg_banner "Done"
+pg_log "token inventory report: $REPORT"
+pg_log "open it in a browser: file://$REPORT"

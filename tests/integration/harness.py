@@ -17,9 +17,9 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_FIXTURE = REPO_ROOT / "tests" / "fake_github" / "fixtures" / "demo_org.yml"
-# The policy the demo, the molecule scenarios and these tests share (one file, one truth).
-DEMO_POLICY = yaml.safe_load(
-    (REPO_ROOT / "extensions" / "molecule" / "shared" / "vars" / "policy.yml").read_text())["patguard_policy"]
+# The policy the demo, the README, the molecule scenarios and these tests share (one file, one truth).
+EXAMPLE_POLICY_FILE = REPO_ROOT / "docs" / "examples" / "policy.yml"
+DEMO_POLICY = yaml.safe_load(EXAMPLE_POLICY_FILE.read_text())["patguard_policy"]
 COLLECTIONS_ROOT = REPO_ROOT / "build" / "collections"
 BIN = Path(sys.executable).parent
 
