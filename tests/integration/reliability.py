@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-
 from harness import DEMO_POLICY, REPO_ROOT, app_auth, run_tasks  # noqa: F401 (DEMO_POLICY re-exported)
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
