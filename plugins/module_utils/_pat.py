@@ -411,10 +411,6 @@ class _Outcome(object):
         return PatguardError(message, **details)
 
 
-# Kept for callers of the first release (same behaviour, the new keys added).
-_Progress = _Outcome
-
-
 def gone_record(record_id, kind, step, token_id=None):
     """The ``gone`` entry of a record that vanished mid-pass (cancelled, or handled elsewhere)."""
     return {"id": record_id, "kind": kind, "token_id": token_id, "step": step}
