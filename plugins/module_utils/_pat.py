@@ -264,9 +264,9 @@ def matches_last_used(record, filters):
     used = parse_time(record.get("token_last_used_at"))
     if used is None:
         return filters.get("never_used") == "include"
-    if before and not used < parse_time(before):
+    if before and used >= parse_time(before):
         return False
-    if after and not used > parse_time(after):
+    if after and used <= parse_time(after):
         return False
     return True
 

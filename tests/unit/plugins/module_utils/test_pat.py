@@ -382,8 +382,8 @@ def test_denying_a_request_gone_is_not_confused_with_its_tokens_grant():
     del client.pending[7]  # the owner cancelled the upgrade request
     decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "deny", "token_id": 900}])
     result = _pat.review_requests(client, "acme", decisions, refresh=False)
-    assert result["denied"] == [] and result["gone"] == [{"id": 7, "kind": "request", "token_id": 900,
-                                                           "step": "review"}]
+    gone = [{"id": 7, "kind": "request", "token_id": 900, "step": "review"}]
+    assert result["denied"] == [] and result["gone"] == gone
     assert 8 in client.grants
 
 
@@ -423,13 +423,14 @@ def test_never_used_must_be_a_known_choice():
 # -- issue 13.7: owners that match no member warn -----------------------------------------------
 def test_owners_without_records_that_are_not_members_warn_with_minimal_calls():
     client = StubClient(grants=[rec(1, owner="alice")], members={"alice", "bob"})
+    warnings = []
     result = _pat.listing_result(client, "acme", "grant", _pat.check_filters(owners=["alice", "bob", "zed"]),
-                                 warn=warnings.append if (warnings := []) is not None else None)
+                                 warn=warnings.append)
     assert result["count"] == 1 and result["gone"] == []
     assert len(warnings) == 1 and "owners: zed is not a member of acme" in warnings[0]
     # alice has records: no membership call; bob is a member without tokens; zed is not a member.
-    assert [c[1] for c in client.calls if "/members/" in c[1]] == ["/orgs/acme/members/bob",
-                                                                  "/orgs/acme/members/zed"]
+    checked = [c[1] for c in client.calls if "/members/" in c[1]]
+    assert checked == ["/orgs/acme/members/bob", "/orgs/acme/members/zed"]
 
 
 def test_membership_that_cannot_be_read_is_said_as_such():
