@@ -357,9 +357,11 @@ def validate_policy(policy):
                           'this is a policy file, not a policy: pass it as a vars file (vars_files, or -e @policy.yml), '
                           'or pass its patguard_policy value; a policy file reads '
                           '"patguard_policy: {max_lifetime_days: 90, actions: {...}}"')
+    # Rules for SAML SSO credential authorizations live in their own file and key.
+    from ansible_collections.patguard.github.plugins.module_utils import _credential_policy as cred
     for key in policy:
-        if key not in DEFAULTS:
-            raise PolicyError(str(key), 'unknown_key', 'unknown key%s' % suggest(key, POLICY_KEYS))
+        if key not in DEFAULTS and key != cred.SECTION:
+            raise PolicyError(str(key), 'unknown_key', 'unknown key%s' % suggest(key, POLICY_KEYS + (cred.SECTION,)))
     norm = {
         'max_lifetime_days': _int(policy, 'max_lifetime_days', 1, MAX_LIFETIME_DAYS,
                                   'must be an integer from 1 to %d' % MAX_LIFETIME_DAYS),
@@ -380,6 +382,8 @@ def validate_policy(policy):
         'actions': _actions(policy),
     }
     _check_contradictions(policy, norm)
+    if cred.SECTION in policy:
+        norm[cred.SECTION] = cred.validate_section(policy[cred.SECTION])
     # A minimum length needs a reason; saying so keeps validate(validate(p)) == validate(p).
     if norm['min_reason_length'] > 0:
         norm['require_reason'] = True
