@@ -38,6 +38,7 @@ DECISION_ACTIONS = {
     "org_credential_authorization.revoke": "authorization_removed",
     "org_credential_authorization.deauthorize": "deauthorized",
 }
+HISTORY_FIELDS = ("time", "decision", "action", "actor", "user", "token_id", "token_name")
 # An event may be stamped a little before the write's answer reached us (clocks differ).
 CLOCK_SKEW = datetime.timedelta(seconds=120)
 
@@ -191,8 +192,7 @@ def history(events, days=None, now=None):
         "by_decision": dict(sorted(by_decision.items())),
         "by_day": dict(sorted(by_day.items())),
         "by_actor": dict(sorted(by_actor.items())),
-        "entries": [dict((k, e.get(k)) for k in ("time", "decision", "action", "actor", "user", "token_id",
-                                                  "token_name")) for e in entries],
+        "entries": [dict((k, e.get(k)) for k in HISTORY_FIELDS) for e in entries],
     }
 
 

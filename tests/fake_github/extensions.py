@@ -25,7 +25,10 @@ import importlib
 from types import ModuleType
 
 #: Route modules, by import name (e.g. "fake_github.credential_authorizations").
-MODULES: list[str] = []
+MODULES: list[str] = [
+    "fake_github.credential_authorizations",  # GHEC SAML SSO credential authorizations
+    "fake_github.audit_log",  # GHEC and GHES organization audit log
+]
 
 
 @functools.lru_cache(maxsize=1)
