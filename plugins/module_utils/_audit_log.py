@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime
 
 from ._errors import ConfigError, GitHubAPIError
-from ._policy import parse_time
+from ._time import iso_z, iso_z_epoch, parse_time, resolve_now
 
 PATH = "/orgs/%s/audit-log"
 INCLUDE = ("web", "git", "all")
@@ -74,22 +74,20 @@ def check_query(phrase=None, include=None, order=None, after=None, before=None, 
 
 
 def _now(now):
-    if now is None:
-        return datetime.datetime.now(datetime.timezone.utc)
-    moment = parse_time(now)
-    if moment is None:
-        raise ConfigError("now: %r is not an ISO 8601 timestamp" % (now,))
-    return moment
+    try:
+        return resolve_now(now)
+    except ValueError as exc:
+        raise ConfigError(str(exc))
 
 
 def _epoch_ms_iso(value):
+    # GitHub's audit log stamps events in epoch milliseconds.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
-        moment = datetime.datetime.fromtimestamp(value / 1000.0, datetime.timezone.utc)
+        return iso_z_epoch(value / 1000.0)
     except (OverflowError, OSError, ValueError):
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _first(raw, *names):
@@ -187,7 +185,7 @@ def history(events, days=None, now=None):
         by_actor[actor][decision] = by_actor[actor].get(decision, 0) + 1
     return {
         "days": days,
-        "since": start.strftime("%Y-%m-%dT%H:%M:%SZ") if start else None,
+        "since": iso_z(start),
         "total": len(entries),
         "by_decision": dict(sorted(by_decision.items())),
         "by_day": dict(sorted(by_day.items())),

@@ -13,8 +13,9 @@ at most those eight, so no longer fragment can reach a result.
 from __future__ import annotations
 
 from ._errors import AmbiguousWriteError, AuthError, ConfigError, GitHubAPIError, PatguardError
-from ._pat import check_filters, check_ids, check_org
-from ._policy import parse_time
+from ._names import LOGIN_RULE, is_login
+from ._pat import check_ids, check_org
+from ._time import iso_z, parse_time
 from ._tokens import token_type
 
 LIST_PATH = "/orgs/%s/credential-authorizations"
@@ -60,8 +61,7 @@ def last_eight(value):
 
 
 def _iso(value):
-    moment = parse_time(value)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+    return iso_z(parse_time(value))
 
 
 def normalize(raw):
@@ -109,7 +109,14 @@ def _time_filter(name, value):
     moment = parse_time(value) if isinstance(value, str) else None
     if moment is None:
         raise ConfigError("%s: %r is not an ISO 8601 timestamp such as 2026-01-31T00:00:00Z" % (name, value))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_z(moment)
+
+
+def check_logins(name, values):
+    for login in values or []:
+        if not is_login(login):
+            raise ConfigError("%s: %r is not a valid GitHub login (%s)" % (name, login, LOGIN_RULE))
+    return list(dict.fromkeys(values or []))
 
 
 FILTER_KEYS = ("logins", "credential_types", "credential_ids", "accessed_before", "authorized_before",
@@ -119,9 +126,8 @@ FILTER_KEYS = ("logins", "credential_types", "credential_ids", "accessed_before"
 def check_filters_input(logins=None, credential_types=None, credential_ids=None, accessed_before=None,
                         authorized_before=None, authorized_after=None, expires_before=None, without_expiry=False):
     """Validate and normalize the selection options (raises ConfigError naming the option)."""
-    logins = check_filters(owners=logins)["owners"] if logins else []
     filters = {
-        "logins": logins,
+        "logins": check_logins("logins", logins),
         "credential_types": check_types("credential_types", credential_types),
         "credential_ids": check_ids("credential_ids", credential_ids, allow_empty=True),
         "accessed_before": _time_filter("accessed_before", accessed_before),

@@ -21,6 +21,7 @@ from ansible_collections.patguard.github.plugins.module_utils._credential_author
     is_normalized,
     normalize,
 )
+from ansible_collections.patguard.github.plugins.module_utils._time import iso_z, parse_time, resolve_now
 
 SECTION = 'credential_authorizations'
 VIOLATION_CODES = ('credential_type', 'age', 'no_expiry', 'lifetime', 'inactive', 'scope')
@@ -240,7 +241,6 @@ def _type_violation(record, rules):
 
 
 def _violations(record, section, now):
-    parse_time = _policy_helpers().parse_time
     found = []
     rule = _type_violation(record, section['credential_types'])
     if rule:
@@ -290,7 +290,7 @@ def evaluate(record, section, now=None):
     ``none`` (violating with ``action: none``, or a rule could not be checked), ``keep`` or ``exempt``.
     """
     policy = _policy_helpers()
-    moment = policy._now(now)
+    moment = resolve_now(now)
     record = record if is_normalized(record) else normalize(record)
     base = dict((k, record.get(k)) for k in ('credential_id', 'authorized_credential_id', 'login',
                                              'credential_type', 'token_last_eight'))
@@ -317,7 +317,7 @@ def plan(records, policy, now=None):
     """
     helpers = _policy_helpers()
     section = helpers.validate_policy(policy).get(SECTION)
-    moment = helpers._now(now)
+    moment = resolve_now(now)
     decisions, remove = [], []
     counts = dict((d, 0) for d in ('remove', 'keep', 'none', 'exempt'))
     by_code = {}
@@ -334,6 +334,6 @@ def plan(records, policy, now=None):
         'decisions': decisions,
         'remove': remove,
         'summary': {'total': len(decisions), 'decisions': counts, 'violations': dict(sorted(by_code.items()))},
-        'evaluated_at': moment.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'evaluated_at': iso_z(moment),
         'enabled': section is not None,
     }

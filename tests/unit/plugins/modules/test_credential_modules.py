@@ -139,7 +139,7 @@ def test_info_asks_github_per_login_and_filters_locally(session, capsys):
 @pytest.mark.parametrize("args, message", [
     ({"org": "acme", "authorized_before": "last week"}, "authorized_before: 'last week' is not an ISO 8601"),
     ({"org": "acme", "credential_ids": ["x"]}, "credential_ids: 'x' is not a positive integer id"),
-    ({"org": "acme", "logins": ["-bad-"]}, "owners: '-bad-' is not a valid GitHub login"),
+    ({"org": "acme", "logins": ["-bad-"]}, "logins: '-bad-' is not a valid GitHub login"),
     ({"org": "acme", "authorized_after": "2026-02-01T00:00:00Z", "authorized_before": "2026-01-01T00:00:00Z"},
      "authorized_after (2026-02-01T00:00:00Z) must be earlier than authorized_before"),
     ({"org": "acme!"}, "org: 'acme!' is not a valid GitHub organization login"),
