@@ -18,11 +18,17 @@ description:
   - When O(dest) already holds a C(report.json), or O(previous) names one, the report shows what changed since
     (drift) - new tokens, revoked or expired ones, newly violating ones and permission upgrades - and the
     replaced C(report.json) is kept as C(report.previous.json).
-  - Sends no request to GitHub and takes no connection options. Writes on the host it runs on; the
-    P(patguard.github.pat_report#role) role runs it on the controller (delegated to C(localhost)).
+  - Sends no request to GitHub and takes no connection options.
+  - Runs on the controller (an action plugin) and writes the files there, whatever host the task runs
+    for, so O(dest) is a controller path. The page is rendered from template and asset files with
+    Jinja2. With no O(requests) and no O(grants) the task warns that the report lists no token.
 author:
   - patguard maintainers (@patguard)
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details: Everything runs on the controller; nothing is sent to the managed host.
   check_mode:
     description: Can run in check mode and return the changed status it predicts without writing anything.
     support: full
@@ -175,150 +181,3 @@ generated_at:
   type: str
   sample: "2026-01-01T00:00:00Z"
 """
-
-import json
-import os
-import tempfile
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
-
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError
-from ansible_collections.patguard.github.plugins.module_utils._report import (
-    FILES,
-    PREVIOUS_FILE,
-    ReportError,
-    build_report,
-    check_previous,
-    compute_drift,
-    render_all,
-    same_inventory,
-    summary_lines,
-)
-
-
-def _read(path):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def _load_report(raw, path):
-    try:
-        return check_previous(json.loads(raw.decode('utf-8')))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ReportError('%s is not valid JSON: %s' % (path, exc))
-
-
-def _write(module, dest, name, data):
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % name, dir=dest)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-    except Exception:
-        os.unlink(tmp)
-        raise
-    module.atomic_move(tmp, os.path.join(dest, name))
-
-
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            dest=dict(type='path', required=True),
-            org=dict(type='str'),
-            requests=dict(type='list', elements='dict', default=[]),
-            grants=dict(type='list', elements='dict', default=[]),
-            decisions=dict(type='list', elements='dict'),
-            policy=dict(type='dict', default={}),
-            applied=dict(type='dict', default={}),
-            mode=dict(type='str', choices=['report', 'enforce'], default='report'),
-            now=dict(type='str'),
-            previous=dict(type='path'),
-            page_size=dict(type='int', default=100),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    dest = os.path.abspath(params['dest'])
-    if params['page_size'] < 1:
-        module.fail_json(msg='page_size must be at least 1, got %d' % params['page_size'])
-    warnings = []
-    current_path = os.path.join(dest, 'report.json')
-    current_raw = _read(current_path)
-    existing = None
-    if current_raw is not None:
-        try:
-            existing = _load_report(current_raw, current_path)
-        except ReportError as exc:
-            warnings.append('ignoring the existing report: %s' % exc)
-
-    baseline, baseline_path = existing, (current_path if existing is not None else None)
-    if params['previous']:
-        raw = _read(params['previous'])
-        if raw is None:
-            module.fail_json(msg='previous: cannot read %s' % params['previous'])
-        try:
-            baseline, baseline_path = _load_report(raw, params['previous']), params['previous']
-        except ReportError as exc:
-            module.fail_json(msg='previous: %s' % exc)
-
-    try:
-        report = build_report(requests=params['requests'], grants=params['grants'], decisions=params['decisions'],
-                              policy=params['policy'], org=params['org'], now=params['now'],
-                              applied=params['applied'], mode=params['mode'])
-        unchanged = existing is not None and same_inventory(report, existing)
-        if unchanged:
-            # Same inventory as the report on disk: keep its times, and its drift unless a
-            # baseline was named, so every file renders to the bytes already there.
-            report['generated_at'] = existing.get('generated_at')
-            report['evaluated_at'] = existing.get('evaluated_at')
-            if params['previous']:
-                report['drift'] = compute_drift(baseline, report)
-            else:
-                report['drift'] = existing.get('drift')
-                baseline_path = os.path.join(dest, PREVIOUS_FILE) if existing.get('drift') else None
-        elif baseline is not None:
-            report['drift'] = compute_drift(baseline, report)
-        rendered = render_all(report, page_size=params['page_size'])
-    except (ReportError, PolicyError) as exc:
-        module.fail_json(msg=to_native(exc))
-
-    data = dict((name, to_bytes(text, errors='surrogate_or_strict')) for name, text in rendered.items())
-    written = [name for name in FILES if _read(os.path.join(dest, name)) != data[name]]
-    rotate = current_raw is not None and 'report.json' in written and not unchanged
-    result = dict(
-        changed=bool(written),
-        files=dict((name, os.path.join(dest, name)) for name in FILES),
-        written=written,
-        previous=(os.path.join(dest, PREVIOUS_FILE) if rotate and not params['previous'] else baseline_path),
-        summary=report['summary'],
-        drift=report['drift']['counts'] if report.get('drift') else None,
-        lines=summary_lines(report),
-        generated_at=report['generated_at'],
-    )
-    if module._diff:
-        before = _read(os.path.join(dest, 'summary.md'))
-        result['diff'] = dict(before=to_native(before) if before is not None else '', after=rendered['summary.md'],
-                              before_header=os.path.join(dest, 'summary.md'),
-                              after_header=os.path.join(dest, 'summary.md'))
-    if written and not module.check_mode:
-        try:
-            if not os.path.isdir(dest):
-                os.makedirs(dest)
-            if rotate:
-                _write(module, dest, PREVIOUS_FILE, current_raw)
-            # report.json last: an interrupted run leaves the old report.json, so the next run
-            # still finds the same baseline.
-            for name in sorted(written, key=lambda n: n == 'report.json'):
-                _write(module, dest, name, data[name])
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot write the report to %s: %s' % (dest, to_native(exc)), **result)
-    for warning in warnings:
-        module.warn(warning)
-    module.exit_json(**result)
-
-
-if __name__ == '__main__':
-    main()

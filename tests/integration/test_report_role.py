@@ -84,7 +84,7 @@ def test_role_standalone_lists_once_writes_every_file_and_is_idempotent(fake_git
     for name in FILES:
         assert (report_dir / name).is_file(), name
     report = read_report(report_dir)
-    assert report["schema_version"] == 1 and report["org"] == fake.org and report["drift"] is None
+    assert report["schema_version"] == 2 and report["org"] == fake.org and report["drift"] is None
     tokens = report["tokens"]
     assert len(tokens) == len(state["requests"]) + len(state["grants"])
     assert sorted(t["token_id"] for t in tokens if t["kind"] == "grant") == sorted(
@@ -209,8 +209,8 @@ def test_module_explicit_previous_and_bad_previous(tmp_path):
     baseline = str(tmp_path / "a" / "report.json")
     run = run_tasks([task(tmp_path / "a", grants), task(tmp_path / "b", upgraded, previous=baseline),
                      task(tmp_path / "c", grants, previous=str(tmp_path / "bad.json")),
-                     task(tmp_path / "d", grants, page_size=0)])
-    first, second, bad, zero = run.results
+                     task(tmp_path / "d", grants, page_size=0), task(tmp_path / "e", [])])
+    first, second, bad, zero, empty = run.results
     assert first["changed"] is True and first["drift"] is None
     assert second["changed"] is True and second["drift"]["permission_upgrades"] == 1
     assert second["previous"] == str(tmp_path / "a" / "report.json")
@@ -219,3 +219,6 @@ def test_module_explicit_previous_and_bad_previous(tmp_path):
     assert bad["failed"] is True and "not valid JSON" in bad["msg"]
     assert zero["failed"] is True and "page_size" in zero["msg"]
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+    # No record at all: written, but the play warns (a silent empty report hides a wrong variable).
+    assert empty["changed"] is True and empty["summary"]["tokens"] == 0
+    assert "[WARNING]: pat_report was given no request and no grant" in run.output.replace("\n", " ")

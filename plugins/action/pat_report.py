@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action of patguard.github.pat_report (documented in plugins/modules/pat_report.py).
+
+The report is built on the controller, so its page is rendered from the real template and
+asset files of plugin_utils/report_assets with Jinja2 (which ships with Ansible), and the
+files are written on the controller whatever host the task runs for.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
+from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError
+from ansible_collections.patguard.github.plugins.plugin_utils._report_files import run_report
+
+# The options of DOCUMENTATION in plugins/modules/pat_report.py (a unit test compares them).
+ARGUMENT_SPEC = dict(
+    dest=dict(type='path', required=True),
+    org=dict(type='str'),
+    requests=dict(type='list', elements='dict', default=[]),
+    grants=dict(type='list', elements='dict', default=[]),
+    decisions=dict(type='list', elements='dict'),
+    policy=dict(type='dict', default={}),
+    applied=dict(type='dict', default={}),
+    mode=dict(type='str', choices=['report', 'enforce'], default='report'),
+    now=dict(type='str'),
+    previous=dict(type='path'),
+    page_size=dict(type='int', default=100),
+)
+
+
+def run_action(args, check_mode=False, diff=False):
+    """The task result for the task's ``args`` (no Ansible objects needed: unit-testable)."""
+    validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args))
+    if validation.error_messages:
+        return {'failed': True, 'changed': False, 'msg': '; '.join(validation.error_messages)}
+    try:
+        result, warnings = run_report(validation.validated_parameters, check_mode=check_mode, diff=diff)
+    except PatguardError as exc:
+        return dict(exc.fail_kwargs(), failed=True, changed=False)
+    except PolicyError as exc:
+        return {'failed': True, 'changed': False, 'msg': str(exc)}
+    if warnings:
+        result['warnings'] = warnings
+    return result
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # nothing is sent to the host
+        result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode),
+                                 diff=bool(self._task.diff)))
+        return result
