@@ -118,30 +118,33 @@ TABLE_COLUMNS = (
 DRIFT_LIST_LIMIT = 50
 
 
-def summary_model(report):
+def _kpis(report):
     s = report['summary']
     states = s['by_state']
     present = s['present']
+    level = fig.share_level
+    return [
+        fig.kpi('Active grants', states['active'] + states['approved'], 'neutral', 'grants held after this run'),
+        fig.kpi('Pending requests', states['pending'], 'neutral', 'waiting for review'),
+        fig.kpi('Violating', s['violating'], level(s['violating'], present, 0.05),
+                '%s%% of present tokens' % pct(s['violating_percent'])),
+        fig.kpi('Never expire', s['never_expire'], level(s['never_expire'], present), 'no expiry date'),
+        fig.kpi('Expired', s['expired'], level(s['expired'], present, 1), 'still listed'),
+        fig.kpi('Expire in 30 days', s['expiring_30d'], 'warn' if s['expiring_30d'] else 'ok', 'plan rotation'),
+        fig.kpi('Unused 90+ days', s['unused_90d'], level(s['unused_90d'], present, 0.1),
+                '%s never used' % fmt(s['never_used'])),
+        fig.kpi('All repositories', s['all_repositories'], level(s['all_repositories'], present, 0.05),
+                'repository selection all'),
+        fig.kpi('Admin level', s['admin_level'], level(s['admin_level'], present), 'hold an admin permission'),
+        fig.kpi('Revoked / denied', states['revoked'] + states['denied'], 'neutral',
+                'by this run (%s mode)' % text(report['mode'])),
+    ]
+
+
+def summary_model(report):
+    s = report['summary']
     return {'verdict': 'bad' if s['violating'] else 'ok', 'headline': headline(report),
-            'tail': ' \u00b7 %s owners' % fmt(s['owners']), 'subline': decision_text(report), 'kpis': [
-                fig.kpi('Active grants', states['active'] + states['approved'], 'neutral', 'grants held after this run'),
-                fig.kpi('Pending requests', states['pending'], 'neutral', 'waiting for review'),
-                fig.kpi('Violating', s['violating'], fig.share_level(s['violating'], present, 0.05),
-                        '%s%% of present tokens' % pct(s['violating_percent'])),
-                fig.kpi('Never expire', s['never_expire'], fig.share_level(s['never_expire'], present),
-                        'no expiry date'),
-                fig.kpi('Expired', s['expired'], fig.share_level(s['expired'], present, 1), 'still listed'),
-                fig.kpi('Expire in 30 days', s['expiring_30d'], 'warn' if s['expiring_30d'] else 'ok',
-                        'plan rotation'),
-                fig.kpi('Unused 90+ days', s['unused_90d'], fig.share_level(s['unused_90d'], present, 0.1),
-                        '%s never used' % fmt(s['never_used'])),
-                fig.kpi('All repositories', s['all_repositories'], fig.share_level(s['all_repositories'], present, 0.05),
-                        'repository selection all'),
-                fig.kpi('Admin level', s['admin_level'], fig.share_level(s['admin_level'], present),
-                        'hold an admin permission'),
-                fig.kpi('Revoked / denied', states['revoked'] + states['denied'], 'neutral',
-                        'by this run (%s mode)' % text(report['mode'])),
-            ]}
+            'tail': ' \u00b7 %s owners' % fmt(s['owners']), 'subline': decision_text(report), 'kpis': _kpis(report)}
 
 
 def drift_model(report):
@@ -154,7 +157,7 @@ def drift_model(report):
              for name, label in _DRIFT_LABELS]
     lists = [{'label': label, 'count': fmt(len(drift[name])),
               'entries': [{'owner': text(i.get('owner')), 'token_name': text(i.get('token_name')),
-                         'detail': text(i.get('detail'))} for i in drift[name][:DRIFT_LIST_LIMIT]],
+                           'detail': text(i.get('detail'))} for i in drift[name][:DRIFT_LIST_LIMIT]],
               'more': fmt(len(drift[name]) - DRIFT_LIST_LIMIT) if len(drift[name]) > DRIFT_LIST_LIMIT else None}
              for name, label in _DRIFT_LABELS if drift[name]]
     return {'baseline': text(drift.get('baseline_generated_at') or 'an earlier run'), 'chips': chips, 'lists': lists}

@@ -138,6 +138,16 @@ def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake
     assert not result.get("failed"), result
     assert result["count"] == len(result["grants"]) == len(fake.state.snapshot()["organizations"][fake.org]["grants"])
     assert result["changed"] is False
+    # The report action renders its page from the template and asset files in the tarball.
+    report_dir = tmp_path / "adhoc-report"
+    report = subprocess.run([str(venv / "bin" / "ansible"), "localhost", "-o", "-i", "localhost,", "-c", "local",
+                             "-e", "ansible_python_interpreter=%s" % python, "-m", "patguard.github.pat_report",
+                             "-a", json.dumps({"dest": str(report_dir), "org": fake.org, "grants": result["grants"]})],
+                            env=env, capture_output=True, text=True, timeout=300, check=False, cwd=str(tmp_path))
+    assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
+    page = (report_dir / "report.html").read_text()
+    assert "Content-Security-Policy" in page and 'id="report-data"' in page and "sortableTables" in page
+    assert len(json.loads((report_dir / "report.json").read_text())["tokens"]) == len(result["grants"])
     # Loaded from the fresh venv, not from the source tree.
     listing = subprocess.run([str(venv / "bin" / "ansible-galaxy"), "collection", "list", "patguard.github",
                               "--format", "json"], env=env, capture_output=True, text=True, timeout=120,
