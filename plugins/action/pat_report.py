@@ -14,7 +14,6 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError
 from ansible_collections.patguard.github.plugins.plugin_utils._report_files import run_report
 
 # The options of DOCUMENTATION in plugins/modules/pat_report.py (a unit test compares them).
@@ -40,10 +39,8 @@ def run_action(args, check_mode=False, diff=False):
         return {'failed': True, 'changed': False, 'msg': '; '.join(validation.error_messages)}
     try:
         result, warnings = run_report(validation.validated_parameters, check_mode=check_mode, diff=diff)
-    except PatguardError as exc:
+    except PatguardError as exc:  # ReportError, PolicyError
         return dict(exc.fail_kwargs(), failed=True, changed=False)
-    except PolicyError as exc:
-        return {'failed': True, 'changed': False, 'msg': str(exc)}
     if warnings:
         result['warnings'] = warnings
     return result

@@ -11,15 +11,21 @@ evaluation already made) into the document described in ``docs/reports.md``; dri
 
 from __future__ import annotations
 
-import datetime
-
+from ansible_collections.patguard.github.plugins.module_utils._catalog import LEVEL_RANK, NOT_HELD, UNKNOWN_LEVEL_RANK
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 from ansible_collections.patguard.github.plugins.module_utils._policy import (
     UNVERIFIABLE,
     VIOLATION_CODES,
-    parse_time,
     plan,
     validate_policy,
+)
+from ansible_collections.patguard.github.plugins.module_utils._records import is_int, owner_login
+from ansible_collections.patguard.github.plugins.module_utils._time import (
+    iso_z,
+    now_utc,
+    parse_time,
+    resolve_now,
+    whole_days,
 )
 
 # 2: rows are keyed by kind and id (a pending permission-upgrade request shares its
@@ -29,8 +35,6 @@ STATES = ('pending', 'active', 'approved', 'denied', 'revoked')
 # A token in one of these states still exists (or is still asked for) after the run.
 ALIVE_STATES = ('pending', 'active', 'approved')
 BUCKETS = ('repository', 'organization', 'other')
-LEVEL_RANK = {'read': 1, 'write': 2, 'admin': 3}
-_NOT_HELD = (None, '', 'none', 'no_access')
 UNUSED_DAYS = 90
 
 EXPIRY_BUCKETS = (('expired', None, 0), ('0-7 d', 0, 8), ('8-30 d', 8, 31), ('31-90 d', 31, 91),
@@ -47,37 +51,18 @@ class ReportError(PatguardError):
 
 # --------------------------------------------------------------------------- small helpers
 
-def iso(moment):
-    if moment is None:
-        return None
-    # Formatting by hand: strftime is the slowest step at 10,000 tokens.
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-
-
 def moment_of(now):
     """``now`` as an aware datetime (the current time when empty); ReportError when unreadable."""
     if now is None or now == '':
-        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    parsed = parse_time(now)
-    if parsed is None:
-        raise ReportError('now must be an ISO 8601 timestamp, got %r' % (now,))
-    return parsed
+        return now_utc().replace(microsecond=0)
+    try:
+        return resolve_now(now)
+    except ValueError as exc:
+        raise ReportError(str(exc))
 
 
 def text(value):
     return value if isinstance(value, str) else ('' if value is None else str(value))
-
-
-def is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _owner(record):
-    owner = record.get('owner')
-    if isinstance(owner, dict):
-        owner = owner.get('login')
-    return owner if isinstance(owner, str) else None
 
 
 def row_key(kind, record_id, index=None):
@@ -97,7 +82,7 @@ def _permissions(value):
             if not isinstance(entries, dict):
                 continue
             held = dict((text(k), text(v)) for k, v in sorted(entries.items(), key=lambda i: text(i[0]))
-                        if v not in _NOT_HELD)
+                        if v not in NOT_HELD)
             if held:
                 result[text(bucket)] = held
     return result
@@ -112,12 +97,7 @@ def permission_list(permissions):
 
 
 def rank(level):
-    return LEVEL_RANK.get(level, 99 if level not in _NOT_HELD else 0)
-
-
-def _days_between(later, earlier):
-    """Whole days from ``earlier`` to ``later`` (floor, so negative when later is before)."""
-    return int((later - earlier).total_seconds() // 86400)
+    return LEVEL_RANK.get(level, UNKNOWN_LEVEL_RANK if level not in NOT_HELD else 0)
 
 
 def _repositories(value):
@@ -160,7 +140,7 @@ def _idle_days(kind, last_used, granted, now):
     if kind != 'grant':
         return None
     since = last_used or granted
-    return max(_days_between(now, since), 0) if since is not None else None
+    return max(whole_days(since, now), 0) if since is not None else None
 
 
 def token_row(record, kind, decision, state, now, index=None):
@@ -177,7 +157,7 @@ def token_row(record, kind, decision, state, now, index=None):
         'kind': kind,
         'id': record.get('id'),
         'state': state,
-        'owner': _owner(record),
+        'owner': owner_login(record),
         'token_name': record.get('token_name'),
         'token_id': record.get('token_id'),
         'repository_selection': selection,
@@ -186,11 +166,11 @@ def token_row(record, kind, decision, state, now, index=None):
         'permissions': permissions,
         'max_level': max([rank(level) for entries in permissions.values() for level in entries.values()] or [0]),
         'created_at': created,
-        'expires_at': iso(expires),
+        'expires_at': iso_z(expires),
         'expired': bool(record.get('token_expired')) or (expires is not None and expires <= now),
-        'days_to_expiry': _days_between(expires, now) if expires is not None else None,
-        'last_used_at': iso(last_used),
-        'days_since_use': max(_days_between(now, last_used), 0) if last_used is not None else None,
+        'days_to_expiry': whole_days(now, expires) if expires is not None else None,
+        'last_used_at': iso_z(last_used),
+        'days_since_use': max(whole_days(last_used, now), 0) if last_used is not None else None,
         'days_idle': _idle_days(kind, last_used, parse_time(created), now),
         'lifetime_days': record.get('lifetime_days'),
         'reason': record.get('reason') if kind == 'request' else None,
@@ -273,9 +253,8 @@ def build_report(requests=None, grants=None, decisions=None, policy=None, org=No
     tokens = token_rows(requests, grants, decisions, applied, moment)
     return {
         'schema_version': SCHEMA_VERSION,
-        'generated_at': iso(moment_of(generated_at)) if generated_at else iso(
-            datetime.datetime.now(datetime.timezone.utc)),
-        'evaluated_at': iso(moment),
+        'generated_at': iso_z(moment_of(generated_at)) if generated_at else iso_z(now_utc()),
+        'evaluated_at': iso_z(moment),
         'org': org,
         'mode': mode or 'report',
         'policy': norm,
