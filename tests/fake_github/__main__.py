@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from .behaviour import ALREADY_HANDLED_CHOICES, NEVER_USED_CHOICES
 from .faults import KINDS
 from .products import PRODUCTS
 from .server import FakeGitHub
@@ -48,8 +49,29 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     serve.add_argument("--no-validate", action="store_true", help="do not validate against the contract")
     serve.add_argument("--log-file", help="append every request log entry here as a JSON line")
+    serve.add_argument("--emu-members", type=int, default=0,
+                       help="members per generated organization with EMU logins (handle_shortcode)")
+    serve.add_argument("--upgrade-requests", type=int, default=0,
+                       help="extra pending requests per organization that widen a granted token (same token_id)")
+    serve.add_argument("--stateless-tokens", action="store_true",
+                       help="issue stateless installation tokens ghs_<APPID>_<JWT> (not on GHES)")
+    serve.add_argument("--never-used-matches", choices=NEVER_USED_CHOICES, default="none",
+                       help="which last_used_before/after filter a never-used token matches")
+    serve.add_argument("--already-handled", choices=ALREADY_HANDLED_CHOICES, default="as-unknown",
+                       help="answer to a review/revoke of ids already handled")
+    serve.add_argument("--bulk-delay-requests", type=int, default=0,
+                       help="bulk writes show in listings only after this many more requests")
+    serve.add_argument("--bulk-delay-seconds", type=float, default=0.0, help="... or after this many seconds")
     serve.add_argument("--product", choices=sorted(PRODUCTS), default=None,
                        help="GitHub product to pretend to be (default $FAKE_GITHUB_PRODUCT or github.com)")
+    token = commands.add_parser("token", help="print a member's token from a running fake (to try token_info, "
+                                              "credential_revoke)")
+    token.add_argument("login", help="member login")
+    token.add_argument("--user-to-server", action="store_true",
+                       help="mint a ghu_ token through the App instead (an owner's works on the org PAT endpoints)")
+    where = token.add_mutually_exclusive_group(required=True)
+    where.add_argument("--url", help="the fake's root URL (http://127.0.0.1:PORT)")
+    where.add_argument("--port-file", help="the port file serve wrote")
     stop = commands.add_parser("stop", help="stop a fake started with --pid-file")
     stop.add_argument("--pid-file", required=True)
     stop.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the exit")
@@ -66,6 +88,9 @@ def serve(args: argparse.Namespace) -> int:
                 "seed": args.fault_seed},
         fixture=args.fixture, port=args.port, rate_limit=args.rate_limit, log_file=args.log_file,
         key_path=key_file if key_file and key_file.exists() else None, product=args.product,
+        emu_members=args.emu_members, upgrade_requests=args.upgrade_requests, stateless_tokens=args.stateless_tokens,
+        never_used_matches=args.never_used_matches, already_handled=args.already_handled,
+        bulk_delay_requests=args.bulk_delay_requests, bulk_delay_seconds=args.bulk_delay_seconds,
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -138,9 +163,31 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def token(args: argparse.Namespace) -> int:
+    import json
+    import urllib.request
+
+    root = args.url or f"http://127.0.0.1:{Path(args.port_file).read_text(encoding='ascii').strip()}"
+    root = root.rstrip("/").removesuffix("/api/v3")
+    if args.user_to_server:
+        request = urllib.request.Request(root + "/_fake/user-to-server-token", method="POST",
+                                         data=json.dumps({"login": args.login}).encode(),
+                                         headers={"Content-Type": "application/json"})
+    else:
+        request = urllib.request.Request(root + "/_fake/tokens")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a local fake)
+        data = json.load(answer)
+    value = data["token"] if args.user_to_server else data["user"].get(args.login)
+    if not value:
+        print(f"no member {args.login!r} with a token in this fake", file=sys.stderr)
+        return 1
+    print(value)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve(args) if args.command == "serve" else stop(args)
+    return {"serve": serve, "stop": stop, "token": token}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,11 @@ import functools
 import json
 import math
 import re
-import secrets
 import socket
-import string
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
 from werkzeug.datastructures import MultiDict
@@ -32,7 +30,9 @@ from .contract import Contract, any_product_operations
 from .extensions import extension_routes
 from .errors import (RATE_LIMIT_DOCS, ApiError, invalid_request, json_response, jwt_not_decoded, not_found,
                      requires_authentication, validation_failed)
+from .behaviour import Behaviour, Scheduler
 from .faults import FaultInjector
+from .tokens import installation_token_value
 from .permissions import parse_permission_filter, rank
 from .ratelimit import Budget, RateLimiter, exceeded
 from .state import FakeState, ListQuery, Organization, UnknownIds, iso
@@ -53,7 +53,6 @@ FORBIDDEN_PAT = "Resource not accessible by personal access token"
 FORBIDDEN_INTEGRATION = "Resource not accessible by integration"
 
 _ORG_ALIAS = re.compile(r"^/organizations/(\d+)(/.*)?$")
-_ALNUM = string.ascii_letters + string.digits
 
 
 @dataclass(frozen=True)
@@ -183,8 +182,11 @@ class GitHubAPI:
     """The fake API as a WSGI callable; shared objects are owned by :class:`FakeGitHub`."""
 
     def __init__(self, state: FakeState, *, contract: Contract, validate: bool, faults: FaultInjector,
-                 limiter: RateLimiter, log: RequestLog, control: Callable[[Request], Response]) -> None:
+                 limiter: RateLimiter, log: RequestLog, control: Callable[[Request], Response],
+                 behaviour: Behaviour | None = None) -> None:
         self.state = state
+        self.behaviour = behaviour or Behaviour()
+        self.scheduler = Scheduler()
         self.contract = contract  # always used for operation docs URLs; validation only if asked
         self.validate = validate
         self.faults = faults
@@ -206,6 +208,7 @@ class GitHubAPI:
             return not_found().response()(environ, start_response)  # GHES: not the REST API
         if path.startswith("/_fake/"):
             return self.control(request)(environ, start_response)
+        self.scheduler.tick()  # delayed writes and out-of-band changes that are due
         started = time.monotonic()
         latency = self.faults.config.latency_ms
         if latency:
@@ -237,7 +240,7 @@ class GitHubAPI:
                 if not self.validate:
                     raise ApiError(400, "Problems parsing JSON") from None
         entry["json"] = _redact(path, body)
-        caller = identify(request.headers.get("Authorization"), self.state)
+        caller = identify(request.headers.get("Authorization"), self.state, self.product.client_id_iss)
         entry["auth"], entry["fingerprint"] = caller.kind, caller.fingerprint
         if self.validate:
             if self.contract.find(request.method, path) is None and self._known(request.method, path):
@@ -248,11 +251,13 @@ class GitHubAPI:
             if problems:
                 return self._violation("request", request, path, 0, problems), None
         fault = self.faults.decide(request.method)
-        if fault in ("500", "502", "504", "secondary", "primary", "drop"):
+        if fault in ("500", "502", "504", "secondary", "secondary_reset", "secondary_bare", "primary", "drop"):
             return self._fault_response(fault, caller), fault
         if fault == "slow":
             time.sleep(self.faults.config.slow_ms / 1000)
         response = self._dispatch(request, path, body, caller)
+        if fault == "applied_then_502":  # the write took effect; the gateway lost the answer
+            return self._fault_response("502", caller), fault
         if self.validate:
             problems = self.contract.check_response(request.method, path, response.status_code,
                                                     response.headers, response.content_type or "",
@@ -333,14 +338,22 @@ class GitHubAPI:
         if fault == "504":
             return ApiError(504, "We couldn't respond to your request in time. Sorry about that. Please try "
                                  "resubmitting your request and contact us if the problem persists.").response()
-        if fault == "secondary":
+        now = int(self.state.clock.now().timestamp())
+        if fault.startswith("secondary"):
+            # GitHub's three shapes: with Retry-After; without it but remaining 0 and a reset
+            # time; and neither (only the message, the usual headers of a budget not spent).
+            if fault == "secondary":
+                headers = {"Retry-After": str(cfg.retry_after)}
+            elif fault == "secondary_reset":
+                limit = self.limiter.anonymous_limit if caller.rate_key[0] == "anonymous" else self.limiter.limit
+                headers = Budget(limit, limit, now + cfg.retry_after).headers()
+            else:
+                headers = self.limiter.peek(caller.rate_key, now).headers()
             return ApiError(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
                                  "try again. If you reach out to GitHub Support for help, please include the "
-                                 "request ID 0000:FAKE:0000000:0000000:00000000.",
-                            headers={"Retry-After": str(cfg.retry_after)},
+                                 "request ID 0000:FAKE:0000000:0000000:00000000.", headers=headers,
                             documentation_url=RATE_LIMIT_DOCS + "#about-secondary-rate-limits").response()
         # primary: the caller's budget is (pretend) exhausted until shortly
-        now = int(self.state.clock.now().timestamp())
         key = caller.rate_key
         limit = self.limiter.anonymous_limit if key[0] == "anonymous" else self.limiter.limit
         return exceeded(key, _who(caller), Budget(limit, limit, now + cfg.retry_after)).response()
@@ -378,7 +391,7 @@ class GitHubAPI:
                 raise jwt_not_decoded()
             return
         if route.access == USER:
-            if kind != "pat":
+            if kind not in ("pat", "user-to-server"):
                 raise ApiError(403, FORBIDDEN_INTEGRATION)
             return
         if route.access == OWNER:
@@ -389,6 +402,9 @@ class GitHubAPI:
             return
         if route.access == INSTALLATION and kind == "pat":
             raise ApiError(403, FORBIDDEN_PAT)
+        if kind == "user-to-server":
+            self._authorize_user_to_server(ctx, org_login)
+            return
         if kind == "jwt":
             raise ApiError(403, FORBIDDEN_INTEGRATION)
         if kind == "installation":
@@ -401,6 +417,25 @@ class GitHubAPI:
                 held = caller.installation_token.permissions.get(name)
                 if held is None or rank(held) < rank(level):
                     raise ApiError(403, FORBIDDEN_INTEGRATION)
+
+    def _authorize_user_to_server(self, ctx: Ctx, org_login: str | None) -> None:
+        """A ``ghu_`` token acts for its user through the App: on an organization's endpoints it
+        holds what both hold, the installation's permissions and the user's role. GitHub lists
+        the org PAT operations as open to user-to-server tokens; they need an owner."""
+        route = ctx.route
+        if route.access != INSTALLATION:
+            return  # members, teams, users, repositories: as the user
+        if org_login is None:
+            raise ApiError(403, FORBIDDEN_INTEGRATION)  # e.g. DELETE /installation/token
+        org = self._org(org_login)
+        inst = org.installation
+        if inst is None or inst.app is not ctx.caller.app or org.role_of(ctx.caller.user.login) != "admin":
+            raise ApiError(403, FORBIDDEN_INTEGRATION)
+        if route.app_permission:
+            name, level = route.app_permission
+            held = inst.permissions.get(name)
+            if held is None or rank(held) < rank(level):
+                raise ApiError(403, FORBIDDEN_INTEGRATION)
 
     def _org(self, login: str) -> Organization:
         org = self.state.org(login)
@@ -522,7 +557,11 @@ class GitHubAPI:
                 if held is None or rank(level) < 0 or rank(level) > rank(held):
                     raise ApiError(422, "The permissions requested are not granted to this installation.")
             granted = dict(permissions)
-        token = "ghs_" + "".join(secrets.choice(_ALNUM) for _index in range(36))
+        stateless = self.product.stateless_tokens and (
+            self.behaviour.stateless_tokens
+            or ctx.request.headers.get("X-GitHub-Stateless-S2S-Token", "").lower() in ("1", "true"))
+        token = installation_token_value(inst, stateless, self.state.clock.now() + timedelta(
+            seconds=self.state.token_lifetime))
         record = self.state.issue_installation_token(inst, granted, repo_ids, token)
         result = {"token": token, "expires_at": iso(record.expires_at), "permissions": granted,
                   "repository_selection": "all" if repo_ids is None else "selected"}
@@ -537,13 +576,13 @@ class GitHubAPI:
     # -- organization PAT requests and grants ----------------------------------------------------
     def list_requests(self, ctx: Ctx, org: str) -> Response:
         found = self._org(org)
-        items = self.state.select(found, "requests", _list_query(ctx))
+        items = self.state.select(found, "requests", _list_query(ctx, self.behaviour.never_used_matches))
         now = self.state.clock.now()
         return self._page(ctx, items, lambda r: render.pat_request(r, found, ctx.base, now))
 
     def list_grants(self, ctx: Ctx, org: str) -> Response:
         found = self._org(org)
-        items = self.state.select(found, "grants", _list_query(ctx))
+        items = self.state.select(found, "grants", _list_query(ctx, self.behaviour.never_used_matches))
         now = self.state.clock.now()
         return self._page(ctx, items, lambda g: render.pat_grant(g, found, ctx.base, now))
 
@@ -565,14 +604,52 @@ class GitHubAPI:
             raise not_found()
         return self._repositories(ctx, found, record)
 
+    def _already_handled(self, found: Organization, kind: str, ids: list[int]) -> None:
+        """A resend of ids that were all reviewed/revoked already: GitHub documents no answer
+        (the description lists 404 and 422), so the ``already_handled`` behaviour picks it."""
+        handled = found.handled_requests if kind == "requests" else found.handled_grants
+        if not ids or not set(ids) <= handled:
+            return
+        choice = self.behaviour.already_handled
+        if choice == "as-unknown":
+            return
+        status = self.scheduler.next_alternate() if choice == "alternate" else int(choice)
+        if status == 404:
+            raise not_found()
+        field_name = "pat_request_ids" if kind == "requests" else "pat_ids"
+        raise validation_failed([{"resource": "OrganizationProgrammaticAccessGrant" + (
+            "Request" if kind == "requests" else ""), "field": field_name, "code": "invalid",
+            "message": "already handled: " + ", ".join(map(str, ids))}])
+
+    def _bulk(self, found: Organization, kind: str, ids: list[int], apply: Callable[[], None]) -> None:
+        """Apply a bulk write now, or (``bulk_delay_*``) accept it now and apply it later, so the
+        listings show the old state for a while; the ids are checked at once either way."""
+        if not self.behaviour.delays_bulk:
+            apply()
+            return
+        index = found.requests if kind == "requests" else found.grants
+        missing = [i for i in dict.fromkeys(ids) if i not in index.by_id]
+        if missing:
+            raise UnknownIds(missing)
+
+        def later() -> None:
+            pending = [i for i in dict.fromkeys(ids) if i in index.by_id]  # a resend may have done some
+            if pending:
+                ids[:] = pending
+                apply()
+
+        self.scheduler.after(later, self.behaviour.bulk_delay_requests, self.behaviour.bulk_delay_seconds)
+
     def review_requests(self, ctx: Ctx, org: str) -> Response:
         found = self._org(org)
         body = _object_body(ctx)
         ids = _id_list(body, "pat_request_ids")
         action, reason = _review_fields(body)
         try:
-            self.state.review_requests(found, ids, action, reason, source="bulk")
+            self._bulk(found, "requests", ids,
+                       lambda: self.state.review_requests(found, ids, action, reason, source="bulk"))
         except UnknownIds as exc:
+            self._already_handled(found, "requests", exc.ids)
             raise validation_failed([{
                 "resource": "OrganizationProgrammaticAccessGrantRequest", "field": "pat_request_ids",
                 "code": "invalid",
@@ -586,6 +663,7 @@ class GitHubAPI:
         try:
             self.state.review_requests(found, [pat_request_id], action, reason, source="single")
         except UnknownIds:
+            self._already_handled(found, "requests", [pat_request_id])
             raise not_found() from None
         return Response(status=204)
 
@@ -595,8 +673,9 @@ class GitHubAPI:
         ids = _id_list(body, "pat_ids")
         _revoke_action(body)
         try:
-            self.state.revoke_grants(found, ids, source="bulk")
+            self._bulk(found, "grants", ids, lambda: self.state.revoke_grants(found, ids, source="bulk"))
         except UnknownIds as exc:
+            self._already_handled(found, "grants", exc.ids)
             raise validation_failed([{
                 "resource": "OrganizationProgrammaticAccessGrant", "field": "pat_ids", "code": "invalid",
                 "message": "not found: " + ", ".join(map(str, exc.ids)),
@@ -609,6 +688,7 @@ class GitHubAPI:
         try:
             self.state.revoke_grants(found, [pat_id], source="single")
         except UnknownIds:
+            self._already_handled(found, "grants", [pat_id])
             raise not_found() from None
         return Response(status=204)
 
@@ -795,7 +875,7 @@ def _time_param(ctx: Ctx, name: str) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
-def _list_query(ctx: Ctx) -> ListQuery:
+def _list_query(ctx: Ctx, never_used: str = "none") -> ListQuery:
     """Parse and check the filters of the PAT list endpoints."""
     sort = ctx.query.get("sort", "created_at")
     direction = ctx.query.get("direction", "desc")
@@ -823,6 +903,7 @@ def _list_query(ctx: Ctx) -> ListQuery:
         last_used_before=_time_param(ctx, "last_used_before"),
         last_used_after=_time_param(ctx, "last_used_after"),
         direction=direction,
+        never_used=never_used,
     )
 
 

@@ -36,7 +36,7 @@ def fingerprint(secret: str) -> str:
 
 @dataclass
 class Caller:
-    kind: str  # none / jwt / installation / pat
+    kind: str  # none / jwt / installation / pat / user-to-server (ghu_ through the App)
     fingerprint: str | None = None
     user: User | None = None
     app: App | None = None
@@ -56,8 +56,11 @@ class Caller:
         return ("anonymous",)
 
 
-def identify(authorization: str | None, state: FakeState) -> Caller:
-    """Classify and check the ``Authorization`` header (``token X`` or ``Bearer X``)."""
+def identify(authorization: str | None, state: FakeState, client_id_iss: bool = True) -> Caller:
+    """Classify and check the ``Authorization`` header (``token X`` or ``Bearer X``).
+
+    ``client_id_iss``: whether an App JWT may name the App by its Client ID (not on GHES 3.17).
+    """
     if not authorization:
         return Caller("none")
     scheme, _sep, value = authorization.strip().partition(" ")
@@ -75,17 +78,22 @@ def identify(authorization: str | None, state: FakeState) -> Caller:
                       app=record.installation.app)
     if value.count(".") == 2 and not value.startswith(USER_TOKEN_PREFIXES):
         try:
-            verify_app_jwt(value, state.app)
+            verify_app_jwt(value, state.app, client_id_iss=client_id_iss)
         except ApiError as exc:
             return Caller("jwt", print_, error=exc)
         return Caller("jwt", print_, app=state.app)
+    if value.startswith("ghu_") and value in state.user_to_server_tokens:
+        record = state.user_to_server_tokens[value]
+        if record.revoked or record.expires_at <= now:
+            return Caller("user-to-server", print_, error=bad_credentials())
+        return Caller("user-to-server", print_, user=record.user, app=record.app)
     user = state.user_for_token(value)
     if user is None or user.token_revoked or (user.token_expires_at is not None and user.token_expires_at <= now):
         return Caller("pat", print_, error=bad_credentials())
     return Caller("pat", print_, user=user)
 
 
-def verify_app_jwt(token: str, app: App, now: float | None = None) -> None:
+def verify_app_jwt(token: str, app: App, now: float | None = None, client_id_iss: bool = True) -> None:
     """Check an App JWT as GitHub does; raise the 401 GitHub would send.
 
     Signature RS256 with the App's key; ``iss`` is the App id or its client id; ``iat`` not
@@ -100,7 +108,8 @@ def verify_app_jwt(token: str, app: App, now: float | None = None) -> None:
                                      "verify_aud": False, "verify_iss": False})
     except jwt.PyJWTError:
         raise jwt_not_decoded() from None
-    if header.get("alg") != "RS256" or str(claims.get("iss")) not in (str(app.id), app.client_id):
+    issuers = (str(app.id), app.client_id) if client_id_iss else (str(app.id),)
+    if header.get("alg") != "RS256" or str(claims.get("iss")) not in issuers:
         raise jwt_not_decoded()
     iat, exp = claims.get("iat"), claims.get("exp")
     if not isinstance(iat, int) or isinstance(iat, bool) or iat > now + CLOCK_SKEW:

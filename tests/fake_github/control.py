@@ -14,9 +14,19 @@ They bypass authentication, rate limits, faults, the request log and contract va
                           ``orgs``, ``lacking_pat_permission``, ``user_installation``)
 ``POST /_fake/requests``  a member creates a token that needs approval (``org``, ``owner``,
                           ``token_name``, ``permissions``, ``repositories``, ``reason``,
-                          ``token_expires_at``, ``token_last_used_at``)
+                          ``token_expires_at``, ``token_last_used_at``; ``upgrade_of_token_id``
+                          asks to widen that granted token)
 ``POST /_fake/clock``     ``{"advance": seconds}`` move the fake's clock forward
 ``POST /_fake/rate-limit`` ``{"limit": n, "anonymous_limit": m}`` new budgets, counters reset
+``POST /_fake/behaviour`` open-question behaviours (``behaviour.py``): ``stateless_tokens``,
+                          ``never_used_matches``, ``already_handled``, ``bulk_delay_*``
+``GET  /_fake/tokens``    every credential known or issued: ``installation`` (ghs_),
+                          ``user_to_server`` (ghu_), ``user`` ({login: PAT})
+``POST /_fake/user-to-server-token`` ``{"login": l, "lifetime": s}`` mint a ``ghu_`` token
+``POST /_fake/vanish``    ``{"requests": [ids], "grants": [ids], "how", "after_requests",
+                          "org"}`` or ``{"newest_requests": k, "newest_grants": m, ...}``:
+                          out-of-band cancel/review/revoke
+``POST /_fake/settle``    apply every delayed write and scheduled change now
 =======================  ===========================================================
 """
 from __future__ import annotations
@@ -69,6 +79,29 @@ def make_control(fake: "FakeGitHub"):
             if route == ("POST", "/_fake/clock"):
                 fake.clock.advance(float(body.get("advance", 0)))
                 return json_response({"now": iso(fake.clock.now())})
+            if route == ("POST", "/_fake/behaviour"):
+                fake.configure_behaviour(**body)
+                return json_response(asdict(fake.api.behaviour))
+            if route == ("GET", "/_fake/tokens"):
+                tokens = fake.issued_tokens
+                tokens["user"] = fake.user_tokens
+                return json_response(tokens)
+            if route == ("POST", "/_fake/user-to-server-token"):
+                token = fake.user_to_server_token(body["login"], int(body.get("lifetime", 8 * 3600)))
+                return json_response({"token": token, "login": body["login"]}, 201)
+            if route == ("POST", "/_fake/vanish"):
+                common = {"how": body.get("how"), "after_requests": int(body.get("after_requests", 0)),
+                          "org": body.get("org")}
+                if "newest_requests" in body or "newest_grants" in body:
+                    chosen = fake.vanish_newest(requests=int(body.get("newest_requests", 0)),
+                                                grants=int(body.get("newest_grants", 0)), **common)
+                else:
+                    chosen = {"requests": list(body.get("requests", [])), "grants": list(body.get("grants", []))}
+                    fake.vanish(**chosen, **common)
+                return json_response(chosen)
+            if route == ("POST", "/_fake/settle"):
+                fake.api.scheduler.flush()
+                return json_response({"pending": fake.api.scheduler.pending})
             if route == ("POST", "/_fake/rate-limit"):
                 limiter = fake.api.limiter
                 limiter.limit = int(body.get("limit", limiter.limit))
@@ -86,10 +119,11 @@ def make_control(fake: "FakeGitHub"):
             return fail(f"no organization {body.get('org')!r}", 404)
         now = state.clock.now()
         record = state.create_request(
-            org, body["owner"], token_name=body["token_name"], permissions=body.get("permissions") or {},
+            org, body["owner"], token_name=body.get("token_name", ""), permissions=body.get("permissions") or {},
             repositories=body.get("repositories", "none"), reason=body.get("reason"),
             expires_at=parse_time(body.get("token_expires_at"), now),
             last_used_at=parse_time(body.get("token_last_used_at"), now),
+            token_id=body.get("upgrade_of_token_id"),
         )
         kind = "grant" if isinstance(record, PatGrant) else "request"
         return json_response({"kind": kind, "id": record.id, "token_id": record.token.token_id}, 201)

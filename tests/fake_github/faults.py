@@ -11,7 +11,8 @@ import random
 import threading
 from dataclasses import dataclass, field, replace
 
-KINDS = frozenset({"500", "502", "504", "secondary", "primary", "drop", "slow", "applied_then_drop"})
+KINDS = frozenset({"500", "502", "504", "secondary", "secondary_reset", "secondary_bare", "primary", "drop", "slow",
+                   "applied_then_drop", "applied_then_502"})
 #: Kinds used when a rate is set without naming kinds: the transient answers clients must retry.
 DEFAULT_KINDS = frozenset({"500", "502", "504", "secondary"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -12,6 +12,7 @@ Format (see ``fixtures/demo_org.yml`` and docs/fake-github.md)::
         repositories: [api, web]        # or [{name: api, private: false}]
         teams: [{slug: platform, members: [bob], maintainers: [ada]}]
         requests: [{owner: bob, token_name: ci, reason: ..., created_at: -2d, token_expires_at: +30d,
+                    upgrade_of: <token_name of one of bob's grants>  # optional: widen that token
                     token_last_used_at: null, repositories: [api] | all | none,
                     permissions: {repository: {contents: read}}}]
         grants:   [{... same without reason, with access_granted_at}]
@@ -105,13 +106,20 @@ def _build_org(state: FakeState, spec: dict, now, rng: random.Random) -> None:
         state.add_grant(org, item["owner"], **_token_args(item, now),
                         access_granted_at=parse_time(item.get("access_granted_at", "now"), now))
     for item in spec.get("requests") or []:
-        state.create_request(org, item["owner"], **_token_args(item, now), reason=item.get("reason"))
+        args = _token_args(item, now)
+        if item.get("upgrade_of"):  # a request to widen the token of that grant (same token_id)
+            match = [g for g in org.grants.by_id.values() if g.token.token_name == item["upgrade_of"]
+                     and g.token.owner.login.lower() == item["owner"].lower()]
+            if len(match) != 1:
+                raise StateError(f"upgrade_of {item['upgrade_of']!r}: no single grant of {item['owner']} named so")
+            args["token_id"] = match[0].token.token_id
+        state.create_request(org, item["owner"], **args, reason=item.get("reason"))
 
 
 def _token_args(item: dict, now) -> dict:
     try:
         return {
-            "token_name": item["token_name"],
+            "token_name": item.get("token_name") or item["upgrade_of"],
             "token_id": item.get("token_id"),
             "permissions": item.get("permissions") or {},
             "repositories": item.get("repositories", "none"),

@@ -51,7 +51,8 @@ def org_logins(org: str, orgs: int) -> list[str]:
 
 def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "acme",
              now: datetime | None = None, owners: int = 50, admins: int = 3, repositories: int = 120, *,
-             orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None) -> dict:
+             orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None,
+             emu_members: int = 0, upgrade_requests: int = 0) -> dict:
     """Fixture data for ``orgs`` organizations, each with ``grants`` active grants and ``requests``
     pending ones (per organization).
 
@@ -62,6 +63,9 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
     shared, as in an enterprise), repositories, requests and grants; the last
     ``lacking_pat_permission`` of them have an installation without one of the two PAT
     permissions. ``user_installation`` (a login) adds an installation on a user account.
+    ``emu_members``: that many of each organization's last members get an Enterprise Managed
+    User login ``<handle>_<shortcode>``. ``upgrade_requests``: that many extra pending
+    requests ask to widen a granted token (same ``token_id``, more permissions/repositories).
     One organization and no options give exactly the single-organization data of before.
     """
     now = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
@@ -72,6 +76,10 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
     for index, login in enumerate(logins_of_orgs):
         spec = _organization(grants, requests, seed if index == 0 else seed * 1000 + index, login, now, owners,
                              admins, repositories, shift=index, token_base=10_000_000 + index * 100_000_000)
+        if emu_members:
+            _make_emu(spec, emu_members, emu_shortcode(org))
+        if upgrade_requests:
+            _add_upgrades(spec, upgrade_requests, random.Random(seed * 7919 + index), now)
         if index >= orgs - lacking_pat_permission:
             spec["installation_permissions"] = dict(WITHOUT_PAT_PERMISSION[(index - orgs + lacking_pat_permission) % 2])
         data["organizations"].append(spec)
@@ -83,6 +91,41 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
     if user_installation:
         data["user_installations"] = [user_installation]
     return data
+
+
+def emu_shortcode(org: str) -> str:
+    """The enterprise short code of generated EMU logins (letters and digits of the first org)."""
+    return "".join(c for c in org.lower() if c.isalnum())[:8] or "emu"
+
+
+def _make_emu(spec: dict, count: int, shortcode: str) -> None:
+    """Rename the last ``count`` non-admin members to EMU logins, everywhere they appear."""
+    members = [m for m in spec["members"] if m.get("role") != "admin"][-count:]
+    renamed = {m["login"]: f"{m['login']}_{shortcode}" for m in members}
+    for member in members:
+        member["login"] = renamed[member["login"]]
+    for item in spec["grants"] + spec["requests"]:
+        item["owner"] = renamed.get(item["owner"], item["owner"])
+    for team in spec["teams"]:
+        for key in ("members", "maintainers"):
+            team[key] = [renamed.get(login, login) for login in team[key]]
+
+
+def _add_upgrades(spec: dict, count: int, rng: random.Random, now: datetime) -> None:
+    """Pending requests to widen granted tokens of non-admins (kept apart from the main rng)."""
+    admins = {m["login"] for m in spec["members"] if m.get("role") == "admin"}
+    candidates = [g for g in spec["grants"] if g["owner"] not in admins]
+    for grant in rng.sample(candidates, min(count, len(candidates))):
+        permissions = {section: dict(values) for section, values in grant["permissions"].items()}
+        permissions.setdefault("repository", {})["metadata"] = "read"
+        permissions["repository"]["issues"] = "write"
+        spec["requests"].append({
+            "owner": grant["owner"], "token_id": grant["token_id"], "token_name": grant["token_name"],
+            "created_at": iso(now - timedelta(hours=rng.randint(1, 48))), "token_expires_at": grant["token_expires_at"],
+            "token_last_used_at": grant["token_last_used_at"],
+            "repositories": grant["repositories"] if grant["repositories"] != "none" else "all",
+            "permissions": permissions, "reason": "Needs to write issues too (permission upgrade).",
+        })
 
 
 def _organization(grants: int, requests: int, seed: int, org: str, now: datetime, owners: int, admins: int,

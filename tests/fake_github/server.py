@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .app import GitHubAPI, RequestLog
+from .behaviour import Behaviour, Scheduler, parse_behaviour
 from .contract import Contract
 from .control import make_control
 from .faults import FaultConfig, FaultInjector, parse_config
@@ -20,7 +21,8 @@ from .fixture import build_state, read_fixture
 from .generate import generate
 from .products import get_product
 from .ratelimit import RateLimiter
-from .state import Clock, FakeState, PatGrant, PatRequest, parse_time
+from .state import Clock, FakeState, PatGrant, PatRequest, StateError, parse_time
+from .tokens import user_to_server_value
 
 HOST = "127.0.0.1"
 
@@ -63,14 +65,20 @@ class FakeGitHub:
                  latency_ms: int = 0, fixture: str | Path | dict | None = None, port: int = 0,
                  key_path: str | Path | None = None, rate_limit: int = 5000, anonymous_rate_limit: int = 60,
                  log_file: str | None = None, now: datetime | None = None, product: str | None = None,
-                 orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None) -> None:
+                 orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None,
+                 emu_members: int = 0, upgrade_requests: int = 0, stateless_tokens: bool = False,
+                 never_used_matches: str = "none", already_handled: str = "as-unknown",
+                 bulk_delay_requests: int = 0, bulk_delay_seconds: float = 0.0) -> None:
         self.product = get_product(product)
+        if stateless_tokens and not self.product.stateless_tokens:
+            raise ValueError(f"{self.product.name} does not issue stateless installation tokens")
         self.org = org
         self.seed = seed
         self.token_lifetime = token_lifetime
         self._generation = {"grants": grants, "requests": requests, "seed": seed, "fixture": fixture, "now": now,
                             "orgs": orgs, "lacking_pat_permission": lacking_pat_permission,
-                            "user_installation": user_installation}
+                            "user_installation": user_installation, "emu_members": emu_members,
+                            "upgrade_requests": upgrade_requests}
         self._port = port
         self.clock = Clock()
         if key_path is not None:
@@ -90,6 +98,9 @@ class FakeGitHub:
             limiter=RateLimiter(rate_limit, anonymous_rate_limit),
             log=RequestLog(log_file),
             control=make_control(self),
+            behaviour=Behaviour(stateless_tokens=stateless_tokens, never_used_matches=never_used_matches,
+                                already_handled=already_handled, bulk_delay_requests=bulk_delay_requests,
+                                bulk_delay_seconds=bulk_delay_seconds),
         )
         self._server = None
         self._thread: threading.Thread | None = None
@@ -101,7 +112,8 @@ class FakeGitHub:
         if fixture is None:
             data = generate(grants=spec["grants"], requests=spec["requests"], seed=spec["seed"], org=self.org,
                             now=spec["now"], orgs=spec["orgs"], lacking_pat_permission=spec["lacking_pat_permission"],
-                            user_installation=spec["user_installation"])
+                            user_installation=spec["user_installation"], emu_members=spec["emu_members"],
+                            upgrade_requests=spec["upgrade_requests"])
         else:
             data = fixture if isinstance(fixture, dict) else read_fixture(fixture)
         return build_state(data, clock=self.clock, private_key_pem=self.private_key_pem.encode(),
@@ -112,10 +124,11 @@ class FakeGitHub:
         """Rebuild the state (same App and key), e.g. ``reset(grants=10, seed=3)`` or ``reset(fixture=path)``."""
         self._generation.update(changes)
         if "fixture" not in changes and set(changes) & {"grants", "requests", "orgs", "lacking_pat_permission",
-                                                         "user_installation"}:
+                                                         "user_installation", "emu_members", "upgrade_requests"}:
             self._generation["fixture"] = None
         self.api.state = self._build_state()
         self.api.limiter.reset()
+        self.api.scheduler = Scheduler()  # pending changes belonged to the old state
 
     @property
     def state(self) -> FakeState:
@@ -156,16 +169,79 @@ class FakeGitHub:
         """Change fault injection at runtime; the seeded sequence restarts."""
         self.api.faults.configure(parse_config(settings, self.api.faults.config))
 
-    def create_request(self, owner: str, *, token_name: str, permissions: dict, repositories="none",
+    def configure_behaviour(self, **settings) -> None:
+        """Change the open-question behaviours (``behaviour.py``) at runtime."""
+        behaviour = parse_behaviour(settings, self.api.behaviour)
+        if behaviour.stateless_tokens and not self.product.stateless_tokens:
+            raise ValueError(f"{self.product.name} does not issue stateless installation tokens")
+        self.api.behaviour = behaviour
+
+    @property
+    def issued_tokens(self) -> dict[str, list[str]]:
+        """Every credential the fake knows or issued (secrets tests search output for each piece):
+        ``installation`` (ghs_, classic and stateless), ``user_to_server`` (ghu_), ``user`` (PATs)."""
+        state = self.state
+        with state.lock:
+            return {"installation": list(state.installation_tokens),
+                    "user_to_server": list(state.user_to_server_tokens),
+                    "user": [u.token for u in state.users.values() if u.token]}
+
+    def user_to_server_token(self, login: str, lifetime: int = 8 * 3600) -> str:
+        """A ``ghu_`` token of ``login`` through the App, as the App's user authorization flow
+        gives it (an owner's works on the org PAT endpoints)."""
+        return self.state.mint_user_to_server_token(login, user_to_server_value(), lifetime).token
+
+    def vanish(self, *, requests=(), grants=(), how: str | None = None, after_requests: int = 0,
+               org: str | None = None) -> None:
+        """Someone else acts out of band (the owner cancels, an admin reviews or revokes in the
+        web UI) after ``after_requests`` more API requests: later calls on these ids get 404/422.
+
+        ``how``: for requests ``cancel`` (default), ``approve`` or ``deny``; grants are revoked."""
+        state = self.state
+        found = state.org(org or self.org)
+        if found is None:
+            raise StateError(f"no organization {org!r}")
+        how = how or "cancel"
+        if how not in ("cancel", "approve", "deny"):
+            raise StateError("how must be cancel, approve or deny")
+
+        def act() -> None:
+            for request_id in requests:
+                if request_id in found.requests.by_id:
+                    if how == "cancel":
+                        state.cancel_request(found, request_id)
+                    else:
+                        state.review_requests(found, [request_id], how, None, source="web-ui")
+            live = [g for g in grants if g in found.grants.by_id]
+            if live:
+                state.revoke_grants(found, live, source="web-ui")
+
+        self.api.scheduler.after(act, after_requests)
+        if not after_requests:
+            self.api.scheduler.flush()
+
+    def vanish_newest(self, *, requests: int = 0, grants: int = 0, after_requests: int = 0, how: str | None = None,
+                      org: str | None = None) -> dict:
+        """:meth:`vanish` the ``requests`` newest pending requests and ``grants`` newest grants
+        (the first ones a listing shows); returns their ids."""
+        found = self.state.org(org or self.org)
+        chosen = {"requests": [r.id for r in reversed(found.requests.ordered())][:requests],
+                  "grants": [g.id for g in reversed(found.grants.ordered())][:grants]}
+        self.vanish(requests=chosen["requests"], grants=chosen["grants"], how=how, after_requests=after_requests,
+                    org=org)
+        return chosen
+
+    def create_request(self, owner: str, *, token_name: str = "", permissions: dict, repositories="none",
                        reason: str | None = None, token_expires_at=None, token_last_used_at=None,
-                       org: str | None = None) -> PatRequest | PatGrant:
-        """A member generates a token that needs approval (an admin's is approved at once)."""
+                       org: str | None = None, upgrade_of_token_id: int | None = None) -> PatRequest | PatGrant:
+        """A member generates a token that needs approval (an admin's is approved at once).
+        ``upgrade_of_token_id``: the member asks to widen that granted token instead."""
         state = self.state
         now = state.clock.now()
         return state.create_request(state.org(org or self.org), owner, token_name=token_name,
                                     permissions=permissions, repositories=repositories, reason=reason,
                                     expires_at=parse_time(token_expires_at, now),
-                                    last_used_at=parse_time(token_last_used_at, now))
+                                    last_used_at=parse_time(token_last_used_at, now), token_id=upgrade_of_token_id)
 
     # -- server ----------------------------------------------------------------------------------
     @property

@@ -124,6 +124,7 @@ class PatRequest:
     token: PatToken
     reason: str | None
     created_at: datetime
+    upgrade: bool = False  # asks to widen a token that already holds a grant (same token_id)
 
     @property
     def sort_time(self) -> datetime:
@@ -216,6 +217,17 @@ class InstallationToken:
 
 
 @dataclass(eq=False)
+class UserToServerToken:
+    """A ``ghu_`` token: a user acting through the App (GitHub's user authorization flow)."""
+
+    token: str
+    user: User
+    app: App
+    expires_at: datetime
+    revoked: bool = False
+
+
+@dataclass(eq=False)
 class Organization:
     id: int
     login: str
@@ -230,6 +242,9 @@ class Organization:
     installation: Installation | None = None
     reviews: list[dict] = field(default_factory=list)
     revocations: list[dict] = field(default_factory=list)
+    cancellations: list[dict] = field(default_factory=list)  # requests their owner withdrew
+    handled_requests: set[int] = field(default_factory=set)  # ids reviewed or cancelled
+    handled_grants: set[int] = field(default_factory=set)  # ids revoked
 
     def role_of(self, login: str) -> str | None:
         entry = self.members.get(login.lower())
@@ -251,6 +266,7 @@ class ListQuery:
     last_used_before: datetime | None = None
     last_used_after: datetime | None = None
     direction: str = "desc"
+    never_used: str = "none"  # which last_used_* bound a never-used token matches (behaviour.py)
 
 
 class FakeState:
@@ -268,6 +284,7 @@ class FakeState:
         self.installations: dict[int, Installation] = {}
         self.installation_tokens: dict[str, InstallationToken] = {}
         self.extras: dict[str, object] = {}  # state of route modules (extensions.py), by module name
+        self.user_to_server_tokens: dict[str, UserToServerToken] = {}
         self._next_user = itertools.count(5_100_001)
         self._next_repo = itertools.count(610_000_001)
         self._next_token = itertools.count(8_400_001)
@@ -389,14 +406,27 @@ class FakeState:
                        last_used_at: datetime | None = None, created_at: datetime | None = None,
                        token_id: int | None = None) -> PatRequest | PatGrant:
         """A member asks for access with a new token. An org admin's request is approved at once
-        (GitHub never asks admins for approval), so this then returns the grant."""
+        (GitHub never asks admins for approval), so this then returns the grant.
+
+        A ``token_id`` that already holds a grant makes an *upgrade* request: the owner asks to
+        widen that token (permissions, repositories); it keeps the token's name, dates and owner."""
         with self.lock:
             created_at = created_at or self.clock.now()
+            granted = org.grants.by_token.get(token_id) if token_id is not None else None
+            if granted is not None:
+                old = granted.token
+                if old.owner.login.lower() != owner.lower():
+                    raise StateError(f"token_id {token_id} belongs to {old.owner.login}, not {owner}")
+                token_name, expires_at, last_used_at = old.token_name, old.expires_at, old.last_used_at
             token = self._token(org, owner, token_name=token_name, permissions=permissions,
                                 repositories=repositories, expires_at=expires_at, last_used_at=last_used_at,
-                                created_at=created_at, token_id=token_id)
-            self._check_token_id_free(org, token.token_id)
-            request = PatRequest(id=next(self._next_request), token=token, reason=reason, created_at=created_at)
+                                created_at=granted.token.created_at if granted else created_at, token_id=token_id)
+            if granted is None:
+                self._check_token_id_free(org, token.token_id)
+            elif token.token_id in org.requests.by_token:
+                raise StateError(f"token_id {token.token_id} already has a pending request in {org.login}")
+            request = PatRequest(id=next(self._next_request), token=token, reason=reason, created_at=created_at,
+                                 upgrade=granted is not None)
             if org.role_of(owner) == "admin":
                 return self._approve(org, request, reason=None, source="auto-admin", at=created_at)
             org.requests.add(request)
@@ -434,16 +464,38 @@ class FakeState:
             now = self.clock.now()
             for request_id in unique:
                 request = org.requests.remove(request_id)
+                org.handled_requests.add(request_id)
                 if action == "approve":
                     self._approve(org, request, reason=reason, source=source, at=now)
                 else:
+                    # Denying an upgrade leaves the token's grant as it was.
                     org.reviews.append(self._review_record(request, "deny", reason, source, now, None))
+
+    def cancel_request(self, org: Organization, request_id: int) -> None:
+        """The owner withdraws a pending request (deletes the token, or the upgrade) in the web UI."""
+        with self.lock:
+            if request_id not in org.requests.by_id:
+                raise UnknownIds([request_id])
+            request = org.requests.remove(request_id)
+            org.handled_requests.add(request_id)
+            org.cancellations.append({"pat_request_id": request.id, "token_id": request.token.token_id,
+                                      "token_name": request.token.token_name, "owner": request.token.owner.login,
+                                      "at": iso(self.clock.now())})
 
     def _approve(self, org: Organization, request: PatRequest, *, reason: str | None, source: str,
                  at: datetime) -> PatGrant:
-        grant = PatGrant(id=next(self._next_grant), token=request.token, access_granted_at=at)
-        org.grants.add(grant)
-        org.reviews.append(self._review_record(request, "approve", reason, source, at, grant.id))
+        grant = org.grants.by_token.get(request.token.token_id) if request.upgrade else None
+        if grant is not None:
+            # An approved upgrade changes the existing grant, under its own id (GitHub's webhook
+            # calls it permissions_upgraded); when it was granted stays as it was.
+            grant.token = request.token
+        else:
+            grant = PatGrant(id=next(self._next_grant), token=request.token, access_granted_at=at)
+            org.grants.add(grant)
+        record = self._review_record(request, "approve", reason, source, at, grant.id)
+        if request.upgrade:
+            record["upgrade"] = True
+        org.reviews.append(record)
         return grant
 
     @staticmethod
@@ -462,6 +514,7 @@ class FakeState:
                 raise UnknownIds(missing)
             now = self.clock.now()
             for grant_id in unique:
+                org.handled_grants.add(grant_id)
                 self._revoke(org, org.grants.remove(grant_id), source, now)
 
     @staticmethod
@@ -516,11 +569,28 @@ class FakeState:
         with self.lock:
             revoked = []
             for value in values:
+                delegated = self.user_to_server_tokens.get(value)
+                if delegated is not None and not delegated.revoked:
+                    delegated.revoked = True
+                    revoked.append(delegated.user.login)
+                    continue
                 user = self.users_by_token.get(value)
                 if user is not None and not user.token_revoked:
                     user.token_revoked = True
                     revoked.append(user.login)
             return revoked
+
+    def mint_user_to_server_token(self, login: str, token: str, lifetime: int = 8 * 3600) -> UserToServerToken:
+        """What GitHub's user authorization flow of the App gives ``login``: a ``ghu_`` token
+        (8 hours, GitHub's default with expiring user tokens)."""
+        with self.lock:
+            user = self.user(login)
+            if user is None:
+                raise StateError(f"no user {login!r}")
+            record = UserToServerToken(token=token, user=user, app=self.app,
+                                       expires_at=self.clock.now() + timedelta(seconds=lifetime))
+            self.user_to_server_tokens[token] = record
+            return record
 
     def issue_installation_token(self, inst: Installation, permissions: dict[str, str],
                                  repository_ids: tuple[int, ...] | None, token: str) -> InstallationToken:
@@ -558,12 +628,14 @@ class FakeState:
                         "members": {u.login: role for u, role in org.members.values()},
                         "teams": {t.slug: t.members for t in org.teams.values()},
                         "repositories": [r.name for r in org.repositories.values()],
-                        "requests": [_summary(org, r, now) | {"reason": r.reason, "created_at": iso(r.created_at)}
+                        "requests": [_summary(org, r, now) | {"reason": r.reason, "created_at": iso(r.created_at),
+                                                              "upgrade": r.upgrade}
                                      for r in org.requests.ordered()],
                         "grants": [_summary(org, g, now) | {"access_granted_at": iso(g.access_granted_at)}
                                    for g in org.grants.ordered()],
                         "reviews": list(org.reviews),
                         "revocations": list(org.revocations),
+                        "cancellations": list(org.cancellations),
                     }
                     for org in self.orgs.values()
                 },
@@ -579,11 +651,19 @@ def _matches(token: PatToken, query: ListQuery, repo: Repository | None) -> bool
             return False
     if query.permission is not None and not holds(token.permissions, *query.permission):
         return False
-    # A token never used has no last-use time, so neither bound can be said to hold.
-    if query.last_used_before is not None and (token.last_used_at is None or token.last_used_at >= query.last_used_before):
-        return False
-    if query.last_used_after is not None and (token.last_used_at is None or token.last_used_at <= query.last_used_after):
-        return False
+    # GitHub does not document whether a never-used token matches; ``never_used`` picks an answer.
+    if query.last_used_before is not None:
+        if token.last_used_at is None:
+            if query.never_used not in ("before", "both"):
+                return False
+        elif token.last_used_at >= query.last_used_before:
+            return False
+    if query.last_used_after is not None:
+        if token.last_used_at is None:
+            if query.never_used not in ("after", "both"):
+                return False
+        elif token.last_used_at <= query.last_used_after:
+            return False
     return True
 
 
