@@ -72,7 +72,8 @@ def make_control(fake: "FakeGitHub"):
                                       for k, v in asdict(config).items()})
             if route == ("POST", "/_fake/reset"):
                 fake.reset(**{k: body[k] for k in ("grants", "requests", "seed", "fixture", "orgs",
-                                                   "lacking_pat_permission", "user_installation") if k in body})
+                                                   "lacking_pat_permission", "user_installation", "emu_members",
+                                                   "upgrade_requests") if k in body})
                 return json_response({"organizations": list(fake.state.snapshot()["organizations"])})
             if route == ("POST", "/_fake/requests"):
                 return create_request(body)
