@@ -205,7 +205,6 @@ def main():
         return org, filters, ids
 
     org, filters, ids = fail_on_input(module, check)
-    warnings = []
 
     def task(client):
         if ids is not None:
@@ -215,7 +214,8 @@ def main():
             by_id = {}
         else:
             records = list_records(client, org, "grant", filters)
-            warnings.extend(owners_not_members(client, org, filters["owners"], records))
+            for message in owners_not_members(client, org, filters["owners"], records):
+                module.warn(message)
             selected = [r["id"] for r in records]
             by_id = dict((r["id"], r) for r in records)
             result = revoke_grants(client, org, selected, check_mode=module.check_mode, active=set(selected),
@@ -230,8 +230,6 @@ def main():
             after = set(before) - set(result["revoked"]) - set(result["unconfirmed"]) \
                 - set(g["id"] for g in result["gone"])
             result["diff"] = {"before": {"active": before}, "after": {"active": sorted(after)}}
-        for message in warnings:
-            module.warn(message)
         return result
 
     run(module, task, org=org)

@@ -109,6 +109,10 @@ def test_owners_that_are_not_members_warn_members_without_tokens_do_not(fake_git
     assert len(warnings) == 1 and "owners: no-such-user-x is not a member of %s" % fake.org in warnings[0]
     checks = [e["path"] for e in fake.request_log if "/members/" in e["path"]]
     assert checks == ["/orgs/%s/members/%s" % (fake.org, o) for o in owners[1:]]
+    # pat_grant selecting by owners warns the same way (here in check mode: nothing revoked).
+    revoke = run_tasks([task("pat_grant", auth, org=fake.org, owners=["no-such-user-x"])], check=True)
+    assert revoke.rc == 0 and revoke.result["revoked"] == [], revoke
+    assert any("no-such-user-x is not a member" in w for w in revoke.result.get("warnings") or [])
 
 
 def test_never_used_tokens_are_revoked_only_when_asked(fake_github):
