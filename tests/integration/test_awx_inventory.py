@@ -1,0 +1,227 @@
+"""AWX at scale: the inventory source fed by the installations plugin, and the sliced job template.
+
+* ``playbooks/awx_register.yml`` with ``patguard_awx_project`` registers the inventory, its scm
+  source (the plugin file of the project, fed by the GitHub App credential) and the job template
+  with job slicing, through the real awx.awx modules against a small fake of the controller API,
+  idempotently.
+* The plugin file as AWX runs it: the environment rendered from the credential type the way AWX
+  renders injectors, then ``ansible-inventory --list --export`` (what an inventory update runs).
+No AWX runs here (see test_awx.py for where awx.awx comes from).
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import threading
+from urllib.parse import parse_qsl
+
+import pytest
+
+from harness import ansible_env
+from test_awx import BIN, awx_collection, credential_type, render_like_awx
+
+API = "/api/v2/"
+# job_template fields awx.awx associates through a sub-list instead of a field.
+ASSOCIATIONS = {"job_templates": ("credentials", "labels", "instance_groups", "notification_templates_started",
+                                  "notification_templates_success", "notification_templates_error"),
+                "inventory_sources": ("notification_templates_started", "notification_templates_success",
+                                      "notification_templates_error")}
+SEEDED = {
+    "organizations": [{"name": "Default"}],
+    "projects": [{"name": "patguard-policies", "organization": 1, "scm_type": "git"}],
+    "credentials": [{"name": "GitHub App", "organization": 1, "credential_type": 40}],
+    "execution_environments": [{"name": "patguard-github-ee", "image": "registry.example.com/patguard-github-ee"}],
+}
+
+
+class FakeController:
+    """A generic list/detail/association store behind AWX's /api/v2/ URL scheme."""
+
+    def __init__(self, token):
+        from werkzeug.serving import make_server
+
+        self.token = token
+        self.store = {}
+        self.links = {}
+        self.log = []
+        self.next_id = 1
+        for endpoint, items in SEEDED.items():
+            for item in items:
+                self._create(endpoint, dict(item))
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.url = "http://127.0.0.1:%d" % self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _create(self, endpoint, body):
+        ident = self.next_id
+        self.next_id += 1
+        url = "%s%s/%d/" % (API, endpoint, ident)
+        item = dict(body, id=ident, url=url, type=endpoint[:-1],
+                    related=dict((name, url + name + "/") for name in ASSOCIATIONS.get(endpoint, ())))
+        self.store.setdefault(endpoint, {})[ident] = item
+        return item
+
+    def items(self, endpoint):
+        return list(self.store.get(endpoint, {}).values())
+
+    def app(self, environ, start_response):
+        from werkzeug.wrappers import Request, Response
+
+        request = Request(environ)
+        body = request.get_json(silent=True) if request.data else None
+        self.log.append((request.method, request.path, dict(request.args), body))
+
+        def answer(status, payload=None):
+            return Response(json.dumps(payload) if payload is not None else "", status=status,
+                            mimetype="application/json",
+                            headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"})
+
+        parts = request.path[len(API):].strip("/").split("/") if request.path.startswith(API) else []
+        if request.headers.get("Authorization") != "Bearer " + self.token:
+            response = answer(401, {"detail": "Authentication credentials were not provided."})
+        elif len(parts) == 1 and request.method == "GET":
+            response = answer(200, self._list(parts[0], request.args))
+        elif len(parts) == 1 and request.method == "POST":
+            response = answer(201, self._create(parts[0], body or {}))
+        elif len(parts) == 2 and parts[1].isdigit() and int(parts[1]) in self.store.get(parts[0], {}):
+            item = self.store[parts[0]][int(parts[1])]
+            if request.method == "PATCH":
+                item.update(body or {})
+            response = answer(200, item)
+        elif len(parts) == 3 and parts[2] in ASSOCIATIONS.get(parts[0], ()):
+            key = (parts[0], int(parts[1]), parts[2])
+            linked = self.links.setdefault(key, [])
+            if request.method == "GET":
+                found = [i for ident in linked for e in self.store.values() for k, i in e.items() if k == ident]
+                response = answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
+            elif body.get("disassociate"):
+                linked.remove(body["id"])
+                response = answer(204)
+            else:
+                linked.append(body["id"])
+                response = answer(204)
+        else:
+            response = answer(404, {"detail": "Not found."})
+        return response(environ, start_response)
+
+    def _list(self, endpoint, args):
+        query = dict((k, v) for k, v in parse_qsl("&".join("%s=%s" % kv for kv in args.items(multi=True)))
+                     if k not in ("page_size", "page"))
+        either = dict((k[4:], v) for k, v in query.items() if k.startswith("or__"))
+        exact = dict((k, v) for k, v in query.items() if not k.startswith("or__"))
+
+        def matches(item):
+            if any(str(item.get(k)) != v for k, v in exact.items()):
+                return False
+            return not either or any(str(item.get(k)) == v for k, v in either.items())
+
+        found = [i for i in self.items(endpoint) if matches(i)]
+        return {"count": len(found), "next": None, "previous": None, "results": found}
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+
+
+@pytest.mark.slow
+def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempotently(tmp_path):
+    awx = awx_collection()
+    token = "awx-test-token"
+    with FakeController(token) as controller:
+        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
+                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
+        runs = []
+        for dummy in range(2):
+            runs.append(subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,",
+                                        "patguard.github.awx_register", "-e", "patguard_awx_project=patguard-policies",
+                                        "-e", "patguard_awx_credential='GitHub App'", "-e", "patguard_awx_slices=4"],
+                                       env=env, capture_output=True, text=True, timeout=600, check=False,
+                                       cwd=str(tmp_path)))
+            assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
+        assert "changed=4" in runs[0].stdout, runs[0].stdout[-2000:]  # type, inventory, source, template
+        assert "changed=0" in runs[1].stdout, runs[1].stdout[-3000:]
+        writes = [entry for entry in controller.log if entry[0] in ("POST", "PATCH")]
+        assert len(writes) == 5, writes  # four creations and the credential linked to the template
+
+        (inventory,) = controller.items("inventories")
+        (source,) = controller.items("inventory_sources")
+        (template,) = controller.items("job_templates")
+        project, = controller.items("projects")
+        credential, = controller.items("credentials")
+        ee, = controller.items("execution_environments")
+        assert inventory["name"] == "GitHub App installations" and inventory["organization"] == 1
+        assert source["source"] == "scm" and source["source_project"] == project["id"]
+        assert source["source_path"] == "inventories/github.patguard.yml"
+        assert source["source_path"].endswith(".patguard.yml")  # what the plugin's verify_file accepts
+        assert source["credential"] == credential["id"] and source["inventory"] == inventory["id"]
+        assert source["update_on_launch"] is True and source["overwrite"] is True
+        assert source["execution_environment"] == ee["id"]
+        assert template["job_slice_count"] == 4 and template["forks"] == 5
+        assert template["inventory"] == inventory["id"] and template["project"] == project["id"]
+        assert template["playbook"] == "enforce_policy_all.yml" and template["limit"] == "pat_ready"
+        assert controller.links[("job_templates", template["id"], "credentials")] == [credential["id"]]
+        assert "slices of 5 forks" in runs[0].stdout
+
+
+@pytest.mark.slow
+def test_without_a_project_only_the_credential_type_is_registered(tmp_path):
+    awx = awx_collection()
+    token = "awx-test-token"
+    with FakeController(token) as controller:
+        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
+                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
+        run = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
+                             env=env, capture_output=True, text=True, timeout=600, check=False, cwd=str(tmp_path))
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        assert [i["name"] for i in controller.items("credential_types")] == [credential_type()["name"]]
+        assert not controller.items("inventories") and not controller.items("job_templates")
+
+
+def unwrap(value):
+    """A value of ansible-inventory's JSON, without the marker of untrusted (not template) text."""
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return dict((k, unwrap(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+def awx_inventory_update(tmp_path, fake, inventory_file, extra_env=None):
+    """What an AWX inventory update runs: ansible-inventory --list --export on the project's file,
+    with the environment the GitHub App credential's injectors produce."""
+    inputs = {"app_id": str(fake.app_id), "private_key": fake.private_key_pem,
+              "installation_id": str(fake.installation_id or 1)}
+    env = render_like_awx(credential_type(), inputs, tmp_path / "private_data_dir")
+    env["GITHUB_API_URL"] = fake.base_url
+    env.update(extra_env or {})
+    run = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(inventory_file), "--list", "--export"],
+                         env=ansible_env(env, tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return json.loads(run.stdout), run
+
+
+def test_the_inventory_update_as_awx_runs_it(tmp_path, fake_github):  # noqa: F811
+    from fake_github.pytest_plugin import fake_github as _fixture  # noqa: F401  (the fixture's module)
+
+    fake = fake_github(grants=3, requests=1, seed=3)
+    inventory_file = tmp_path / "project" / "inventories" / "github.patguard.yml"
+    inventory_file.parent.mkdir(parents=True)
+    inventory_file.write_text("plugin: patguard.github.installations\n")
+    data, run = awx_inventory_update(tmp_path, fake, inventory_file)
+    assert data["pat_ready"]["hosts"] == [fake.org]
+    hostvars = data["_meta"]["hostvars"][fake.org]
+    assert hostvars["patguard_installation_id"] == fake.installation_id
+    # Strings from GitHub are never templates: ansible-inventory marks them so (AWX keeps them as text).
+    assert unwrap(hostvars["patguard_org"]) == fake.org
+    text = run.stdout + run.stderr
+    assert fake.private_key_pem.strip().splitlines()[1] not in text
+    assert not re.search(r"ghs_[A-Za-z0-9]{20}|eyJ[A-Za-z0-9_-]{20}", text)
+    assert [e["path"] for e in fake.request_log] == ["/app/installations"]
