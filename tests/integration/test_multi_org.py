@@ -31,6 +31,7 @@ ESTATE = dict(orgs=5, grants=18, requests=6, seed=11, lacking_pat_permission=1, 
               now=NOW)
 READY = ["acme", "acme-02", "acme-03", "acme-04"]
 ORG_PATH = re.compile(r"^/(?:orgs|organizations)/([^/]+)/")
+TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens$")
 
 
 def unwrap(value):
@@ -81,13 +82,26 @@ def org_state(fake, org):
             "revoked": sorted(r["token_id"] for r in snap["revocations"])}
 
 
-def requests_by_org(log):
-    counts = Counter()
-    for entry in log:
+def org_of(fake):
+    """entry -> organization login, for organization paths (/orgs/LOGIN, and /organizations/ID that
+    GitHub's Link headers use) and the token exchanges of its installation; None for the rest."""
+    orgs = fake.state.snapshot()["organizations"]
+    by_id = {str(o["id"]): login for login, o in orgs.items()}
+    by_installation = {str(i): login for login, i in fake.installation_ids.items()}
+
+    def find(entry):
         match = ORG_PATH.match(entry["path"])
         if match:
-            counts[match.group(1)] += 1
-    return counts
+            return by_id.get(match.group(1), match.group(1))
+        match = TOKEN_PATH.match(entry["path"])
+        return by_installation.get(match.group(1)) if match else None
+    return find
+
+
+def requests_by_org(log, fake):
+    """Every request an organization's pass cost: its endpoints, its token exchanges, its discovery."""
+    find = org_of(fake)
+    return Counter(org for org in map(find, log) if org)
 
 
 def test_inventory_lists_every_installation_once_with_groups_vars_and_a_warning(tmp_path, fake_github):  # noqa: F811
@@ -120,7 +134,7 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
         before = len(single.request_log)
         run([str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.enforce_policy",
              "-e", extra_vars_file(tmp_path, patguard_org=org)], app_env(single), tmp_path)
-        single_requests[org] = requests_by_org(single.request_log[before:])[org]
+        single_requests[org] = requests_by_org(single.request_log[before:], single)[org]
     expected = {org: org_state(single, org) for org in READY}
     assert any(expected[org]["reviews"] or expected[org]["revoked"] for org in READY)  # the pass does something
 
@@ -140,19 +154,18 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
     log = multi.request_log
     assert not [e for e in log if e["path"].endswith("/installation")], "per-host discovery calls"
     assert [e["path"] for e in log].count("/app/installations") == 1
-    per_org = requests_by_org(log)
+    per_org = requests_by_org(log, multi)
     # The single-organization pass found its installation once per module task: the same requests minus those.
     single_discovery = dict((org, sum(1 for e in single.request_log if e["path"] == "/orgs/%s/installation" % org))
                             for org in READY)
     for org in READY:
         assert per_org[org] == single_requests[org] - single_discovery[org], (org, per_org, single_requests)
     # Every organization-scoped request used an installation token of that organization.
-    token_org = {}
+    token_org, find = {}, org_of(multi)
     for entry in log:
-        match = ORG_PATH.match(entry["path"])
-        if match:
+        if ORG_PATH.match(entry["path"]):
             assert entry["auth"] == "installation", entry
-            assert token_org.setdefault(entry["fingerprint"], match.group(1)) == match.group(1)
+            assert token_org.setdefault(entry["fingerprint"], find(entry)) == find(entry)
     assert multi.contract_errors == []
 
     # One report per organization, rolled up into one page that links to each.
@@ -185,8 +198,8 @@ def test_forks_run_organizations_at_once_and_write_spacing_stays_per_organizatio
     run([str(BIN / "ansible-playbook"), "-i", str(inventory_file(tmp_path)), "--forks", "4",
          "patguard.github.enforce_policy_all", "-e", extra_vars_file(tmp_path)],
         app_env(fake, PATGUARD_WRITE_INTERVAL=str(interval)), tmp_path)
-    writes = [(e["t"], ORG_PATH.match(e["path"]).group(1)) for e in stamps
-              if e["method"] == "POST" and ORG_PATH.match(e["path"])]
+    find = org_of(fake)
+    writes = [(e["t"], find(e)) for e in stamps if e["method"] == "POST" and ORG_PATH.match(e["path"])]
     by_org = defaultdict(list)
     for moment, org in writes:
         by_org[org].append(moment)
@@ -200,9 +213,9 @@ def test_forks_run_organizations_at_once_and_write_spacing_stays_per_organizatio
     cross = [b[0] - a[0] for a, b in zip(writes, writes[1:]) if a[1] != b[1]]
     assert min(cross) < interval / 2, cross
     # Each installation's budget was charged with its own organization's requests only.
-    per_org = requests_by_org(stamps)
+    per_org = Counter(find(e) for e in stamps if ORG_PATH.match(e["path"]))  # with the installation token
     for org in READY:
         used = [b.used for key, b in fake.api.limiter._budgets.items()  # pylint: disable=protected-access
-                if fake.installation_ids[org] in key]
-        assert used and used[0] == per_org[org], (org, used, per_org[org])
+                if key == ("installation", fake.installation_ids[org])]
+        assert used == [per_org[org]], (org, used, per_org[org])
     assert Path(fake.private_key_path).is_file()
