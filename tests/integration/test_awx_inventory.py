@@ -18,8 +18,13 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
+
 from harness import ansible_env
 from test_awx import BIN, awx_collection, credential_type, render_like_awx
+
+# awx.awx comes from the `ansible` package, like test_awx.py's (the platform tools).
+pytestmark = pytest.mark.platform
 
 API = "/api/v2/"
 # job_template fields awx.awx associates through a sub-list instead of a field.
@@ -209,8 +214,6 @@ def awx_inventory_update(tmp_path, fake, inventory_file, extra_env=None):
 
 
 def test_the_inventory_update_as_awx_runs_it(tmp_path, fake_github):  # noqa: F811
-    from fake_github.pytest_plugin import fake_github as _fixture  # noqa: F401  (the fixture's module)
-
     fake = fake_github(grants=3, requests=1, seed=3)
     inventory_file = tmp_path / "project" / "inventories" / "github.patguard.yml"
     inventory_file.parent.mkdir(parents=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleParserError
@@ -16,8 +17,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from http_doubles import ScriptedSession, make_response
 
-import conftest
 
+# tests/conftest.py links the collection there (the name `conftest` is ambiguous across test folders).
+COLLECTIONS_ROOT = Path(__file__).resolve().parents[4] / "build" / "collections"
 API = "https://api.github.com"
 GHES = "https://ghe.example.com/api/v3"
 PAT_WRITE = {"organization_personal_access_token_requests": "write",
@@ -62,7 +64,7 @@ def pem(tmp_path_factory):
 def loader():
     from ansible.plugins.loader import init_plugin_loader, inventory_loader
 
-    init_plugin_loader([str(conftest.COLLECTIONS_ROOT)])
+    init_plugin_loader([str(COLLECTIONS_ROOT)])
     return inventory_loader
 
 
