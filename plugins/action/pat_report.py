@@ -15,6 +15,9 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 from ansible_collections.patguard.github.plugins.plugin_utils._report_files import run_report
+from ansible_collections.patguard.github.plugins.plugin_utils._report_credentials import (
+    ARGUMENT_SPEC as CREDENTIAL_ARGUMENT_SPEC,
+)
 
 # The options of DOCUMENTATION in plugins/modules/pat_report.py (a unit test compares them).
 ARGUMENT_SPEC = dict(
@@ -30,6 +33,7 @@ ARGUMENT_SPEC = dict(
     previous=dict(type='path'),
     page_size=dict(type='int', default=100),
 )
+ARGUMENT_SPEC.update(CREDENTIAL_ARGUMENT_SPEC)
 
 
 def run_action(args, check_mode=False, diff=False):

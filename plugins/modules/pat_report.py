@@ -103,6 +103,38 @@ options:
     description: Rows per page of the HTML table.
     type: int
     default: 100
+  credential_authorizations:
+    description:
+      - SAML SSO credential authorizations (RV(patguard.github.credential_authorization_info#module:credential_authorizations)).
+        When given, the report gains a C(credentials) section (counts by type, scopes held, tokens without expiry,
+        unused 90+ days, a table, drift against the previous report), in every file but the CSV.
+    type: list
+    elements: dict
+  credential_decisions:
+    description: The C(decisions) of P(patguard.github.credential_policy_plan#filter) for those authorizations.
+    type: list
+    elements: dict
+  credential_removed:
+    description: C(credential_id) of the authorizations this run removed.
+    type: list
+    elements: int
+    default: []
+  audit_events:
+    description:
+      - Audit-log events (RV(patguard.github.audit_log_info#module:events)). When given, the report gains a
+        C(history) section, the review decisions of the last O(history_days) days and who made them.
+    type: list
+    elements: dict
+  history_days:
+    description: Days of audit history to show.
+    type: int
+    default: 30
+  expect_writes:
+    description:
+      - This run's writes as C({kind, token_id, at}) (see O(patguard.github.audit_log_info#module:expect)); the
+        history then says whether their audit events have appeared.
+    type: list
+    elements: dict
 seealso:
   - module: patguard.github.pat_request_info
   - module: patguard.github.pat_grant_info

@@ -21,6 +21,7 @@ from ansible_collections.patguard.github.plugins.plugin_utils._report_drift impo
     same_inventory,
 )
 from ansible_collections.patguard.github.plugins.plugin_utils._report_html import render_html
+from ansible_collections.patguard.github.plugins.plugin_utils import _report_credentials as credentials
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import ReportError, build_report
 from ansible_collections.patguard.github.plugins.plugin_utils._report_text import (
     render_csv,
@@ -41,8 +42,8 @@ def render_all(report, page_size=100):
     return {
         'report.json': render_json(report),
         'report.csv': render_csv(report),
-        'report.html': render_html(report, page_size=page_size),
-        'summary.md': render_markdown(report),
+        'report.html': render_html(report, page_size=page_size, extra_sections=credentials.html_sections(report)),
+        'summary.md': render_markdown(report) + ''.join(line + '\n' for line in credentials.markdown_lines(report)),
     }
 
 
@@ -114,6 +115,7 @@ def _report(params, dest, existing, baseline, baseline_path):
     report = build_report(requests=params['requests'], grants=params['grants'], decisions=params['decisions'],
                           policy=params['policy'], org=params['org'], now=params['now'],
                           applied=params['applied'], mode=params['mode'])
+    credentials.add_sections(report, params, baseline)  # SAML SSO credentials and audit history, if given
     unchanged = existing is not None and same_inventory(report, existing)
     if unchanged:
         # Same inventory as the report on disk: keep its times, and its drift unless a
