@@ -20,17 +20,22 @@ options:
     default: https://api.github.com
   token:
     description:
-      - A GitHub token (fine-grained or classic personal access token, OAuth or installation token).
-      - The organization endpoints for fine-grained token requests and grants accept GitHub App
-        installation tokens only; use O(app_id) with O(private_key) or O(private_key_path) for them.
+      - A GitHub token (fine-grained or classic personal access token, OAuth, user-to-server or installation token).
+      - The organization endpoints for fine-grained token requests and grants accept only GitHub App
+        installation tokens, and the user-to-server token (C(ghu_)) of an organization owner through a
+        GitHub App installed on the organization. Personal access tokens (C(ghp_), C(github_pat_)) are
+        refused there; use O(app_id) with O(private_key) or O(private_key_path), or such a C(ghu_) token.
       - When both a token and GitHub App credentials are given, the App is used for organization
         endpoints and the token only where a user token is required (for example O(token) checks).
       - If not set, the environment variables E(GITHUB_TOKEN), then E(GH_TOKEN), are used.
     type: str
   app_id:
     description:
-      - The GitHub App's ID or client ID, used as the C(iss) claim of the JSON Web Token signed with
-        the App's private key.
+      - The GitHub App's numeric App ID (for example V(123456)) or its Client ID (for example
+        V(Iv23liAbCdEf0123456789)), both shown on the App's settings page. It is the C(iss) claim of the
+        JSON Web Token signed with the App's private key.
+      - GitHub recommends the Client ID. github.com and GitHub Enterprise Cloud accept both; GitHub
+        Enterprise Server accepts the Client ID from version 3.18, so use the App ID on older servers.
       - Requires O(private_key) or O(private_key_path).
       - If not set, the environment variable E(GITHUB_APP_ID) is used.
     type: str
@@ -77,16 +82,21 @@ options:
     default: 1
   rate_limit_wait:
     description:
-      - The longest time, in seconds, to wait for GitHub's primary rate limit to reset (or for a
-        secondary rate limit's C(Retry-After)) before failing with a message that says when to run again.
+      - The longest time, in seconds, one request waits on rate limits before failing with a message that
+        says when to run again (work already done stays done).
+      - GitHub's rules apply, in this order - C(Retry-After) when given; else the reset time when
+        C(x-ratelimit-remaining) is 0; else, for a secondary rate limit, 60 seconds, doubling each time it
+        repeats, at most four waits.
       - If not set, the environment variable E(PATGUARD_RATE_LIMIT_WAIT) is used.
     type: float
     default: 900
   max_retries:
     description:
-      - How many times a request is retried after a connection error or a 500, 502, 503 or 504 answer,
-        with exponential back-off and jitter. Writes are never re-sent blindly after a lost answer;
-        the module reads the current state instead.
+      - How many times a read is retried after a lost answer or a 500, 502, 503 or 504 answer, with
+        exponential back-off and jitter. Writes are never re-sent blindly after a lost answer; the module
+        reads the current state instead.
+      - A failure to connect (connection refused, unknown host, TLS certificate) is retried once after one
+        second, not O(max_retries) times, since it is not a transient answer of GitHub.
     type: int
     default: 5
 notes:

@@ -17,6 +17,7 @@ import traceback
 
 from ._errors import AuthError, ConfigError, register_secret
 from ._time import to_epoch
+from ._tokens import token_type
 
 try:
     import jwt as pyjwt
@@ -43,7 +44,7 @@ _INSTALLATION_TOKEN_CACHE = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_private_key(private_key=None, private_key_path=None):
+def load_private_key(private_key: str | None = None, private_key_path: str | None = None):
     """Load and check an RSA private key from PEM text or a file; errors never echo the key."""
     if not HAS_JWT:
         raise ConfigError("the PyJWT and cryptography Python libraries are required for GitHub App auth")
@@ -83,12 +84,13 @@ class TokenAuth(object):
 
     def __init__(self, token):
         self._token = token
+        self.kind_of_token = token_type(token)  # "user_to_server" for ghu_, "classic_pat", ...
         register_secret(token)
 
-    def header(self):
+    def header(self) -> str:
         return "Bearer %s" % self._token
 
-    def invalidate(self):
+    def invalidate(self) -> bool:
         """A 401 on a user token cannot be fixed by renewal."""
         return False
 
@@ -101,15 +103,16 @@ class AppAuth(object):
     def __init__(self, api_url, app_id, private_key=None, private_key_path=None,
                  installation_id=None, org=None, clock=time.time):
         self.api_url = api_url
-        self.app_id = str(app_id)
+        self.app_id = str(app_id)  # the numeric App ID or the App's Client ID: both are a JWT "iss"
         self.installation_id = installation_id
+        self._installation_id_given = bool(installation_id)
         self.org = org
         self._clock = clock
         self._key = load_private_key(private_key, private_key_path)
         self._token_cache_key = (api_url, self.app_id, installation_id or ("org", (org or "").lower()))
 
     # -- JWT -------------------------------------------------------------------------
-    def jwt(self):
+    def jwt(self) -> str:
         now = int(self._clock())
         payload = {
             "iat": now - JWT_BACKDATE_SECONDS,
@@ -122,7 +125,7 @@ class AppAuth(object):
         register_secret(token)
         return token
 
-    def jwt_header(self):
+    def jwt_header(self) -> str:
         return "Bearer %s" % self.jwt()
 
     # -- installation token ----------------------------------------------------------
@@ -130,7 +133,7 @@ class AppAuth(object):
         # Fixed at construction: resolving installation_id later must not change the key.
         return self._token_cache_key
 
-    def installation_header(self, client):
+    def installation_header(self, client) -> str:
         """Authorization header with a valid installation token (obtained or renewed here)."""
         key = self._cache_key()
         with _CACHE_LOCK:
@@ -146,12 +149,17 @@ class AppAuth(object):
             _INSTALLATION_TOKEN_CACHE[key] = (token, expires_at, max(expires_at - now, 1.0))
         return "Bearer %s" % token
 
-    def invalidate(self):
+    def holds_token(self) -> bool:
+        """True when an installation token is cached (a 401 on it may be cured by renewal)."""
+        with _CACHE_LOCK:
+            return self._cache_key() in _INSTALLATION_TOKEN_CACHE
+
+    def invalidate(self) -> bool:
         """Forget the cached installation token (after a 401); True if there was one."""
         with _CACHE_LOCK:
             return _INSTALLATION_TOKEN_CACHE.pop(self._cache_key(), None) is not None
 
-    def resolve_installation_id(self, client):
+    def resolve_installation_id(self, client) -> int:
         if self.installation_id:
             return self.installation_id
         if not self.org:
@@ -169,11 +177,21 @@ class AppAuth(object):
         self.installation_id = installation_id
         return installation_id
 
+    def _unknown_installation(self):
+        where = " %r" % self.org if self.org else ""
+        return ("installation_id %d: the GitHub App %s has no installation with this id. Check that the App is "
+                "installed on the organization%s, that the id is this App's installation there (the number at the "
+                "end of the installation's settings page URL, or the id of GET /orgs/ORG/installation), and that "
+                "api_url is the GitHub it is installed on (https://HOST/api/v3 for GitHub Enterprise Server); or "
+                "leave installation_id unset to find it from the organization"
+                % (self.installation_id, self.app_id, where))
+
     def _create_installation_token(self, client):
         data = self.request_installation_token(client)
         return data["token"], to_epoch(data.get("expires_at"), default=self._clock() + 3600)
 
-    def request_installation_token(self, client, repositories=None, permissions=None):
+    def request_installation_token(self, client, repositories: list | None = None,
+                                   permissions: dict | None = None) -> dict:
         """``POST /app/installations/{id}/access_tokens``: GitHub's answer, token checked and registered.
 
         Narrowed to ``repositories``/``permissions`` when given (scoped tokens are not cached).
@@ -185,7 +203,8 @@ class AppAuth(object):
         if permissions:
             body["permissions"] = dict(permissions)
         path = "/app/installations/%d/access_tokens" % installation_id
-        data = client.request_json("POST", path, json=body or None, auth="jwt", write=False)
+        data = client.request_json("POST", path, json=body or None, auth="jwt", write=False,
+                                   not_found_message=self._unknown_installation() if self._installation_id_given else None)
         token = data.get("token") if isinstance(data, dict) else None
         if not token:
             raise AuthError("GitHub did not return an installation token for installation %d" % installation_id,
@@ -194,7 +213,7 @@ class AppAuth(object):
         return data
 
 
-def build_auth(options, org=None, clock=time.time):
+def build_auth(options, org: str | None = None, clock=time.time) -> tuple:
     """Pick the auth from :class:`ConnectionOptions`: App when configured, else token."""
     if options.has_app:
         app = AppAuth(options.api_url, options.app_id, options.private_key, options.private_key_path,

@@ -3,14 +3,27 @@
 """The one GitHub REST client of the collection. Private to this collection.
 
 Everything about talking to GitHub lives here, written once and unit-tested: headers,
-auth (via ``_auth``), pagination through the ``Link`` header, retries with back-off and
-jitter, secondary and primary rate limits, write spacing, and the mapping of errors to
-typed exceptions with GitHub's message, documentation URL and request id.
+auth (via ``_auth``), pagination through the ``Link`` header, the retry rules (one
+decision per answer, in ``_retry``), write spacing, and the mapping of errors to typed
+exceptions with GitHub's message, documentation URL and request id.
 
 GitHub's REST best practices shape the behaviour: one request at a time, mutating
 requests spaced (``write_interval``), ``Retry-After`` honoured and nothing else sent until
-then, at least 60 s of waiting on a secondary limit without ``Retry-After``, and no retry
-of other 4xx answers.
+then, at least 60 s (doubling on repeats) on a secondary limit without ``Retry-After``,
+and no retry of other 4xx answers.
+
+Progress: set ``client.progress`` to a callable; it receives one dict per event (the
+client itself prints nothing):
+
+- ``{"event": "page", "path": "/orgs/acme/personal-access-tokens", "page": 2, "pages": 7,
+  "items": 100}``: a listing page read; ``pages`` comes from the ``Link`` header's
+  ``last`` (None when GitHub does not say);
+- ``{"event": "write", "method": "POST", "path": "...", "writes": 3}``: a mutating request
+  sent (``writes`` is the running total, as in ``api.writes``);
+- ``{"event": "wait", "cause": "write_interval", "seconds": 1.0, "why": "..."}``: a wait
+  before it happens; ``cause`` is the ``api.waited_seconds`` key (``write_interval``,
+  ``retry_after`` for Retry-After and secondary limits, ``primary_reset``, ``backoff``),
+  ``why`` says it in words.
 """
 
 from __future__ import annotations
@@ -19,9 +32,27 @@ import random
 import re
 import time
 import traceback
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ._auth import build_auth
+from ._retry import (
+    AMBIGUOUS,
+    BACKOFF,
+    FAIL,
+    LOST,
+    OK,
+    RATE_LIMIT_MAX_WAITS,
+    RENEW,
+    SHRINK,
+    WAIT,
+    Answer,
+    Attempt,
+    RetryPolicy,
+    transport_failure,
+)
+if TYPE_CHECKING:  # pragma: no cover
+    from ._connection import ConnectionOptions
 from ._errors import (
     AmbiguousWriteError,
     AuthError,
@@ -47,20 +78,16 @@ USER_AGENT = "patguard.github/%s (Ansible collection)" % COLLECTION_VERSION
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 MIN_PER_PAGE = 10
-SECONDARY_LIMIT_MIN_WAIT = 60.0
-BACKOFF_BASE = 1.0
-BACKOFF_CAP = 60.0
 
 # Endpoints that GitHub serves to GitHub App installation tokens only.
 APP_ONLY_PATH = re.compile(r"^/orgs/[^/]+/personal-access-token(?:-request)?s(?:/|$)")
 _LINK_PART = re.compile(r'<([^>]*)>\s*((?:;\s*[a-zA-Z]+\s*=\s*"?[^";,]*"?\s*)*)')
 # Parameter names are case-insensitive (RFC 8288); "rel" must be a whole parameter name.
 _LINK_REL = re.compile(r';\s*rel\s*=\s*"?([^";,]*)"?', re.IGNORECASE)
-_RETRY_STATUSES = (500, 502, 503, 504)
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def parse_link_header(value):
+def parse_link_header(value: str | None) -> dict[str, str]:
     """Map each ``rel`` of a ``Link`` header to its URL (RFC 8288, as GitHub writes it)."""
     links = {}
     if not value or not isinstance(value, str):
@@ -85,7 +112,7 @@ class ApiStats(object):
         self.rate_limit_reset = None
         self.waited = {"write_interval": 0.0, "retry_after": 0.0, "backoff": 0.0, "primary_reset": 0.0}
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         return {
             "requests": self.requests,
             "writes": self.writes,
@@ -112,7 +139,9 @@ class Response(object):
 class GitHubClient(object):
     """Talks to one GitHub API (``options.api_url``) for one organization (optional)."""
 
-    def __init__(self, options, org=None, session=None, sleep=time.sleep, clock=time.time, rng=None):
+    def __init__(self, options: ConnectionOptions, org: str | None = None, session=None,
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
+                 rng=None) -> None:
         if not HAS_REQUESTS:
             raise TransportError("the requests Python library is required")
         self.options = options
@@ -120,8 +149,11 @@ class GitHubClient(object):
         self.api_url = options.api_url
         self._sleep = sleep
         self._clock = clock
-        self._rng = rng or random.Random()
         self.stats = ApiStats()
+        self.retry = RetryPolicy(options.max_retries, options.rate_limit_wait, options.write_interval,
+                                 rng or random.Random())
+        # Optional progress sink: a callable taking one event dict (see the module docstring).
+        self.progress = None
         self.app_auth, self.token_auth = build_auth(options, org=org, clock=clock)
         self.session = session or requests.Session()
         self.session.headers.update({
@@ -130,94 +162,55 @@ class GitHubClient(object):
             "User-Agent": USER_AGENT,
         })
         self.session.verify = options.ca_path if (options.validate_certs and options.ca_path) else options.validate_certs
-        self._last_write = None
-        self._blocked_until = 0.0
-        self._primary_reset = None
 
     # -- public API ---------------------------------------------------------------------
-    def request_json(self, method, path, params=None, json=None, auth="auto", write=None,
-                     not_found_message=None):
+    def request_json(self, method: str, path: str, params: dict | None = None, json=None, auth: str = "auto",
+                     write: bool | None = None, not_found_message: str | None = None) -> Any:
         """Send one request (with retries) and return its decoded JSON body (or None)."""
         return self.request(method, path, params=params, json=json, auth=auth, write=write,
                             not_found_message=not_found_message).data
 
-    def request(self, method, path, params=None, json=None, auth="auto", write=None,
-                not_found_message=None, per_page_fallback=False):
+    def request(self, method: str, path: str, params: dict | None = None, json=None, auth: str = "auto",
+                write: bool | None = None, not_found_message: str | None = None,
+                per_page_fallback: bool = False) -> Response:
         """Send one request, retrying what GitHub documents as transient.
 
         ``write`` (default: any non-GET) marks a request whose effect may be applied even
         when its answer is lost; such a request is not retried after a dropped connection or
         a 5xx, and :class:`AmbiguousWriteError` lets the caller reconcile from a listing.
+        Each answer gets one decision from :class:`RetryPolicy` (see ``_retry``).
         """
         method = method.upper()
-        if write is None:
-            write = method in _WRITE_METHODS
-        url = self._url(path, params)
-        attempt = 0
-        renewed = False
+        call = _Call(method, self._url(path, params), method in _WRITE_METHODS if write is None else write,
+                     auth, per_page_fallback)
+        self.retry.start()
         while True:
-            self._wait_before_send(write, method, url)
-            try:
-                headers = self._auth_headers(auth, path)
-                if write:  # state-changing only: a token exchange is a POST but changes nothing
-                    self.stats.writes += 1
-                raw = self._send(method, url, json, headers)
-            except requests.exceptions.RequestException as exc:
-                reason = _transport_reason(exc)
-                if write:
-                    raise AmbiguousWriteError(
-                        "%s %s: the connection was lost before GitHub answered (%s); the change "
-                        "may or may not have been applied" % (method, _path_of(url), reason),
-                        method=method, path=_path_of(url))
-                if attempt < self.options.max_retries:
-                    attempt += 1
-                    self._backoff(attempt)
-                    continue
-                raise TransportError("%s %s: cannot reach GitHub at %s (%s)" % (
-                    method, _path_of(url), self.api_url, reason), method=method, path=_path_of(url))
-            if write:
-                self._last_write = self._clock()
-            self._note_rate_limit(raw)
-            status = raw.status_code
-            if status < 400 and not (300 <= status < 400 and status != 304):
-                return Response(status, raw.headers, _decode(raw, method, url), raw.url)
+            for wait in self.retry.before_send(call.write, self._clock()):
+                self._hold_or_fail(wait, call, None)
+            raw, answer, reason = self._attempt(call, json)
+            decision = self.retry.decide(answer, self._attempt_context(call), self._clock())
+            if decision.kind == OK:
+                return Response(raw.status_code, raw.headers, _decode(raw, method, call.url), raw.url)
+            if decision.kind == RENEW:
+                self.app_auth.invalidate()  # an installation token can expire or be revoked mid-run
+            elif decision.kind == SHRINK:
+                call.url = _shrink_page(call.url)
+                self.stats.retries += 1
+            elif decision.kind in (WAIT, BACKOFF):
+                self.stats.retries += decision.kind == BACKOFF
+                self._hold(decision.seconds, decision.cause, decision.why)
+            else:
+                raise self._failure(decision, call, raw, reason, not_found_message)
 
-            if status == 401 and not renewed and auth in ("auto", "installation") and self.app_auth \
-                    and self.app_auth.invalidate():
-                # An installation token can expire or be revoked mid-run: renew once.
-                renewed = True
-                continue
-            wait = self._rate_limit_wait(raw, method, url)
-            if wait is not None:
-                if attempt >= self.options.max_retries + 3:
-                    raise self._api_error(raw, method, url)
-                attempt += 1
-                self._hold(wait, "retry_after")
-                continue
-            if status in _RETRY_STATUSES:
-                if write:
-                    raise AmbiguousWriteError(
-                        "%s %s: GitHub answered %d; the change may or may not have been applied"
-                        % (method, _path_of(url), status), method=method, path=_path_of(url), status=status)
-                if per_page_fallback and status in (502, 504):
-                    smaller = _shrink_page(url)
-                    if smaller:
-                        url = smaller
-                        self.stats.retries += 1
-                        continue
-                if attempt < self.options.max_retries:
-                    attempt += 1
-                    self._backoff(attempt, raw)
-                    continue
-            raise self._api_error(raw, method, url, not_found_message)
-
-    def get(self, path, params=None, auth="auto", not_found_message=None):
+    def get(self, path: str, params: dict | None = None, auth: str = "auto",
+            not_found_message: str | None = None) -> Any:
         return self.request_json("GET", path, params=params, auth=auth, not_found_message=not_found_message)
 
-    def post(self, path, json=None, auth="auto"):
+    def post(self, path: str, json=None, auth: str = "auto") -> Response:
         return self.request("POST", path, json=json, auth=auth)
 
-    def paginate(self, path, params=None, auth="auto", key=None, id_field="id"):
+    def paginate(self, path: str, params: dict | None = None, auth: str = "auto", key: str | None = None,
+                 id_field: str = "id") -> Iterator[Any]:
         """Yield every item of a list endpoint, following ``Link: rel="next"`` only.
 
         Pages are requested at ``per_page=100``; a 502/504 on a large page is retried at
@@ -257,9 +250,13 @@ class GitHubClient(object):
                     "GET %s: GitHub returned a page whose ids were all on earlier pages (%s); "
                     "the listing is inconsistent, run again" % (path, _path_of(response.url or url)),
                     path=path)
-            url = parse_link_header(response.headers.get("Link")).get("next")
+            links = parse_link_header(response.headers.get("Link"))
+            url = links.get("next")
+            pages = _page_number(links.get("last")) or (None if url else _page_number(response.url) or 1)
+            self._emit({"event": "page", "path": path, "page": _page_number(response.url) or 1,
+                        "pages": pages, "items": len(items)})
 
-    def list_all(self, path, params=None, auth="auto", key=None):
+    def list_all(self, path: str, params: dict | None = None, auth: str = "auto", key: str | None = None) -> list:
         return list(self.paginate(path, params=params, auth=auth, key=key))
 
     # -- internals ----------------------------------------------------------------------
@@ -294,39 +291,48 @@ class GitHubClient(object):
             "organization token endpoints), or token; or set GITHUB_APP_ID and "
             "GITHUB_APP_PRIVATE_KEY_PATH, or GITHUB_TOKEN, in the environment")
 
-    def _send(self, method, url, json, headers):
+    def _attempt(self, call, json):
+        """Send once: ``(raw response or None, Answer, transport reason or None)``."""
+        headers = self._auth_headers(call.auth, call.url)
+        if call.write:  # state-changing only: a token exchange is a POST but changes nothing
+            self.stats.writes += 1
+            self._emit({"event": "write", "method": call.method, "path": _path_of(call.url),
+                        "writes": self.stats.writes})
         self.stats.requests += 1
-        return self.session.request(method, url, json=json, headers=headers, timeout=self.options.timeout,
-                                    allow_redirects=False)
+        try:
+            raw = self.session.request(call.method, call.url, json=json, headers=headers,
+                                       timeout=self.options.timeout, allow_redirects=False)
+        except requests.exceptions.RequestException as exc:
+            failure, reason = transport_failure(exc, call.write, self.options.timeout)
+            if failure == LOST and call.write:
+                self.retry.sent(True, None, {}, self._clock())
+            return None, Answer(failure=failure), reason
+        self.retry.sent(call.write, raw.status_code, raw.headers, self._clock())
+        self._note_rate_limit(raw)
+        message = _github_message(raw) if raw.status_code >= 400 else None
+        return raw, Answer(raw.status_code, raw.headers, message), None
 
-    def _wait_before_send(self, write, method="GET", url=None):
-        if self._primary_reset is not None:
-            reset, self._primary_reset = self._primary_reset, None
-            # The failure names the request that could not be sent, not a generic GET.
-            deadline = self._primary_wait_deadline(reset, None, method, url or self.api_url)
-            self._hold(deadline - self._clock(), "primary_reset")
-        now = self._clock()
-        if self._blocked_until > now:
-            self._hold(self._blocked_until - now, "retry_after")
-        if write and self._last_write is not None and self.options.write_interval > 0:
-            remaining = self._last_write + self.options.write_interval - self._clock()
-            if remaining > 0:
-                self._hold(remaining, "write_interval")
+    def _attempt_context(self, call):
+        can_renew = call.auth in ("auto", "installation") and bool(self.app_auth) and self.app_auth.holds_token()
+        can_shrink = call.per_page_fallback and _shrink_page(call.url) is not None
+        return Attempt(call.write, can_renew, can_shrink)
 
-    def _hold(self, seconds, reason):
+    def _hold(self, seconds, cause, why=None):
+        """The one place the client sleeps (through the injectable ``sleep``)."""
         if seconds <= 0:
             return
-        self.stats.waited[reason] = self.stats.waited.get(reason, 0.0) + seconds
+        self.stats.waited[cause] = self.stats.waited.get(cause, 0.0) + seconds
+        self._emit({"event": "wait", "cause": cause, "seconds": round(seconds, 3), "why": why or cause})
         self._sleep(seconds)
 
-    def _backoff(self, attempt, raw=None):
-        self.stats.retries += 1
-        delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
-        delay = delay / 2.0 + self._rng.uniform(0, delay / 2.0)  # "equal jitter"
-        retry_after = _retry_after(raw) if raw is not None else None
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        self._hold(delay, "backoff")
+    def _hold_or_fail(self, decision, call, raw):
+        if decision.kind == FAIL:
+            raise self._rate_limit_error(decision, call, raw)
+        self._hold(decision.seconds, decision.cause, decision.why)
+
+    def _emit(self, event):
+        if self.progress is not None:
+            self.progress(event)
 
     def _note_rate_limit(self, raw):
         headers = raw.headers
@@ -335,48 +341,51 @@ class GitHubClient(object):
             self.stats.rate_limit_remaining = remaining
             self.stats.rate_limit_limit = _int_header(headers, "x-ratelimit-limit")
             self.stats.rate_limit_reset = _int_header(headers, "x-ratelimit-reset")
-            # Budget spent by a successful answer: the next request waits for the reset
-            # instead of being fired into a 403 (checked in _wait_before_send).
-            if remaining == 0 and raw.status_code < 400:
-                self._primary_reset = self.stats.rate_limit_reset
 
-    def _primary_wait_deadline(self, reset, raw, method, url):
-        wait = reset - self._clock() + 1
-        if wait > self.options.rate_limit_wait:
-            raise RateLimitError(
-                "GitHub's rate limit for these credentials is spent for %d s more, longer than "
-                "rate_limit_wait (%d s): run again after %s; work already done stays done"
-                % (int(wait), int(self.options.rate_limit_wait), iso_z_epoch(reset)),
-                reset_at=iso_z_epoch(reset), status=raw.status_code if raw is not None else None, method=method,
-                path=_path_of(url), request_id=raw.headers.get("x-github-request-id") if raw is not None else None)
-        return self._clock() + max(wait, 0)
+    def _failure(self, decision, call, raw, reason, not_found_message):
+        """The exception for an ``ambiguous`` or ``fail`` decision."""
+        path = _path_of(call.url)
+        if decision.kind == AMBIGUOUS:
+            what = ("the connection was lost before GitHub answered (%s)" % reason if raw is None
+                    else "GitHub answered %d" % raw.status_code)
+            return AmbiguousWriteError("%s %s: %s; the change may or may not have been applied" % (
+                call.method, path, what), method=call.method, path=path,
+                status=raw.status_code if raw is not None else None)
+        if raw is None:
+            return TransportError("%s %s: cannot reach GitHub at %s (%s)" % (call.method, path, self.api_url, reason),
+                                  method=call.method, path=path)
+        if decision.retry_at is not None:
+            return self._rate_limit_error(decision, call, raw)
+        return self._api_error(raw, call.method, call.url, not_found_message)
 
-    def _rate_limit_wait(self, raw, method, url):
-        """Seconds to wait before retrying a rate-limited answer, or None if it is not one."""
-        status = raw.status_code
-        if status not in (403, 429):
-            return None
-        message = _github_message(raw) or ""
-        retry_after = _retry_after(raw)
-        if _int_header(raw.headers, "x-ratelimit-remaining") == 0 and "secondary" not in message.lower():
-            reset = _int_header(raw.headers, "x-ratelimit-reset")
-            if reset is None:
-                return SECONDARY_LIMIT_MIN_WAIT
-            deadline = self._primary_wait_deadline(reset, raw, method, url)
-            self._hold(deadline - self._clock(), "primary_reset")
-            return 0.0
-        if "secondary rate limit" in message.lower() or retry_after is not None or status == 429:
-            wait = retry_after if retry_after is not None else SECONDARY_LIMIT_MIN_WAIT
-            if wait > self.options.rate_limit_wait:
-                raise RateLimitError(
-                    "GitHub's secondary rate limit asks to wait %d s, longer than rate_limit_wait "
-                    "(%d s): run again later; work already done stays done" % (wait, self.options.rate_limit_wait),
-                    status=status, method=method, path=_path_of(url),
-                    request_id=raw.headers.get("x-github-request-id"))
-            # GitHub asks that nothing else is sent until then.
-            self._blocked_until = self._clock() + wait
-            return 0.0
-        return None
+    def _app_only_hint(self):
+        if self.token_auth and self.token_auth.kind_of_token == "user_to_server":
+            return ("A user-to-server token (ghu_) is accepted there only for an organization owner, through a "
+                    "GitHub App installed on the organization with the permissions "
+                    "organization_personal_access_token_requests and organization_personal_access_tokens: check "
+                    "that the user owns the organization and that the App holds both")
+        return ("The organization's personal access token endpoints accept GitHub App installation tokens "
+                "only, or the user-to-server token (ghu_) of an organization owner through the App; never a "
+                "personal access token: give app_id and private_key (or set GITHUB_APP_ID and "
+                "GITHUB_APP_PRIVATE_KEY_PATH) instead")
+
+    def _rate_limit_error(self, decision, call, raw):
+        limit = int(self.options.rate_limit_wait)
+        when = iso_z_epoch(decision.retry_at)
+        if decision.cause == "primary_reset":
+            text = ("GitHub's rate limit for these credentials is spent for %d s more, longer than "
+                    "rate_limit_wait (%d s): run again after %s" % (int(decision.seconds), limit, when))
+        elif self.retry.counters.limit_waits >= RATE_LIMIT_MAX_WAITS:
+            text = ("GitHub's secondary rate limit still applies after %d waits (%d s in all), the most this "
+                    "task waits: run again after %s" % (self.retry.counters.limit_waits,
+                                                        int(self.retry.counters.limit_waited), when))
+        else:
+            text = ("GitHub's secondary rate limit asks to wait %d s, longer than rate_limit_wait (%d s) "
+                    "allows: run again after %s" % (int(decision.seconds), limit, when))
+        return RateLimitError(text + "; work already done stays done", reset_at=when,
+                              status=raw.status_code if raw is not None else None, method=call.method,
+                              path=_path_of(call.url),
+                              request_id=raw.headers.get("x-github-request-id") if raw is not None else None)
 
     def _api_error(self, raw, method, url, not_found_message=None):
         status = raw.status_code
@@ -393,10 +402,7 @@ class GitHubClient(object):
         if status == 404 and not_found_message:
             message = "%s (GitHub answered 404 for %s %s)" % (not_found_message, method, path)
         elif status == 403 and APP_ONLY_PATH.match(urlsplit(path).path) and not self.app_auth:
-            message = ("%s %s: GitHub answered %d (%s). The organization's personal access token "
-                       "endpoints accept GitHub App installation tokens only: give app_id and "
-                       "private_key (or set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH) instead of "
-                       "a personal token" % (method, path, status, summary))
+            message = "%s %s: GitHub answered %d (%s). %s" % (method, path, status, summary, self._app_only_hint())
         elif status == 401:
             message = ("%s %s: GitHub answered 401 Bad credentials (%s): check the token, or the "
                        "app_id and private key of the GitHub App" % (method, path, summary))
@@ -482,16 +488,6 @@ def _errors_text(errors):
     return redact("; ".join(parts))[:500]
 
 
-def _retry_after(raw):
-    value = raw.headers.get("Retry-After") if raw is not None else None
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        return None
-
-
 def _int_header(headers, name):
     value = headers.get(name)
     if value is None:
@@ -505,6 +501,16 @@ def _int_header(headers, name):
 def _path_of(url):
     parts = urlsplit(url)
     return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _page_number(url):
+    """The ``page`` query value of a URL (GitHub's ``Link`` targets carry one), or None."""
+    if not url:
+        return None
+    for key, value in parse_qsl(urlsplit(url).query):
+        if key == "page" and value.isdigit():
+            return int(value)
+    return None
 
 
 def _canonical_url(url):
@@ -548,10 +554,11 @@ def _shrink_page(url):
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(replaced), parts.fragment))
 
 
-def _transport_reason(exc):
-    name = type(exc).__name__
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS error: %s; check validate_certs or ca_path" % redact(str(exc))[:200]
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "timed out"
-    return "%s: %s" % (name, redact(str(exc))[:200])
+class _Call(object):
+    """One request as the retry loop changes it (the URL shrinks on a 502/504 page)."""
+
+    __slots__ = ("method", "url", "write", "auth", "per_page_fallback")
+
+    def __init__(self, method, url, write, auth, per_page_fallback):
+        self.method, self.url, self.write, self.auth, self.per_page_fallback = (
+            method, url, write, auth, per_page_fallback)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from urllib.parse import urlsplit
 
 from ._errors import ConfigError
@@ -73,7 +74,7 @@ def _env_source(names, environ):
     return None, None
 
 
-def resolve_environment(values, environ=None):
+def resolve_environment(values: dict, environ: dict | None = None) -> tuple[dict, dict]:
     """Fill unset options from the environment; return ``(values, sources)``.
 
     ``sources`` maps each set option to where its value came from: :data:`TASK_SOURCE` or
@@ -99,7 +100,7 @@ def resolve_environment(values, environ=None):
     return resolved, sources
 
 
-def auth_argument_spec():
+def auth_argument_spec() -> dict:
     """The argument spec every module merges into its own (``fallback`` = env variables).
 
     The options of :data:`EXCLUSIVE_PAIRS` have no fallback here: their environment is
@@ -134,7 +135,7 @@ def _is_loopback(host):
         return False
 
 
-def normalize_api_url(url):
+def normalize_api_url(url: str) -> str:
     """Check and normalize ``api_url``: https, or http only for a loopback host (the fake)."""
     if not url or not isinstance(url, str):
         raise ConfigError("api_url: must be a URL such as https://api.github.com or https://HOST/api/v3")
@@ -174,7 +175,7 @@ class ConnectionOptions(object):
         self.sources = dict(sources or {})
         self.api_url = normalize_api_url(api_url or DEFAULT_API_URL)
         self.token = token or None
-        self.app_id = str(app_id).strip() if app_id not in (None, "") else None
+        self.app_id = _app_id(app_id)
         self.private_key = private_key or None
         self.private_key_path = private_key_path or None
         self.installation_id = _optional_int("installation_id", installation_id)
@@ -196,11 +197,11 @@ class ConnectionOptions(object):
             raise ConfigError("private_key or private_key_path: required when app_id is given")
 
     @property
-    def has_app(self):
+    def has_app(self) -> bool:
         return bool(self.app_id)
 
     @classmethod
-    def from_params(cls, params, token_only=None, environ=None):
+    def from_params(cls, params: dict, token_only: str | None = None, environ: dict | None = None) -> ConnectionOptions:
         """Build from an ``AnsibleModule.params``-like mapping (extra keys ignored).
 
         Unset options come from the environment (:func:`resolve_environment`). With
@@ -218,9 +219,23 @@ class ConnectionOptions(object):
         return cls(sources=sources, **kwargs)
 
     @classmethod
-    def from_options(cls, options, environ=None):
+    def from_options(cls, options: dict, environ: dict | None = None) -> ConnectionOptions:
         """Build from lookup options, with the same environment precedence as the modules."""
         return cls.from_params(options, environ=environ)
+
+
+# A GitHub App's JWT "iss": its numeric App ID, or its Client ID ("Iv1.0123abcd...", "Iv23li...").
+_APP_ID = re.compile(r"\A(?:[0-9]+|Iv[0-9A-Za-z._-]+)\Z")
+
+
+def _app_id(value):
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if not _APP_ID.match(text) or len(text) > 64:
+        raise ConfigError("app_id: must be the GitHub App's numeric App ID or its Client ID (Iv...), as shown on "
+                          "the App's settings page; got a value of %d characters that is neither" % len(text))
+    return text
 
 
 def _optional_int(name, value):

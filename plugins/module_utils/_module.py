@@ -11,6 +11,7 @@ one ``fail_json`` with the API cost attached. No module can forget redaction or 
 from __future__ import annotations
 
 import traceback
+from typing import Any, Callable
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -20,8 +21,9 @@ from ._connection import ConnectionOptions, auth_argument_spec
 from ._errors import PatguardError, redact
 
 
-def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, required_if=None,
-                 required_together=None, required_by=None, supports_check_mode=True):
+def build_module(argument_spec: dict, mutually_exclusive: list | None = None, required_one_of: list | None = None,
+                 required_if: list | None = None, required_together: list | None = None,
+                 required_by: dict | None = None, supports_check_mode: bool = True) -> AnsibleModule:
     spec = auth_argument_spec()
     spec.update(argument_spec)
     return AnsibleModule(
@@ -36,14 +38,14 @@ def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, r
     )
 
 
-def check_libraries(module, need_jwt=False):
+def check_libraries(module: AnsibleModule, need_jwt: bool = False) -> None:
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
     if need_jwt and not HAS_JWT:
         module.fail_json(msg=missing_required_lib("PyJWT and cryptography"), exception=JWT_IMPORT_ERROR)
 
 
-def connection_options(module, token_only=None):
+def connection_options(module: AnsibleModule, token_only: str | None = None) -> ConnectionOptions:
     """This task's :class:`ConnectionOptions`: task values, then the environment, pair-aware.
 
     ``token_only``: authenticate with this token alone, never with the App (the module
@@ -55,14 +57,15 @@ def connection_options(module, token_only=None):
     return options
 
 
-def client_for(module, org=None, token_only=None):
+def client_for(module: AnsibleModule, org: str | None = None, token_only: str | None = None) -> GitHubClient:
     """A client for this task's connection options (raises ConfigError on bad options)."""
     options = connection_options(module, token_only=token_only)
     check_libraries(module, need_jwt=options.has_app)
     return GitHubClient(options, org=org)
 
 
-def run(module, task, org=None, token_only=None):
+def run(module: AnsibleModule, task: Callable[[GitHubClient], dict], org: str | None = None,
+        token_only: str | None = None) -> None:
     """Run ``task(client) -> dict`` and exit with its result plus ``api`` statistics.
 
     ``token_only``: the client authenticates with this token alone (App options ignored).
@@ -86,7 +89,7 @@ def run(module, task, org=None, token_only=None):
     module.exit_json(**result)
 
 
-def fail_on_input(module, check):
+def fail_on_input(module: AnsibleModule, check: Callable[[], Any]) -> Any:
     """Run input checks that raise ConfigError before any request; fail the task cleanly."""
     try:
         return check()
@@ -94,7 +97,7 @@ def fail_on_input(module, check):
         module.fail_json(**exc.fail_kwargs())
 
 
-def run_listing(kind, result_key):
+def run_listing(kind: str, result_key: str) -> None:
     """``main()`` of the two ``_info`` modules: a filtered listing of requests or grants."""
     from ._pat import check_org, filter_argument_spec, filters_from_params, listing_result
 

@@ -1,11 +1,16 @@
 """Unit tests of the one HTTP client: pagination, retries, rate limits, auth, errors, redaction."""
 from __future__ import annotations
 
+import http.server
 import json
+import socket
+import ssl
+import threading
 
 import jwt
 import pytest
 import requests
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 from http_doubles import API, Clock, ScriptedSession, make_response
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -465,3 +470,199 @@ def test_server_error_echoing_the_token_is_redacted():
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert token not in info.value.message and token not in json.dumps(info.value.fail_kwargs())
+
+
+# -- connection errors: fast and whole (issue 13.6) -------------------------------------------------
+def closed_port():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def real_client(api_url, **options):
+    clock = Clock()
+    opts = ConnectionOptions(api_url=api_url, token="ghp_" + "a" * 36, write_interval=0, **options)
+    return GitHubClient(opts, sleep=clock.sleep, clock=clock), clock
+
+
+def test_a_refused_port_fails_after_one_quick_retry_with_the_whole_cause():
+    client, clock = real_client("http://127.0.0.1:%d" % closed_port())
+    with pytest.raises(TransportError) as info:
+        client.get("/user")
+    assert client.stats.requests == 2 and clock.slept == [1.0]  # was 6 requests and ~20-26 s of back-off
+    assert info.value.message.endswith("(could not connect: Connection refused)"), info.value.message
+
+
+def connect_error(cause):
+    error = NewConnectionError(None, "Failed to establish a new connection")
+    error.__cause__ = cause
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/user", error))
+
+
+def test_an_unknown_host_keeps_name_or_service_not_known():
+    gaierror = socket.gaierror(-2, "Name or service not known")
+    resolve = NameResolutionError("ghe.invalid", None, gaierror)
+    resolve.__cause__ = gaierror  # as urllib3 raises it ("raise ... from e")
+    client, session, clock = client_with([requests.exceptions.ConnectionError(MaxRetryError(None, "/u", resolve))] * 2)
+    with pytest.raises(TransportError) as info:
+        client.get("/user")
+    assert "could not connect: Name or service not known" in info.value.message and len(session.sent) == 2
+
+
+def test_a_refused_connect_on_a_write_is_not_ambiguous():
+    # Nothing reached GitHub, so nothing can have been applied: retried once, then a plain failure.
+    refused = ConnectionRefusedError(111, "Connection refused")
+    client, session, _clock = client_with([connect_error(refused), make_response(status=202, body={})])
+    assert client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": [1]}).status == 202
+    assert len(session.sent) == 2
+
+
+def test_https_against_a_plain_http_server_does_not_suggest_validate_certs():
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client, _clock = real_client("https://127.0.0.1:%d" % server.server_port)
+        with pytest.raises(TransportError) as info:
+            client.get("/user")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "validate_certs" not in info.value.message and "scheme" in info.value.message, info.value.message
+    assert client.stats.requests == 2
+
+
+def test_a_certificate_error_suggests_ca_path_and_validate_certs():
+    cert = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+                                           "self-signed certificate (_ssl.c:1006)")
+    client, _session, _clock = client_with([requests.exceptions.SSLError(MaxRetryError(None, "/u", cert))] * 2)
+    with pytest.raises(TransportError) as info:
+        client.get("/user")
+    assert "self-signed certificate" in info.value.message and "validate_certs" in info.value.message
+
+
+# -- secondary rate limits, GitHub's rule (issue 12.8) ----------------------------------------------
+SECONDARY = {"message": "You have exceeded a secondary rate limit."}
+
+
+def test_secondary_limit_with_remaining_zero_waits_for_the_reset():
+    reset = 1_800_000_000 + 200
+    client, _session, clock = client_with([
+        make_response(status=403, body=SECONDARY, headers={"x-ratelimit-remaining": "0",
+                                                             "x-ratelimit-reset": str(reset)}),
+        make_response(body={}),
+    ])
+    client.get("/rate_limit")
+    assert clock.slept == [201.0] and client.stats.waited["primary_reset"] == 201.0
+
+
+def test_repeated_secondary_limits_wait_longer_each_time():
+    client, _session, clock = client_with([make_response(status=403, body=SECONDARY)] * 3 + [make_response(body={})])
+    client.get("/rate_limit")
+    assert clock.slept == [60.0, 120.0, 240.0] and client.stats.waited["retry_after"] == 420.0
+
+
+def test_secondary_limits_give_up_after_a_bound_saying_when_to_run_again():
+    client, session, clock = client_with([make_response(status=403, body=SECONDARY)] * 5)
+    with pytest.raises(RateLimitError) as info:
+        client.get("/rate_limit")
+    assert len(session.sent) == 5 and clock.slept == [60.0, 120.0, 240.0, 480.0]
+    # 1_800_000_000 + 900 s waited + the next 960 s
+    assert "still applies after 4 waits (900 s in all)" in info.value.message
+    assert "run again after 2027-01-15T08:31:00Z" in info.value.message
+    assert info.value.details["rate_limit_reset"] == "2027-01-15T08:31:00Z"
+
+
+def test_secondary_limit_retry_after_beyond_the_budget_fails_at_once():
+    client, session, _clock = client_with([
+        make_response(status=429, body=SECONDARY, headers={"Retry-After": "600"})], rate_limit_wait=300)
+    with pytest.raises(RateLimitError) as info:
+        client.get("/rate_limit")
+    assert len(session.sent) == 1 and "asks to wait 600 s" in info.value.message
+    assert "run again after 2027-01-15T08:10:00Z" in info.value.message
+
+
+# -- progress events (issue 17.4) ---------------------------------------------------------------------
+def test_progress_reports_pages_of_the_total_writes_and_waits():
+    path = "/orgs/acme/personal-access-tokens"
+    last = API + path + "?per_page=100&page=3"
+    events = []
+    client, _session, _clock = client_with([
+        make_response(body=[{"id": 1}], headers=link(API + path + "?per_page=100&page=2", last)),
+        make_response(status=403, body=SECONDARY, headers={"Retry-After": "5"}),
+        make_response(body=[{"id": 2}], headers=link(API + path + "?per_page=100&page=3", last)),
+        make_response(body=[{"id": 3}]),
+        make_response(status=202, body={}),
+        make_response(status=202, body={}),
+    ], write_interval=1.0)
+    client.progress = events.append
+    assert len(client.list_all(path)) == 3
+    client.post(path, {"action": "revoke", "pat_ids": [1]})
+    client.post(path, {"action": "revoke", "pat_ids": [2]})
+    pages = [(e["page"], e["pages"], e["items"]) for e in events if e["event"] == "page"]
+    assert pages == [(1, 3, 1), (2, 3, 1), (3, 3, 1)]
+    waits = [(e["cause"], e["seconds"]) for e in events if e["event"] == "wait"]
+    assert waits == [("retry_after", 5.0), ("write_interval", 1.0)]
+    assert [e["writes"] for e in events if e["event"] == "write"] == [1, 2]
+    assert client.stats.as_dict()["waited_seconds"] == {"write_interval": 1.0, "retry_after": 5.0, "backoff": 0.0,
+                                                        "primary_reset": 0.0}
+
+
+def test_no_progress_sink_no_events():
+    client, _session, _clock = client_with([make_response(body=[])])
+    assert client.progress is None and client.list_all("/l") == []
+
+
+# -- credentials GitHub accepts (issue 12.9) ----------------------------------------------------------
+def test_user_to_server_token_is_sent_to_the_org_endpoints():
+    token = "ghu_" + "u" * 36
+    client, session, _clock = client_with([make_response(body=[])], token=token)
+    assert client.list_all("/orgs/acme/personal-access-token-requests") == []
+    assert session.sent[0]["headers"]["Authorization"] == "Bearer " + token
+
+
+def test_user_to_server_token_refused_says_what_to_check_not_to_use_the_app():
+    client, _session, _clock = client_with([make_response(status=403, body={"message": "Must be an org owner"})],
+                                           token="ghu_" + "u" * 36)
+    with pytest.raises(GitHubAPIError) as info:
+        client.list_all("/orgs/acme/personal-access-tokens")
+    assert "user-to-server token (ghu_)" in info.value.message and "owns the organization" in info.value.message
+
+
+@pytest.mark.parametrize("app_id", ["12345", "Iv23liPatguardFake01", "Iv1.8a61f9b3a7aba766"])
+def test_app_id_may_be_the_numeric_id_or_the_client_id(rsa_key, app_id):
+    key, pem = rsa_key
+    clock = Clock()
+    opts = ConnectionOptions(api_url=API, app_id=app_id, private_key=pem, installation_id=77, write_interval=0)
+    session = ScriptedSession([make_response(status=201, body={"token": "ghs_" + "b" * 36,
+                                                               "expires_at": "2027-01-15T09:00:00Z"}),
+                               make_response(body={})])
+    client = GitHubClient(opts, org="acme", session=session, sleep=clock.sleep, clock=clock)
+    client.get("/orgs/acme/personal-access-tokens")
+    token = session.sent[0]["headers"]["Authorization"].split(" ", 1)[1]
+    claims = jwt.decode(token, key.public_key(), algorithms=["RS256"],
+                        options={"verify_exp": False, "verify_iat": False})
+    assert claims["iss"] == app_id
+
+
+@pytest.mark.parametrize("app_id", ["patguard-fake", "12 34", "-----BEGIN RSA PRIVATE KEY-----"])
+def test_app_id_that_is_neither_is_refused(app_id):
+    with pytest.raises(ConfigError) as info:
+        ConnectionOptions(api_url=API, app_id=app_id, private_key="x")
+    assert info.value.message.startswith("app_id: must be the GitHub App's numeric App ID or its Client ID")
+    assert app_id not in info.value.message
+
+
+# -- a wrong installation_id says what to check (issue 13.7) ------------------------------------------
+def test_unknown_installation_id_says_what_to_check(rsa_key):
+    pem = rsa_key[1]
+    client, _session, _clock = app_client([make_response(status=404, body={"message": "Not Found"})], pem,
+                                          installation_id=999)
+    with pytest.raises(GitHubAPIError) as info:
+        client.get("/orgs/acme/personal-access-tokens")
+    message = info.value.message
+    assert message.startswith("installation_id 999: the GitHub App 12345 has no installation with this id")
+    assert "installed on the organization 'acme'" in message and "api_url" in message
+    assert "GitHub answered 404 for POST /app/installations/999/access_tokens" in message
