@@ -13,7 +13,7 @@ import datetime
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._holder import build_template
+from ansible_collections.patguard.github.plugins.module_utils._template import build_template
 from ansible_collections.patguard.github.plugins.module_utils._time import parse_time, resolve_now
 from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors
 

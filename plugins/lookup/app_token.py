@@ -85,7 +85,7 @@ from ansible.plugins.lookup import LookupBase
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.module_utils._connection import ENV_FALLBACKS, ConnectionOptions
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError, redact
-from ansible_collections.patguard.github.plugins.module_utils._holder import (
+from ansible_collections.patguard.github.plugins.module_utils._installation_token import (
     check_app_permissions,
     check_installation_repositories,
     create_scoped_token,

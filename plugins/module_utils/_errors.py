@@ -15,7 +15,9 @@ import re
 # Shapes of every secret this collection handles. A value found in a message is replaced.
 _SECRET_PATTERNS = (
     # GitHub tokens: fine-grained PAT, classic PAT, OAuth, user-to-server, installation, refresh.
-    re.compile(r"\b(?:github_pat_|gh[pousr]_)[A-Za-z0-9_]{8,}"),
+    # Stateless installation tokens (ghs_<APPID>_<JWT>) carry dots and base64url '-': every
+    # dot-separated piece is part of the match, the signature included.
+    re.compile(r"\b(?:github_pat_|gh[pousr]_)[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)*"),
     # JSON Web Tokens (header.payload.signature, base64url, header starts with '{"' -> eyJ).
     re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
     # PEM blocks, whole or cut.
@@ -29,12 +31,24 @@ REDACTED = "<redacted>"
 # Extra literal secrets registered at runtime (the configured token and key), so that even
 # a value of an unexpected shape is caught.
 _KNOWN_SECRETS = set()  # type: set[str]
+# Dot-separated pieces of registered secrets; replaced after the patterns, so that a piece
+# never cuts a whole token into parts the patterns no longer recognise.
+_KNOWN_PIECES = set()  # type: set[str]
+
+
+_MIN_PIECE = 16  # shorter dot-separated pieces are too common to redact on their own
 
 
 def register_secret(value):
-    """Remember a secret value so that :func:`redact` removes it wherever it appears."""
+    """Remember a secret value so that :func:`redact` removes it wherever it appears.
+
+    A dotted secret (a JWT, a stateless installation token) is remembered piece by piece too,
+    so a signature or payload quoted alone is caught as well.
+    """
     if value and isinstance(value, str) and len(value) >= 8:
         _KNOWN_SECRETS.add(value)
+        if "." in value:
+            _KNOWN_PIECES.update(piece for piece in value.split(".") if len(piece) >= _MIN_PIECE)
 
 
 def redact(text):
@@ -43,7 +57,7 @@ def redact(text):
         return text
     if not isinstance(text, str):
         text = str(text)
-    for secret in _KNOWN_SECRETS:
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
     for pattern in _SECRET_PATTERNS:
@@ -51,6 +65,9 @@ def redact(text):
             text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
         else:
             text = pattern.sub(REDACTED, text)
+    for piece in _KNOWN_PIECES:
+        if piece in text:
+            text = text.replace(piece, REDACTED)
     return text
 
 

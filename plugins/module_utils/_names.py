@@ -13,6 +13,7 @@ login rule without the EMU suffix.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 from typing import Any
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import MAX_LOGIN_LENGTH
@@ -42,3 +43,14 @@ def is_org(value: Any) -> bool:
 def is_repo_name(value: Any) -> bool:
     """True for a repository name (without its owner); ``.`` and ``..`` are refused."""
     return isinstance(value, str) and _REPO_NAME_RE.match(value) is not None and value not in ('.', '..')
+
+
+def is_enterprise_server_api(api_url: Any) -> bool:
+    """True for a GitHub Enterprise Server API address, ``https://HOST/api/v3``.
+
+    github.com (``api.github.com``) and GHE Cloud (``api.HOST.ghe.com``) serve the API at the
+    root of an ``api.`` host; only GHES puts it under ``/api/v3``.
+    """
+    if not isinstance(api_url, str):
+        return False
+    return urlsplit(api_url.strip()).path.rstrip('/').lower().endswith('/api/v3')

@@ -25,11 +25,17 @@ PREFIXES = (
 TOKEN_TYPES = tuple(kind for _prefix, kind in PREFIXES) + ('unknown',)
 
 # GitHub's documented shapes: fine-grained PATs are github_pat_ + 82 of [A-Za-z0-9_],
-# the others a 4-character prefix + 36 alphanumerics.
+# the others a 4-character prefix + 36 alphanumerics. Stateless installation tokens
+# (rolled out since 2026-04) are ``ghs_<APPID>_<JWT>``, about 520 characters with dots:
+# GitHub's pattern is ``ghs_[A-Za-z0-9._]{36,}``; ``-`` is allowed too because a JWT is
+# base64url, so that no real token is ever missed.
+STATELESS_INSTALLATION_RE = re.compile(r'\Aghs_[0-9]+_[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*){2}\Z')
 _SHAPES = (
     re.compile(r'\Agithub_pat_[A-Za-z0-9_]{82}\Z'),
     re.compile(r'\Agh[pousr]_[A-Za-z0-9]{36}\Z'),
+    STATELESS_INSTALLATION_RE,
 )
+TOKEN_FORMATS = ('opaque', 'stateless')
 
 
 def token_type(token):
@@ -52,6 +58,16 @@ def looks_like_github_token(value):
     if not isinstance(value, str):
         return False
     return any(shape.match(value) for shape in _SHAPES)
+
+
+def is_stateless_installation_token(token):
+    """True for a stateless installation token, ``ghs_<APPID>_<JWT>`` (header.payload.signature)."""
+    return isinstance(token, str) and STATELESS_INSTALLATION_RE.match(token) is not None
+
+
+def token_format(token):
+    """'stateless' for ``ghs_<APPID>_<JWT>``, else 'opaque' (every other GitHub token)."""
+    return 'stateless' if is_stateless_installation_token(token) else 'opaque'
 
 
 def fingerprint(token):

@@ -98,7 +98,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 token:
-  description: The new installation token (null in check mode). A secret; set C(no_log) on the task.
+  description:
+    - The new installation token (null in check mode). A secret; set C(no_log) on the task.
+    - Either C(ghs_) and 36 characters, or a stateless C(ghs_<APPID>_<JWT>) token of about 520 characters
+      (see RV(token_format)).
   returned: state=present
   type: str
   sample: ghs_16C7e42F292c6912E7710c838347Ae178B4a
@@ -112,6 +115,14 @@ fingerprint:
   returned: success
   type: str
   sample: sha256:3f1c9a0b77de
+token_format:
+  description:
+    - V(opaque) for a C(ghs_) token of 40 characters, V(stateless) for the newer C(ghs_<APPID>_<JWT>) form
+      (about 520 characters, with dots) that github.com and GHE Cloud issue. Both are used and revoked alike;
+      store and pass the token whole, without assuming its length.
+  returned: state=present and not check mode
+  type: str
+  sample: stateless
 permissions:
   description: Permissions the new token holds, as GitHub reports them.
   returned: state=present and not check mode
@@ -150,7 +161,7 @@ api:
 import os
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
-from ansible_collections.patguard.github.plugins.module_utils._holder import (
+from ansible_collections.patguard.github.plugins.module_utils._installation_token import (
     check_app_permissions,
     check_installation_repositories,
     create_scoped_token,

@@ -113,7 +113,7 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import REVOKE_CALLS_PER_HOUR
-from ansible_collections.patguard.github.plugins.module_utils._holder import check_credentials, revoke_credentials
+from ansible_collections.patguard.github.plugins.module_utils._credential_revoke import check_credentials, revoke_credentials
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 
 

@@ -14,8 +14,13 @@ description:
     catalogue, and lists what the person creating the token still has to do by hand.
   - Given the organization's O(policy), it refuses a template whose token the organization would deny, and
     names the rule.
-  - Sends no request to GitHub. The connection options are accepted (so that C(module_defaults) for
-    C(group/patguard.github.github) apply) and ignored.
+  - When O(owner) is set without O(owner_type) and the task has credentials (O(token), or GitHub App
+    credentials of an App installed on O(owner)), sends one C(GET /users/{username}) to learn whether the owner
+    is a user or an organization. Otherwise it sends no request to GitHub; the connection options are still
+    accepted, so that C(module_defaults) for C(group/patguard.github.github) apply.
+  - For an organization owner, RV(manual_steps) asks the person to check that C(Resource owner) shows the
+    organization before generating the token: the page can fall back to the person's own account, and a
+    token owned by a user never reaches the organization.
 author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
@@ -24,7 +29,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Builds the same link; nothing is sent in either mode.
+    details: Builds the same link; the owner lookup (a read) is sent in check mode too.
   diff_mode:
     support: none
   idempotent:
@@ -49,9 +54,11 @@ options:
       - Whether O(owner) is a V(user) or an V(organization).
       - Account permissions apply only to a user owner and organization permissions only to an organization
         owner, so either kind is refused for the other owner type.
-      - Required when O(owner) is set and O(permissions) include account or organization permissions. The
-        module does not look the owner up, because no endpoint of the GitHub API this collection is tested against
-        tells a user from an organization reliably, and a guess would produce a link GitHub rejects.
+      - When not set, and O(owner) is set and the task has credentials, the module looks the owner up with
+        C(GET /users/{username}) (its C(type), C(User) or C(Organization)). Set it to work offline, or to
+        override the lookup.
+      - Without credentials, required when O(owner) is set and O(permissions) include account or organization
+        permissions.
     type: str
     choices: [user, organization]
   expires_in:
@@ -148,7 +155,8 @@ manual_steps:
     - 'Under "Repository access", choose "Only select repositories" and select: acme/releases (the link cannot pre-select repositories).'
     - Copy the token when it is shown; GitHub shows it only once.
 owner_type:
-  description: The owner type the link was checked for (V(user) when O(owner) is not set).
+  description: The owner type the link was checked for (V(user) when O(owner) is not set; looked up on GitHub
+    when O(owner_type) was not given and the task has credentials).
   returned: success
   type: str
   sample: organization
@@ -164,12 +172,12 @@ violations:
   elements: dict
   sample: [{"code": "lifetime", "detail": "never expires (max 90 days)"}]
 changed:
-  description: Always V(false); nothing is sent.
+  description: Always V(false); nothing is changed on GitHub.
   returned: always
   type: bool
   sample: false
 api:
-  description: What the task cost in API calls; always zero requests for this module.
+  description: What the task cost in API calls; one request when the owner was looked up, else none.
   returned: success
   type: dict
   sample: {"requests": 0, "writes": 0, "retries": 0, "rate_limit_remaining": null, "rate_limit_limit": null,
@@ -178,8 +186,17 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._client import ApiStats
-from ansible_collections.patguard.github.plugins.module_utils._holder import build_template
-from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input
+from ansible_collections.patguard.github.plugins.module_utils._module import (
+    build_module,
+    connection_options,
+    fail_on_input,
+    run,
+)
+from ansible_collections.patguard.github.plugins.module_utils._template import (
+    build_template,
+    build_template_url,
+    lookup_owner_type,
+)
 
 
 def main():
@@ -196,13 +213,34 @@ def main():
         web_url=dict(type="str", default="https://github.com"),
     ))
     p = module.params
-    result = fail_on_input(module, lambda: build_template(
-        p["name"], description=p["description"], owner=p["owner"], owner_type=p["owner_type"],
-        expires_in=p["expires_in"], permissions=p["permissions"], web_url=p["web_url"], policy=p["policy"],
-        repositories=p["repositories"], requires_approval=p["requires_approval"]))
-    result["changed"] = False
-    result["api"] = ApiStats().as_dict()
-    module.exit_json(**result)
+
+    def template(owner_type):
+        return build_template(
+            p["name"], description=p["description"], owner=p["owner"], owner_type=owner_type,
+            expires_in=p["expires_in"], permissions=p["permissions"], web_url=p["web_url"], policy=p["policy"],
+            repositories=p["repositories"], requires_approval=p["requires_approval"])
+
+    lookup = p["owner"] is not None and p["owner_type"] is None and _has_credentials(module)
+    if not lookup:  # offline: owner_type given (an override), or nothing to look up with
+        result = fail_on_input(module, lambda: template(p["owner_type"]))
+        result["changed"] = False
+        result["api"] = ApiStats().as_dict()
+        module.exit_json(**result)
+    # The name, description, owner login and web_url are checked before the lookup is sent.
+    fail_on_input(module, lambda: build_template_url(p["name"], description=p["description"], owner=p["owner"],
+                                                     web_url=p["web_url"]))
+
+    def task(client):
+        result = template(lookup_owner_type(client, p["owner"]))
+        result["changed"] = False
+        return result
+
+    run(module, task, org=p["owner"])
+
+
+def _has_credentials(module):
+    options = fail_on_input(module, lambda: connection_options(module))
+    return bool(options.token or options.has_app)
 
 
 if __name__ == "__main__":

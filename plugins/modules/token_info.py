@@ -97,6 +97,13 @@ type:
   returned: always
   type: str
   sample: fine_grained_pat
+token_format:
+  description:
+    - V(stateless) for a stateless installation token (C(ghs_<APPID>_<JWT>), about 520 characters with dots),
+      V(opaque) for every other token.
+  returned: always
+  type: str
+  sample: opaque
 fingerprint:
   description: C(sha256:) and the first 12 hex digits of the token's SHA-256, to tell tokens apart in logs.
   returned: always
@@ -151,7 +158,7 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
-from ansible_collections.patguard.github.plugins.module_utils._holder import (
+from ansible_collections.patguard.github.plugins.module_utils._token_check import (
     check_repository_names,
     inspect_token,
     judge_token,

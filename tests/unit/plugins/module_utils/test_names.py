@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.patguard.github.plugins.module_utils import _holder, _names, _pat, _template
+from ansible_collections.patguard.github.plugins.module_utils import _names, _pat, _template, _token_check
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
 
 GOOD_LOGINS = ["octocat", "a", "A-b-C", "x" * 39, "42", "octocat_acme", "mona-lisa_acme", "a_b"]
@@ -67,9 +67,9 @@ def test_org_check_names_field_and_rule():
 
 def test_template_owner_and_token_info_repositories_use_the_same_rule():
     assert "target_name=octocat_acme" in _template.build_template_url("t", owner="octocat_acme")
-    assert _holder.check_repository_names(["octocat_acme/dotfiles"]) == ["octocat_acme/dotfiles"]
+    assert _token_check.check_repository_names(["octocat_acme/dotfiles"]) == ["octocat_acme/dotfiles"]
     for owner in ("dou--ble", "octocat_", "x" * 40):
         with pytest.raises(_template.TemplateError, match="login"):
             _template.build_template_url("t", owner=owner)
         with pytest.raises(ConfigError, match=r"repositories\[0\]: must be owner/name"):
-            _holder.check_repository_names(["%s/repo" % owner])
+            _token_check.check_repository_names(["%s/repo" % owner])

@@ -1,4 +1,5 @@
-"""Unit tests of _holder: credential checks and chunking, App permissions, token inspection, templates."""
+"""Unit tests of the token tools: credential checks and chunking (_credential_revoke), App permissions
+(_installation_token), token inspection (_token_check) and templates (_template)."""
 from __future__ import annotations
 
 import datetime
@@ -8,30 +9,34 @@ from pathlib import Path
 import pytest
 from http_doubles import API, Clock, ScriptedSession, make_response
 
-from ansible_collections.patguard.github.plugins.module_utils import _holder
+from ansible_collections.patguard.github.plugins.module_utils import _installation_token
+from ansible_collections.patguard.github.plugins.module_utils._catalog import APP_PERMISSIONS
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.module_utils._connection import ConnectionOptions
+from ansible_collections.patguard.github.plugins.module_utils._credential_revoke import (
+    check_credentials,
+    is_revocable_credential,
+    revoke_credentials,
+)
 from ansible_collections.patguard.github.plugins.module_utils._errors import (
     ConfigError,
     GitHubAPIError,
     RateLimitError,
 )
-from ansible_collections.patguard.github.plugins.module_utils._holder import (
-    APP_PERMISSIONS,
-    TokenCheckFailed,
-    build_template,
+from ansible_collections.patguard.github.plugins.module_utils._installation_token import (
     check_app_permissions,
-    check_credentials,
     check_installation_repositories,
+)
+from ansible_collections.patguard.github.plugins.module_utils._records import chunks
+from ansible_collections.patguard.github.plugins.module_utils._template import build_template
+from ansible_collections.patguard.github.plugins.module_utils._time import parse_time as parse_token_expiration
+from ansible_collections.patguard.github.plugins.module_utils._token_check import (
+    TokenCheckFailed,
     check_repository_names,
-    chunks,
     days_remaining,
     inspect_token,
-    is_revocable_credential,
     judge_token,
     parse_scopes,
-    parse_token_expiration,
-    revoke_credentials,
 )
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
 
@@ -384,6 +389,6 @@ def test_template_invalid_policy_is_reported_under_policy():
 
 
 def test_env_token_guard():
-    assert _holder.env_token_guard("t", {"GITHUB_TOKEN": "t"}) == "GITHUB_TOKEN"
-    assert _holder.env_token_guard("t", {"GH_TOKEN": "t"}) == "GH_TOKEN"
-    assert _holder.env_token_guard("t", {"GITHUB_TOKEN": "u"}) is None
+    assert _installation_token.env_token_guard("t", {"GITHUB_TOKEN": "t"}) == "GITHUB_TOKEN"
+    assert _installation_token.env_token_guard("t", {"GH_TOKEN": "t"}) == "GH_TOKEN"
+    assert _installation_token.env_token_guard("t", {"GITHUB_TOKEN": "u"}) is None
