@@ -115,3 +115,25 @@ def test_no_secret_in_output_results_or_logged_bodies_at_vvvv(fake_github, check
     else:
         assert revokes == [] and not [e for e in log if e["method"] in ("POST", "DELETE")
                                       and e["path"].startswith("/orgs/")]
+
+
+def test_no_piece_of_a_stateless_installation_token_leaks_at_vvvv(fake_github):
+    """Issue 12.2: the fake issues stateless ``ghs_<APPID>_<JWT>`` tokens (about 520 characters with
+    dots); every dot-separated piece of every token it issued is searched for, the signature included."""
+    fake = fake_github(grants=6, requests=4, seed=62, stateless_tokens=True)
+    pem = open(fake.private_key_path).read()
+    users = [fake.user_tokens[login] for login in sorted(fake.user_tokens)[:3]]
+    run = run_tasks(_tasks(fake, pem, users, False), verbosity=4, env=FAST)
+    assert len(run.results) == 20, run
+    issued = run.results[8]["token"]
+    assert issued.startswith("ghs_%s_" % fake.app_id) and issued.count(".") == 2
+    assert run.results[8]["token_format"] == "stateless"
+    tokens = fake.issued_tokens["installation"]
+    assert len(tokens) >= 4 and all(t.count(".") == 2 for t in tokens)
+    pieces = set(piece for token in tokens for piece in token.split("."))
+    blob = run.output + json.dumps([r for i, r in enumerate(run.results) if i != 8])
+    leaks = [piece[:8] + "..." for piece in pieces if piece in blob]
+    assert not leaks, leaks
+    logged = json.dumps(fake.request_log)
+    assert not [piece for piece in pieces if piece in logged]
+    assert fake.contract_errors == []
