@@ -19,7 +19,6 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import jsonschema
 from openapi_core import OpenAPI

@@ -123,8 +123,9 @@ class FakeGitHub:
     def reset(self, **changes) -> None:
         """Rebuild the state (same App and key), e.g. ``reset(grants=10, seed=3)`` or ``reset(fixture=path)``."""
         self._generation.update(changes)
-        if "fixture" not in changes and set(changes) & {"grants", "requests", "orgs", "lacking_pat_permission",
-                                                         "user_installation", "emu_members", "upgrade_requests"}:
+        generated = {"grants", "requests", "orgs", "lacking_pat_permission", "user_installation", "emu_members",
+                     "upgrade_requests"}
+        if "fixture" not in changes and set(changes) & generated:
             self._generation["fixture"] = None
         self.api.state = self._build_state()
         self.api.limiter.reset()
