@@ -195,3 +195,49 @@ def test_an_installation_token_is_refused_before_sending(fake_github):
     run = run_tasks([{"patguard.github.credential_authorization_info": dict(app_auth(fake), org="acme")}])
     assert run.result["failed"] is True and "organization owner's user token" in run.result["msg"]
     assert not any("credential-authorizations" in e["path"] for e in fake.request_log)
+
+
+def test_governance_includes_the_credential_rules_and_reports_them(fake_github, tmp_path):
+    fake = fake_github(product="ghec", fixture=FIXTURE)
+    doomed = expected_removals(fake)
+    before = set(credentials(fake))
+    run = run_tasks([], roles=["patguard.github.pat_governance"],
+                    play_vars={"patguard_org": "acme", "patguard_policy": POLICY, "patguard_mode": "enforce",
+                               "patguard_owner_token": fake.user_tokens["ada"],
+                               "patguard_report_dir": str(tmp_path)},
+                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    assert run.rc == 0, run
+    assert set(credentials(fake)) == before - doomed
+    report = (tmp_path / "summary.md").read_text()
+    assert "### SAML SSO credential authorizations" in report
+    assert "| Removed by this run | %d |" % len(doomed) in report
+
+
+def test_governance_without_the_key_never_calls_the_endpoint(fake_github):
+    fake = fake_github(product="ghec", fixture=FIXTURE)
+    run = run_tasks([], roles=["patguard.github.pat_governance"],
+                    play_vars={"patguard_org": "acme", "patguard_policy": {"max_lifetime_days": 90}},
+                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    assert run.rc == 0, run
+    assert not any("credential-authorizations" in e["path"] for e in fake.request_log)
+
+
+def test_offboarding_removes_the_leavers_authorizations(fake_github):
+    fake = fake_github(product="ghec", fixture=FIXTURE)
+    bobs = set(cid for cid, c in credentials(fake).items() if c.login == "bob")
+    others = set(credentials(fake)) - bobs
+    play = {"patguard_org": "acme", "patguard_offboard_users": ["bob"],
+            "patguard_owner_token": fake.user_tokens["ada"]}
+    report = run_tasks([{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
+                       roles=["patguard.github.pat_offboarding"], play_vars=dict(play, patguard_mode="report"),
+                       module_defaults={"group/patguard.github.github": app_auth(fake)})
+    assert report.rc == 0, report
+    listed = report.result["pat_offboarding_credentials_result"]
+    assert set(a["credential_id"] for a in listed["authorizations"]) == bobs and listed["removed"] == []
+    assert set(credentials(fake)) == bobs | others
+    run = run_tasks([{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
+                    roles=["patguard.github.pat_offboarding"], play_vars=dict(play, patguard_mode="enforce"),
+                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    assert run.rc == 0, run
+    assert set(run.result["pat_offboarding_credentials_result"]["removed"]) == bobs
+    assert set(credentials(fake)) == others
