@@ -19,7 +19,7 @@ description:
     is a user or an organization. Otherwise it sends no request to GitHub; the connection options are still
     accepted, so that C(module_defaults) for C(group/patguard.github.github) apply.
   - For an organization owner, RV(manual_steps) asks the person to check that C(Resource owner) shows the
-    organization before generating the token: the page can fall back to the person's own account, and a
+    organization before generating the token, because the page can fall back to the person's own account, and a
     token owned by a user never reaches the organization.
 author:
   - patguard maintainers (@patguard)

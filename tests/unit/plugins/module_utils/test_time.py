@@ -60,7 +60,9 @@ def test_to_epoch_with_default():
 
 
 def test_now_utc_and_resolve_now_use_the_injected_clock():
-    clock = lambda: MIDNIGHT.timestamp()  # noqa: E731
+    def clock():
+        return MIDNIGHT.timestamp()
+
     assert _time.now_utc(clock) == MIDNIGHT
     assert _time.resolve_now(None, clock) == MIDNIGHT
     assert _time.resolve_now("", clock) == MIDNIGHT
