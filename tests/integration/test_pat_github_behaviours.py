@@ -148,3 +148,29 @@ def test_upgrade_requests_and_their_grants_are_two_records(fake_github):
     assert by_token[deny["token_id"]]["permissions"] == grant_of[deny["token_id"]]["permissions"]
     reviews = [(r["pat_request_id"], r["action"]) for r in org_state(fake)["reviews"] if r["source"] == "bulk"]
     assert sorted(reviews) == sorted([(approve["id"], "approve"), (deny["id"], "deny")])  # once each
+
+
+def test_offboarding_by_owner_handles_the_upgrade_request_and_the_grant(fake_github):
+    """12.4: the owner filter lists both records of one token; denying one and revoking the other
+    leaves nothing behind, in either order of GitHub's answers."""
+    fake = fake_github(grants=20, requests=3, seed=55, upgrade_requests=1)
+    upgrade = next(r for r in org_state(fake)["requests"] if r.get("upgrade"))
+    owner = upgrade["owner"]
+    auth = token_auth(fake)
+    run = run_tasks([
+        task("pat_request_info", auth, org=fake.org, owners=[owner]),
+        task("pat_grant_info", auth, org=fake.org, owners=[owner]),
+        {"name": "deny", "patguard.github.pat_request": dict(
+            auth, org=fake.org, action="deny", reason="Owner left", refresh=False,
+            ids="{{ patguard_result_0.requests | map(attribute='id') | list }}")},
+        task("pat_grant", auth, org=fake.org, owners=[owner]),
+    ])
+    assert run.rc == 0, run
+    requests, grants, denied, revoked = run.results
+    assert upgrade["id"] in [r["id"] for r in requests["requests"]]
+    assert upgrade["token_id"] in [g["token_id"] for g in grants["grants"]]  # same token, other record
+    assert upgrade["id"] in denied["denied"]
+    assert sorted(revoked["revoked"]) == sorted(g["id"] for g in grants["grants"])
+    after = org_state(fake)
+    assert not [r for r in after["requests"] if r["owner"] == owner]
+    assert not [g for g in after["grants"] if g["owner"] == owner]
