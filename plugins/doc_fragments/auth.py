@@ -44,7 +44,8 @@ options:
       - The GitHub App's RSA private key, as PEM text. A single line with literal C(\n) escapes is
         accepted (as some credential stores hold it).
       - Mutually exclusive with O(private_key_path).
-      - If neither O(private_key) nor O(private_key_path) is set, the environment variable E(GITHUB_APP_PRIVATE_KEY) is used.
+      - If neither O(private_key) nor O(private_key_path) is set, the environment variable
+        E(GITHUB_APP_PRIVATE_KEY) is used.
     type: str
   private_key_path:
     description:

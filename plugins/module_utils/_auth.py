@@ -204,7 +204,8 @@ class AppAuth(object):
             body["permissions"] = dict(permissions)
         path = "/app/installations/%d/access_tokens" % installation_id
         data = client.request_json("POST", path, json=body or None, auth="jwt", write=False,
-                                   not_found_message=self._unknown_installation() if self._installation_id_given else None)
+                                   not_found_message=(self._unknown_installation()
+                                                      if self._installation_id_given else None))
         token = data.get("token") if isinstance(data, dict) else None
         if not token:
             raise AuthError("GitHub did not return an installation token for installation %d" % installation_id,

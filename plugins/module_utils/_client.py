@@ -51,6 +51,7 @@ from ._retry import (
     RetryPolicy,
     transport_failure,
 )
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._connection import ConnectionOptions
 from ._errors import (
@@ -554,7 +555,7 @@ def _shrink_page(url):
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(replaced), parts.fragment))
 
 
-class _Call(object):
+class _Call:
     """One request as the retry loop changes it (the URL shrinks on a 502/504 page)."""
 
     __slots__ = ("method", "url", "write", "auth", "per_page_fallback")

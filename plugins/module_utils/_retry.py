@@ -38,7 +38,8 @@ try:
 except ImportError:  # the client reports the missing library
     requests = NewConnectionError = None
 
-OK, RENEW, WAIT, BACKOFF, SHRINK, AMBIGUOUS, FAIL = "ok", "renew", "wait", "back off", "shrink page", "ambiguous", "fail"
+OK, RENEW, WAIT, BACKOFF = "ok", "renew", "wait", "back off"
+SHRINK, AMBIGUOUS, FAIL = "shrink page", "ambiguous", "fail"
 
 SECONDARY_LIMIT_MIN_WAIT = 60.0
 # Rate-limit waits of one request before giving up (60 + 120 + 240 + 480 s = the default
@@ -65,7 +66,7 @@ class Answer(namedtuple("Answer", "status headers message failure")):
     __slots__ = ()
 
     def __new__(cls, status=None, headers=None, message=None, failure=None):
-        return super(Answer, cls).__new__(cls, status, headers or {}, message or "", failure)
+        return super().__new__(cls, status, headers or {}, message or "", failure)
 
 
 class Attempt(namedtuple("Attempt", "write can_renew can_shrink")):
@@ -85,10 +86,10 @@ class Decision(namedtuple("Decision", "kind seconds cause why retry_at")):
     __slots__ = ()
 
     def __new__(cls, kind, seconds=0.0, cause=None, why=None, retry_at=None):
-        return super(Decision, cls).__new__(cls, kind, seconds, cause, why, retry_at)
+        return super().__new__(cls, kind, seconds, cause, why, retry_at)
 
 
-class Counters(object):
+class Counters:
     """What one request has used so far, plus the client-wide secondary-limit streak."""
 
     __slots__ = ("retries", "connects", "renewed", "limit_waits", "limit_waited", "secondary_streak")
@@ -196,7 +197,7 @@ def _rate_limited(answer, counters, limits, now):
     return Decision(WAIT, seconds, cause, why)
 
 
-class RetryPolicy(object):
+class RetryPolicy:
     """Counters and bounds of the retry rules; :meth:`decide` classifies and counts."""
 
     def __init__(self, max_retries: int, rate_limit_wait: float, write_interval: float = 0.0, rng=None) -> None:

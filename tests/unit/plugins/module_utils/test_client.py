@@ -10,10 +10,10 @@ import threading
 import jwt
 import pytest
 import requests
-from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
-from http_doubles import API, Clock, ScriptedSession, make_response
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from http_doubles import API, Clock, ScriptedSession, make_response
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from ansible_collections.patguard.github.plugins.module_utils import _auth
 from ansible_collections.patguard.github.plugins.module_utils._client import (
