@@ -184,12 +184,12 @@ class GitHubClient(object):
         method = method.upper()
         call = _Call(method, self._url(path, params), method in _WRITE_METHODS if write is None else write,
                      auth, per_page_fallback)
-        self.retry.start()
+        counters = self.retry.start()
         while True:
             for wait in self.retry.before_send(call.write, self._clock()):
                 self._hold_or_fail(wait, call, None)
             raw, answer, reason = self._attempt(call, json)
-            decision = self.retry.decide(answer, self._attempt_context(call), self._clock())
+            decision = self.retry.decide(counters, answer, self._attempt_context(call), self._clock())
             if decision.kind == OK:
                 return Response(raw.status_code, raw.headers, _decode(raw, method, call.url), raw.url)
             if decision.kind == RENEW:
@@ -201,7 +201,7 @@ class GitHubClient(object):
                 self.stats.retries += decision.kind == BACKOFF
                 self._hold(decision.seconds, decision.cause, decision.why)
             else:
-                raise self._failure(decision, call, raw, reason, not_found_message)
+                raise self._failure(decision, call, raw, reason, not_found_message, counters)
 
     def get(self, path: str, params: dict | None = None, auth: str = "auto",
             not_found_message: str | None = None) -> Any:
@@ -343,7 +343,7 @@ class GitHubClient(object):
             self.stats.rate_limit_limit = _int_header(headers, "x-ratelimit-limit")
             self.stats.rate_limit_reset = _int_header(headers, "x-ratelimit-reset")
 
-    def _failure(self, decision, call, raw, reason, not_found_message):
+    def _failure(self, decision, call, raw, reason, not_found_message, counters):
         """The exception for an ``ambiguous`` or ``fail`` decision."""
         path = _path_of(call.url)
         if decision.kind == AMBIGUOUS:
@@ -356,7 +356,7 @@ class GitHubClient(object):
             return TransportError("%s %s: cannot reach GitHub at %s (%s)" % (call.method, path, self.api_url, reason),
                                   method=call.method, path=path)
         if decision.retry_at is not None:
-            return self._rate_limit_error(decision, call, raw)
+            return self._rate_limit_error(decision, call, raw, counters)
         return self._api_error(raw, call.method, call.url, not_found_message)
 
     def _app_only_hint(self):
@@ -370,16 +370,15 @@ class GitHubClient(object):
                 "personal access token: give app_id and private_key (or set GITHUB_APP_ID and "
                 "GITHUB_APP_PRIVATE_KEY_PATH) instead")
 
-    def _rate_limit_error(self, decision, call, raw):
+    def _rate_limit_error(self, decision, call, raw, counters=None):
         limit = int(self.options.rate_limit_wait)
         when = iso_z_epoch(decision.retry_at)
         if decision.cause == "primary_reset":
             text = ("GitHub's rate limit for these credentials is spent for %d s more, longer than "
                     "rate_limit_wait (%d s): run again after %s" % (int(decision.seconds), limit, when))
-        elif self.retry.counters.limit_waits >= RATE_LIMIT_MAX_WAITS:
+        elif counters is not None and counters.limit_waits >= RATE_LIMIT_MAX_WAITS:
             text = ("GitHub's secondary rate limit still applies after %d waits (%d s in all), the most this "
-                    "task waits: run again after %s" % (self.retry.counters.limit_waits,
-                                                        int(self.retry.counters.limit_waited), when))
+                    "task waits: run again after %s" % (counters.limit_waits, int(counters.limit_waited), when))
         else:
             text = ("GitHub's secondary rate limit asks to wait %d s, longer than rate_limit_wait (%d s) "
                     "allows: run again after %s" % (int(decision.seconds), limit, when))

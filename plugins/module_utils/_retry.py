@@ -204,29 +204,28 @@ class RetryPolicy:
         self.limits = Limits(max_retries, rate_limit_wait)
         self.write_interval = write_interval
         self._rng = rng or random.Random()
-        self.counters = Counters()
+        self.secondary_streak = 0
         self._last_write = None
         self._primary_reset = None
 
-    def start(self) -> None:
-        """A new request: fresh per-request counters (the secondary streak carries over)."""
-        streak = self.counters.secondary_streak
-        self.counters = Counters()
-        self.counters.secondary_streak = streak
+    def start(self) -> Counters:
+        """Counters for a new request. Each request holds its own: a request sent while
+        another is in its loop (an installation token exchange) must not reset them."""
+        return Counters()
 
-    def decide(self, answer: Answer, attempt: Attempt, now: float) -> Decision:
-        """Classify ``answer`` and count what the decision uses."""
-        decision = classify(answer, attempt, self.counters, self.limits, now, self._rng.random())
-        counters = self.counters
+    def decide(self, counters: Counters, answer: Answer, attempt: Attempt, now: float) -> Decision:
+        """Classify ``answer`` and count what the decision uses in ``counters``."""
+        counters.secondary_streak = self.secondary_streak  # client-wide: repeats grow the wait
+        decision = classify(answer, attempt, counters, self.limits, now, self._rng.random())
         if decision.kind == OK:
-            counters.secondary_streak = 0
+            self.secondary_streak = 0
         elif decision.kind == RENEW:
             counters.renewed = True
         elif decision.kind == WAIT:
             counters.limit_waits += 1
             counters.limit_waited += decision.seconds
             if decision.cause == "retry_after" and retry_after(answer.headers) is None:
-                counters.secondary_streak += 1
+                self.secondary_streak += 1
         elif decision.kind == BACKOFF:
             if answer.failure == CONNECT:
                 counters.connects += 1

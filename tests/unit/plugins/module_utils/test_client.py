@@ -666,3 +666,14 @@ def test_unknown_installation_id_says_what_to_check(rsa_key):
     assert message.startswith("installation_id 999: the GitHub App 12345 has no installation with this id")
     assert "installed on the organization 'acme'" in message and "api_url" in message
     assert "GitHub answered 404 for POST /app/installations/999/access_tokens" in message
+
+
+def test_a_second_401_after_renewal_fails_instead_of_renewing_forever(rsa_key):
+    pem = rsa_key[1]
+    renewed = make_response(status=201, body={"token": "ghs_" + "d" * 36, "expires_at": "2027-01-15T09:00:00Z"})
+    script = installation_answers() + [make_response(status=401, body={"message": "Bad credentials"}), renewed,
+                                       make_response(status=401, body={"message": "Bad credentials"})]
+    client, session, _clock = app_client(script, pem)
+    with pytest.raises(GitHubAPIError) as info:
+        client.get("/orgs/acme/personal-access-tokens")
+    assert info.value.status == 401 and len(session.sent) == 5

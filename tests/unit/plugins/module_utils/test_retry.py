@@ -121,13 +121,23 @@ def test_rate_limit_gives_up_when_the_wait_exceeds_what_is_left_of_the_budget():
 
 def test_policy_counts_and_grows_the_secondary_streak_until_an_ok():
     policy = RetryPolicy(max_retries=5, rate_limit_wait=900, rng=FixedRandom())
-    policy.start()
-    waits = [policy.decide(Answer(403, message=SECONDARY), READ, NOW).seconds for _ in range(4)]
+    counters = policy.start()
+    waits = [policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).seconds for _ in range(4)]
     assert waits == [60.0, 120.0, 240.0, 480.0]
-    assert policy.decide(Answer(403, message=SECONDARY), READ, NOW).kind == FAIL
-    policy.start()
-    assert policy.decide(Answer(200), READ, NOW).kind == OK
-    assert policy.decide(Answer(403, message=SECONDARY), READ, NOW).seconds == 60.0
+    assert policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).kind == FAIL
+    counters = policy.start()
+    assert policy.decide(counters, Answer(200), READ, NOW).kind == OK
+    assert policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).seconds == 60.0
+
+
+def test_each_request_keeps_its_own_counters():
+    # A token exchange sent inside another request's loop must not reset that request's renewal.
+    policy = RetryPolicy(max_retries=5, rate_limit_wait=900)
+    outer = policy.start()
+    assert policy.decide(outer, Answer(401), READ, NOW).kind == RENEW
+    inner = policy.start()
+    assert policy.decide(inner, Answer(201), READ, NOW).kind == OK
+    assert policy.decide(outer, Answer(401), READ, NOW).kind == FAIL
 
 
 def test_policy_paces_writes_and_a_spent_budget_before_sending():
