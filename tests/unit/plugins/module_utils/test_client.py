@@ -550,8 +550,8 @@ SECONDARY = {"message": "You have exceeded a secondary rate limit."}
 def test_secondary_limit_with_remaining_zero_waits_for_the_reset():
     reset = 1_800_000_000 + 200
     client, _session, clock = client_with([
-        make_response(status=403, body=SECONDARY, headers={"x-ratelimit-remaining": "0",
-                                                             "x-ratelimit-reset": str(reset)}),
+        make_response(status=403, body=SECONDARY,
+                      headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}),
         make_response(body={}),
     ])
     client.get("/rate_limit")

@@ -122,7 +122,7 @@ def test_rate_limit_gives_up_when_the_wait_exceeds_what_is_left_of_the_budget():
 def test_policy_counts_and_grows_the_secondary_streak_until_an_ok():
     policy = RetryPolicy(max_retries=5, rate_limit_wait=900, rng=FixedRandom())
     counters = policy.start()
-    waits = [policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).seconds for _ in range(4)]
+    waits = [policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).seconds for _repeat in range(4)]
     assert waits == [60.0, 120.0, 240.0, 480.0]
     assert policy.decide(counters, Answer(403, message=SECONDARY), READ, NOW).kind == FAIL
     counters = policy.start()
