@@ -101,7 +101,9 @@ def build_rollup(rows, generated_at):
 
 
 def _md(value):
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    # Logins and codes are plain, but a table cell must not carry markup or break the row.
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("\n", " "))
 
 
 def _drift_text(drift):
@@ -164,51 +166,65 @@ def table_rows(rollup):
     return out
 
 
-_CSS = (
-    "body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#222}header{background:#24292f;color:#fff;"
-    "padding:16px 24px}h1{margin:0;font-size:20px}.meta{opacity:.8;font-size:12px}main{padding:16px 24px}"
-    ".kpis{display:flex;flex-wrap:wrap;gap:12px;margin:0 0 16px}.kpi{border:1px solid #ddd;border-radius:6px;"
-    "padding:8px 12px;min-width:120px}.kpi b{display:block;font-size:22px}.bad{color:#c62828}.ok{color:#2e7d32}"
-    "table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #eee;padding:4px 8px;text-align:left;"
-    "white-space:nowrap}th{background:#f6f8fa}td.n{text-align:right}"
-)
+
+def _cell(value, cls=None):
+    """A numeric cell that sorts as a number."""
+    cell = {"text": value, "sort": value}
+    if cls:
+        cell["cls"] = cls
+    return cell
+
+
+def page_table_rows(rollup):
+    """table_rows() for the page: numbers sort as numbers."""
+    out = []
+    for row in table_rows(rollup):
+        out.append([_cell(c) if isinstance(c, int) and not isinstance(c, bool) else c for c in row])
+    return out
 
 
 def render_html(rollup, title="Fine-grained tokens across organizations"):
-    """index.html: self-contained (no script, nothing loaded), every value escaped."""
-    import html
+    """index.html, built from the token report's own page pieces (summary tiles, chart card, table)."""
+    from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as fig
+    from ansible_collections.patguard.github.plugins.plugin_utils._report_html import Section, render_page
 
-    e = html.escape
     t = rollup["totals"]
-    kpis = [("Organizations", t["organizations"], ""), ("With violations", t["with_violations"],
-                                                       "bad" if t["with_violations"] else "ok"),
-            ("Tokens present", t["present"], ""), ("Violating", t["violating"], "bad" if t["violating"] else "ok"),
-            ("Expired", t["expired"], "bad" if t["expired"] else "ok"), ("Never expire", t["never_expire"], ""),
-            ("Approved / denied / revoked", "%d / %d / %d" % (t["approved"], t["denied"], t["revoked"]), "")]
-    if t["drift"]:
-        kpis.append(("Newly violating", t["drift"]["newly_violating"], "bad" if t["drift"]["newly_violating"] else "ok"))
-    head = "".join("<th scope=\"col\">%s</th>" % e(c) for c in table_columns())
-    body = []
-    for cells in table_rows(rollup):
-        out = []
-        for cell in cells:
-            if isinstance(cell, dict):
-                inner = e(str(cell["text"]))
-                if cell.get("href"):
-                    inner = '<a href="%s">%s</a>' % (e(cell["href"]), inner)
-                out.append('<td class="%s">%s</td>' % (e(cell.get("cls", "")), inner))
-            elif isinstance(cell, int):
-                out.append('<td class="n">%d</td>' % cell)
-            else:
-                out.append("<td>%s</td>" % e(str(cell)))
-        body.append("<tr>%s</tr>" % "".join(out))
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
-        "<title>%s</title><style>%s</style></head><body><header><h1>%s</h1><div class=\"meta\">Generated %s from "
-        "%d organization reports; each organization links to its own report.</div></header><main>"
-        "<div class=\"kpis\">%s</div><table id=\"organizations\"><thead><tr>%s</tr></thead><tbody>%s</tbody></table>"
-        "</main></body></html>\n" % (
-            e(title), _CSS, e(title), e(rollup["generated_at"] or ""), t["organizations"],
-            "".join('<div class="kpi"><b class="%s">%s</b>%s</div>' % (cls, e(str(value)), e(label))
-                    for label, value, cls in kpis), head, "".join(body)))
+    counted = [r for r in rollup["organizations"] if r["status"] != "missing"]
+    drift = t["drift"] or {}
+    kpis = [
+        fig.kpi("Organizations", t["organizations"], "neutral", "%d with violations" % t["with_violations"]),
+        fig.kpi("Tokens present", t["present"], "neutral", "%d pending requests" % t["pending"]),
+        fig.kpi("Violating", t["violating"], fig.share_level(t["violating"], t["present"], 0.05), "present tokens"),
+        fig.kpi("Expired", t["expired"], fig.share_level(t["expired"], t["present"], 1), "still listed"),
+        fig.kpi("Never expire", t["never_expire"], fig.share_level(t["never_expire"], t["present"]), "no expiry date"),
+        fig.kpi("Unused 90+ days", t["unused_90d"], fig.share_level(t["unused_90d"], t["present"], 0.1), "grants"),
+        fig.kpi("Revoked / denied", t["revoked"] + t["denied"], "neutral", "by this run; %d approved" % t["approved"]),
+        fig.kpi("Newly violating", drift.get("newly_violating", 0), "bad" if drift.get("newly_violating") else "ok",
+                "since each organization's previous report" if drift else "no baseline yet"),
+    ]
+    problems = len(rollup["problems"])
+    summary = {"verdict": "bad" if t["violating"] or problems else "ok",
+               "headline": "%d violating tokens in %d of %d organizations" % (
+                   t["violating"], t["with_violations"], t["organizations"]),
+               "tail": " \u00b7 %d tokens present" % t["present"],
+               "subline": ("%d organization(s) without a current report." % problems) if problems else
+               "Every organization has a current report; click one to open it.", "kpis": kpis}
+    series = [("violating", fig.COLORS["violating"]), ("compliant", fig.COLORS["compliant"])]
+    chart_rows = [(r["org"], {"violating": r["violating"], "compliant": r["present"] - r["violating"]})
+                  for r in sorted(counted, key=lambda r: (-r["violating"], r["org"].lower()))]
+    cards = [fig.card("chart-organizations", "Tokens by organization", "Present tokens, violating first.",
+                      fig.hbar("svg-organizations", chart_rows, series, "Tokens by organization", label_width=150,
+                               width=660), span="span3", legend_series=series)]
+    sections = [
+        Section("summary.html.j2", summary),
+        Section("charts.html.j2", {"cards": cards}),
+        Section("table.html.j2", {"id": "organizations", "title": "Organizations",
+                                  "note": "One row per organization; each links to its own report. Click a header "
+                                          "to sort.", "columns": table_columns(), "rows": page_table_rows(rollup)}),
+    ]
+    return render_page(
+        title=title, heading=title,
+        meta="Generated %s \u00b7 %d organizations" % (rollup["generated_at"] or "", t["organizations"]),
+        sections=sections, footer="patguard.github pat_report_rollup \u00b7 rollup.json schema %d \u00b7 "
+                                  "self-contained: this file loads nothing from the network." % ROLLUP_SCHEMA_VERSION,
+        generator="patguard.github pat_report_rollup, schema %d" % ROLLUP_SCHEMA_VERSION)
