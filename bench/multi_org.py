@@ -154,7 +154,7 @@ def extra_vars(workdir, name, **values):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--orgs", type=int, default=20)
     parser.add_argument("--grants", type=int, default=500)
     parser.add_argument("--requests", type=int, default=100)

@@ -95,9 +95,10 @@ def run_action(args, check_mode=False, now=_now):
         for name in written:
             _write(os.path.join(dest, name), contents[name])
     t = rollup['totals']
+    figures = (t['organizations'], t['with_violations'], t['present'], t['violating'], t['approved'], t['denied'],
+               t['revoked'])
     lines = ['Organizations: %d (%d with violations); tokens present %d, violating %d; this run approved %d, '
-             'denied %d, revoked %d' % (t['organizations'], t['with_violations'], t['present'], t['violating'],
-                                         t['approved'], t['denied'], t['revoked'])]
+             'denied %d, revoked %d' % figures]
     lines += ['%s: %s' % (p['org'], p['problem'] or p['status']) for p in rollup['problems']]
     lines.append('Enterprise page: %s' % os.path.join(dest, 'index.html'))
     result = {'changed': bool(written), 'dest': dest, 'written': written, 'totals': t,

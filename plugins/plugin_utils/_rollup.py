@@ -166,7 +166,6 @@ def table_rows(rollup):
     return out
 
 
-
 def _cell(value, cls=None):
     """A numeric cell that sorts as a number."""
     cell = {"text": value, "sort": value}
