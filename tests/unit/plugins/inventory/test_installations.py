@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 from ansible.errors import AnsibleParserError
@@ -18,8 +17,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from http_doubles import ScriptedSession, make_response
 
 
-# tests/conftest.py links the collection there (the name `conftest` is ambiguous across test folders).
-COLLECTIONS_ROOT = Path(__file__).resolve().parents[4] / "build" / "collections"
 API = "https://api.github.com"
 GHES = "https://ghe.example.com/api/v3"
 PAT_WRITE = {"organization_personal_access_token_requests": "write",
@@ -60,12 +57,43 @@ def pem(tmp_path_factory):
     return {"text": text, "path": str(path)}
 
 
+class _Loader:
+    """The plugin as Ansible's loader sets it up: its documented options (fragments merged) declared.
+
+    Not the loader itself: installing the collection finder in a process whose other tests have
+    already imported the collection as a plain package breaks the finder for everyone.
+    """
+
+    def __init__(self):
+        import yaml
+        from ansible import constants as C
+        from ansible.plugins.doc_fragments.constructed import ModuleDocFragment as Constructed
+        from ansible.plugins.doc_fragments.inventory_cache import ModuleDocFragment as Cache
+
+        from ansible_collections.patguard.github.plugins.doc_fragments.auth import ModuleDocFragment as Auth
+        from ansible_collections.patguard.github.plugins.inventory import installations
+
+        self.module = installations
+        doc = yaml.safe_load(installations.DOCUMENTATION)
+        assert doc["extends_documentation_fragment"] == ["patguard.github.auth", "ansible.builtin.constructed",
+                                                         "ansible.builtin.inventory_cache"]
+        options = {}
+        for fragment in (Auth, Constructed, Cache):
+            options.update(yaml.safe_load(fragment.DOCUMENTATION)["options"])
+        options.update(doc["options"])
+        C.config.initialize_plugin_configuration_definitions("inventory", installations.InventoryModule.NAME, options)
+
+    def get(self, name):
+        assert name == self.module.InventoryModule.NAME
+        plugin = self.module.InventoryModule()
+        plugin._load_name = plugin.ansible_name = name  # pylint: disable=protected-access
+        plugin._redirected_names = [name]  # pylint: disable=protected-access
+        return plugin
+
+
 @pytest.fixture(scope="module")
 def loader():
-    from ansible.plugins.loader import init_plugin_loader, inventory_loader
-
-    init_plugin_loader([str(COLLECTIONS_ROOT)])
-    return inventory_loader
+    return _Loader()
 
 
 @pytest.fixture()
@@ -237,7 +265,7 @@ def test_keyed_groups_compose_and_groups_use_the_host_variables(harness, pem):
 
 def test_cache_is_used_until_refreshed_and_holds_no_secret(harness, pem, tmp_path):
     cache_dir = tmp_path / "cache"
-    config = app_config(pem, cache=True, cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+    config = app_config(pem, cache=True, cache_plugin="jsonfile", cache_connection=str(cache_dir))  # short name: no collection finder here
     harness.run(config, pages(ESTATE), cache=False)   # what --flush-cache / refresh_inventory does
     assert len(harness.sent) == 3
     harness.run(config, [], cache=True)               # from the cache: no request at all
