@@ -38,7 +38,12 @@ VENV_BIN = Path(sys.executable).parent
 COLLECTIONS = ROOT / "build" / "collections"
 sys.path.insert(0, str(BENCH))
 
-from governance import demo_policy, measured  # noqa: E402  (same measuring as the single-org bench)
+import yaml  # noqa: E402
+
+from governance import measured  # noqa: E402  (same measuring as the single-org bench)
+
+# The example policy the demo, README and tests share.
+POLICY_FILE = ROOT / "docs" / "examples" / "policy.yml"
 
 ORG_PATH = re.compile(r"^/(?:orgs|organizations)/([^/]+)/")
 TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens$")
@@ -166,7 +171,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    policy = demo_policy()
+    policy = yaml.safe_load(POLICY_FILE.read_text())["patguard_policy"]
     common = {"patguard_mode": "enforce", "patguard_policy": policy, "patguard_now": now}
     figures = {"orgs": args.orgs, "grants": args.grants, "requests": args.requests, "latency_ms": args.latency_ms,
                "cpus": os.cpu_count(), "runs": {}}
