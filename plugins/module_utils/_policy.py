@@ -73,6 +73,9 @@ DEFAULTS = {
     'revoke_expired': False,
     'exempt_token_ids': [],
     'exempt_owners': [],
+    # Deny reasons name the broken rules (shared by many requests: one bulk call per 100);
+    # true quotes each request's own figures instead (one bulk call per distinct text).
+    'deny_reason_detail': False,
     # Doing nothing is the default: an empty policy must never approve, deny or revoke.
     'actions': {'compliant_request': 'none', 'violating_request': 'none', 'violating_grant': 'none'},
 }
@@ -91,7 +94,20 @@ class PolicyError(PatguardError):
         self.rule = rule
 
 
-Violation = namedtuple('Violation', ['code', 'detail'])
+_ViolationBase = namedtuple('Violation', ['code', 'detail'])
+
+
+class Violation(_ViolationBase):
+    """One finding: ``code`` and the record's own ``detail`` (``lifetime``, ``expires after 180
+    days (max 90)``), plus ``rule``: the broken rule in the policy's own terms (``lifetime over
+    the 90-day maximum``), the same for every record that breaks it. Deny reasons are built
+    from ``rule`` so that requests breaking the same rules share one reason, and one bulk
+    call. ``rule`` takes no part in equality."""
+
+    def __new__(cls, code, detail, rule=None):
+        self = super(Violation, cls).__new__(cls, code, detail)
+        self.rule = rule
+        return self
 
 _DECISION_FIELDS = ('id', 'kind', 'owner', 'token_id', 'token_name', 'decision', 'violations', 'reason')
 
@@ -379,6 +395,7 @@ def validate_policy(policy):
         'revoke_expired': _bool(policy, 'revoke_expired'),
         'exempt_token_ids': _token_ids(policy),
         'exempt_owners': _globs(policy, 'exempt_owners'),
+        'deny_reason_detail': _bool(policy, 'deny_reason_detail'),
         'actions': _actions(policy),
     }
     _check_contradictions(policy, norm)
@@ -465,6 +482,33 @@ def _selection(record):
 
 
 # --------------------------------------------------------------------------- rules
+# Rule texts: the broken rule in the policy's terms, never a record's own figures.
+
+def _lifetime_rule(limit):
+    return 'lifetime over the %d-day maximum' % limit
+
+
+def _count_rule(limit):
+    return 'more than %d repositories' % limit
+
+
+def _repository_rule(patterns):
+    return 'repositories outside %s' % ', '.join(patterns)
+
+
+_ALLOWED_RULE = 'permissions beyond allowed_permissions'
+_LEVEL_OF_RANK = dict((rank, level) for level, rank in _RANK.items())
+
+
+def _reason_rule(minimum):
+    if minimum:
+        return 'justification of at least %d characters required' % minimum
+    return 'justification required'
+
+
+def _inactive_rule(limit):
+    return 'unused for more than %d days' % limit
+
 # Each rule: (record, policy, now, kind=None) -> list of Violation. ``policy`` is the output
 # of validate_policy(). Rules never raise on GitHub-shaped records.
 
@@ -476,7 +520,7 @@ def check_lifetime(record, policy, now, kind=None):
         return []
     expires_raw = record.get('token_expires_at')
     if expires_raw is None or expires_raw == '':
-        return [Violation('lifetime', 'never expires (max %d days)' % limit)]
+        return [Violation('lifetime', 'never expires (max %d days)' % limit, _lifetime_rule(limit))]
     expires = parse_time(expires_raw)
     if kind == 'request':
         start_raw = record.get('created_at')
@@ -488,12 +532,12 @@ def check_lifetime(record, policy, now, kind=None):
     if expires is not None and start is not None:
         delta = expires - start
         if delta > datetime.timedelta(days=limit):
-            return [Violation('lifetime', 'expires after %s (max %d)' % (_days_text(delta), limit))]
+            return [Violation('lifetime', 'expires after %s (max %d)' % (_days_text(delta), limit), _lifetime_rule(limit))]
         return []
     days = record.get('lifetime_days')
     if _is_int(days) or isinstance(days, float):
         if days > limit:
-            return [Violation('lifetime', 'expires after %s days (max %d)' % (days, limit))]
+            return [Violation('lifetime', 'expires after %s days (max %d)' % (days, limit), _lifetime_rule(limit))]
         return []
     return [Violation(UNVERIFIABLE, 'lifetime: expiry or start time missing or unreadable')]
 
@@ -507,15 +551,16 @@ def check_repository_selection(record, policy, now, kind=None):
     if selection in allowed:
         return []
     return [Violation('repository_selection', '%s is not allowed (allowed: %s)' % (
-        selection or 'unknown selection', ', '.join(allowed)))]
+        selection or 'unknown selection', ', '.join(allowed)),
+        'repository selection other than %s' % ' or '.join(allowed))]
 
 
-def _all_selected(record, policy, code, text):
+def _all_selected(record, policy, code, text, rule):
     # With repository_selection set, validation guarantees it excludes 'all', and that rule
     # reports it; without it an all-repository token cannot pass a count or a list.
     if policy.get('repository_selection'):
         return []
-    return [Violation(code, text)]
+    return [Violation(code, text, rule)]
 
 
 def check_repository_count(record, policy, now, kind=None):
@@ -525,14 +570,16 @@ def check_repository_count(record, policy, now, kind=None):
         return []
     selection = _selection(record)
     if selection == 'all':
-        return _all_selected(record, policy, 'repository_count', 'all repositories selected (max %d)' % limit)
+        return _all_selected(record, policy, 'repository_count', 'all repositories selected (max %d)' % limit,
+                             _count_rule(limit))
     if selection != 'subset':
         return []
     repos = record.get('repositories')
     if not isinstance(repos, (list, tuple)):
         return [Violation(UNVERIFIABLE, 'repository_count: repository list not fetched')]
     if len(repos) > limit:
-        return [Violation('repository_count', '%d repositories selected (max %d)' % (len(repos), limit))]
+        return [Violation('repository_count', '%d repositories selected (max %d)' % (len(repos), limit),
+                          _count_rule(limit))]
     return []
 
 
@@ -544,7 +591,7 @@ def check_repositories(record, policy, now, kind=None):
     selection = _selection(record)
     if selection == 'all':
         return _all_selected(record, policy, 'repository', 'all repositories selected (allowed: %s)'
-                             % ', '.join(patterns))
+                             % ', '.join(patterns), _repository_rule(patterns))
     if selection != 'subset':
         return []
     repos = record.get('repositories')
@@ -555,7 +602,8 @@ def check_repositories(record, policy, now, kind=None):
     for entry in repos:
         name = _repo_name(entry)
         if not matcher(name):
-            result.append(Violation('repository', '%s is not allowed' % (name or 'unnamed repository')))
+            result.append(Violation('repository', '%s is not allowed' % (name or 'unnamed repository'),
+                                    _repository_rule(patterns)))
     return result
 
 
@@ -569,9 +617,10 @@ def check_allowed_permissions(record, policy, now, kind=None):
     for bucket, name, level in _held_permissions(record):
         limit = allowed.get(bucket, {}).get(name) if _is_map(allowed.get(bucket)) else None
         if limit is None:
-            result.append(Violation('permission', '%s:%s is not allowed' % (name, level)))
+            result.append(Violation('permission', '%s:%s is not allowed' % (name, level), _ALLOWED_RULE))
         elif _RANK.get(level, _UNKNOWN_RANK) > _RANK.get(limit, 0):
-            result.append(Violation('permission', '%s:%s exceeds %s:%s' % (name, level, name, limit)))
+            result.append(Violation('permission', '%s:%s exceeds %s:%s' % (name, level, name, limit),
+                                    _ALLOWED_RULE))
     return result
 
 
@@ -585,7 +634,8 @@ def check_forbidden_permissions(record, policy, now, kind=None):
     for _bucket, name, level in _held_permissions(record):
         floor = ranks.get(name)
         if floor is not None and _RANK.get(level, _UNKNOWN_RANK) >= floor:
-            result.append(Violation('permission', '%s:%s is forbidden' % (name, level)))
+            result.append(Violation('permission', '%s:%s is forbidden' % (name, level),
+                                    'permission %s:%s is forbidden' % (name, _LEVEL_OF_RANK.get(floor, level))))
     return result
 
 
@@ -597,9 +647,10 @@ def check_reason(record, policy, now, kind=None):
         return []
     reason = _text(record.get('reason')).strip()
     if not reason:
-        return [Violation('reason', 'no justification given')]
+        return [Violation('reason', 'no justification given', _reason_rule(minimum))]
     if len(reason) < minimum:
-        return [Violation('reason', 'justification is %d characters (min %d)' % (len(reason), minimum))]
+        return [Violation('reason', 'justification is %d characters (min %d)' % (len(reason), minimum),
+                          _reason_rule(minimum))]
     return []
 
 
@@ -608,10 +659,11 @@ def check_owner(record, policy, now, kind=None):
     owner = _owner(record)
     denied = policy.get('denied_owners')
     if denied and _matches(denied, owner):
-        return [Violation('owner', '%s is denied' % owner)]
+        return [Violation('owner', '%s is denied' % owner, 'owner is on the denied list')]
     allowed = policy.get('allowed_owners')
     if allowed and not _matches(allowed, owner):
-        return [Violation('owner', '%s is not an allowed owner' % (owner or 'unknown owner'))]
+        return [Violation('owner', '%s is not an allowed owner' % (owner or 'unknown owner'),
+                          'owner is not on the allowed list')]
     return []
 
 
@@ -625,14 +677,16 @@ def check_inactive(record, policy, now, kind=None):
     if last_used is not None:
         delta = now - last_used
         if delta > datetime.timedelta(days=limit):
-            return [Violation('inactive', 'last used %s ago (max %d)' % (_days_text(delta), limit))]
+            return [Violation('inactive', 'last used %s ago (max %d)' % (_days_text(delta), limit),
+                              _inactive_rule(limit))]
         return []
     granted = parse_time(record.get('access_granted_at'))
     if granted is None:
         return [Violation(UNVERIFIABLE, 'inactive: last use and grant time missing or unreadable')]
     delta = now - granted
     if delta > datetime.timedelta(days=limit):
-        return [Violation('inactive', 'never used, granted %s ago (max %d)' % (_days_text(delta), limit))]
+        return [Violation('inactive', 'never used, granted %s ago (max %d)' % (_days_text(delta), limit),
+                          _inactive_rule(limit))]
     return []
 
 
@@ -643,7 +697,7 @@ def check_expired(record, policy, now, kind=None):
     expires = parse_time(record.get('token_expires_at'))
     if record.get('token_expired') is True or (expires is not None and expires <= now):
         when = (' on %s' % expires.strftime('%Y-%m-%d')) if expires is not None else ''
-        return [Violation('expired', 'token expired%s' % when)]
+        return [Violation('expired', 'token expired%s' % when, 'token has expired')]
     return []
 
 
@@ -665,10 +719,27 @@ _RULES_BY_KIND = dict((kind, tuple(f for f, kinds in RULES if kind in kinds)) fo
 
 # --------------------------------------------------------------------------- decisions
 
-def format_reason(prefix, violations, limit=REASON_LIMIT):
-    """``prefix`` + ``code: detail; ...``, never longer than ``limit`` characters; when too
-    long, whole violations are dropped from the end and replaced by ``…(+N more)``."""
-    parts = ['%s: %s' % (v.code, v.detail) for v in violations]
+def reason_parts(violations, detail=False):
+    """The parts of a reason: each broken rule once, in rule order (``rule`` texts), or with
+    ``detail`` every finding as ``code: detail``. A Violation without a rule text (built
+    outside the rules) counts as its own detail."""
+    parts = []
+    seen = set()
+    for v in violations:
+        rule = None if detail else getattr(v, 'rule', None)
+        if rule is None:
+            parts.append('%s: %s' % (v.code, v.detail))
+        elif rule not in seen:
+            seen.add(rule)
+            parts.append(rule)
+    return parts
+
+
+def format_reason(prefix, violations, limit=REASON_LIMIT, detail=False):
+    """``prefix`` + the broken rules joined by ``; `` (or, with ``detail``, ``code: detail``
+    of every finding), never longer than ``limit`` characters; when too long, whole parts
+    are dropped from the end and replaced by ``…(+N more)``."""
+    parts = reason_parts(violations, detail)
     text = prefix + '; '.join(parts)
     if len(text) <= limit:
         return text
@@ -691,7 +762,48 @@ def format_reason(prefix, violations, limit=REASON_LIMIT):
     return (prefix + parts[0][:room] + suffix)[:limit]
 
 
-def _evaluate(record, kind, policy, now):
+# Rules whose outcome for a request differs once it is a grant: a request is judged by the
+# grant it would become, so that report mode predicts enforce mode (an expired token is
+# denied, not approved and then revoked in the same pass).
+_AS_GRANT = (check_lifetime, check_expired, check_inactive)
+_REQUEST_RULES = tuple(f for f, kinds in RULES if 'request' in kinds or f in _AS_GRANT)
+_GRANT_FIELDS = ('permissions', 'repository_selection', 'repositories', 'token_expires_at', 'token_expired')
+
+
+def prospective_grant(request, grant=None, now=None):
+    """The grant ``request`` becomes when approved: a new grant from ``now``, or, for a
+    permission-upgrade request (same ``token_id`` as the active ``grant``), that grant widened
+    to the request's permissions and repositories under its own id."""
+    if not _is_map(request):
+        request = {}
+    if _is_map(grant):
+        result = dict(grant)
+        for key in _GRANT_FIELDS:
+            if key in request:
+                result[key] = request.get(key)
+        if request.get('token_last_used_at') and not grant.get('token_last_used_at'):
+            result['token_last_used_at'] = request.get('token_last_used_at')
+        return result
+    result = dict(request)
+    moment = now if isinstance(now, datetime.datetime) else _now(now)
+    result['access_granted_at'] = iso_z(moment)
+    result.pop('lifetime_days', None)
+    return result
+
+
+def _request_violations(record, policy, now, becomes):
+    violations = []
+    for rule in _REQUEST_RULES:
+        found = rule(record, policy, now, 'request') if rule not in (check_expired, check_inactive) else []
+        if rule in _AS_GRANT and not any(v.code != UNVERIFIABLE for v in found):
+            as_grant = rule(becomes, policy, now, 'grant')
+            if any(v.code != UNVERIFIABLE for v in as_grant) or not found:
+                found = as_grant
+        violations.extend(found)
+    return violations
+
+
+def _evaluate(record, kind, policy, now, becomes=None):
     if not _is_map(record):
         record = {}
     owner = _owner(record)
@@ -700,9 +812,12 @@ def _evaluate(record, kind, policy, now):
     if (_is_int(token_id) and token_id in policy['exempt_token_ids']) or \
             (policy['exempt_owners'] and _matches(policy['exempt_owners'], owner)):
         return Decision(*(base + ('exempt', (), None)))
-    violations = []
-    for rule in _RULES_BY_KIND[kind]:
-        violations.extend(rule(record, policy, now, kind))
+    if kind == 'request':
+        violations = _request_violations(record, policy, now, becomes or prospective_grant(record, None, now))
+    else:
+        violations = []
+        for rule in _RULES_BY_KIND[kind]:
+            violations.extend(rule(record, policy, now, kind))
     real = [v for v in violations if v.code != UNVERIFIABLE]
     actions = policy['actions']
     reason = None
@@ -712,7 +827,9 @@ def _evaluate(record, kind, policy, now):
         else:
             decision = 'revoke' if actions['violating_grant'] == 'revoke' else 'none'
         prefix = {'deny': 'Denied by policy: ', 'revoke': 'Revoked by policy: '}.get(decision, 'Violates policy: ')
-        reason = format_reason(prefix, real)
+        reason = format_reason(prefix, real, detail=policy.get('deny_reason_detail'))
+        # The decision does not wait on what could not be checked: not "unverifiable".
+        violations = real
     elif violations:
         # A rule could not be checked: never act automatically on a guess.
         decision = 'none'
@@ -755,9 +872,25 @@ def plan(requests, grants, policy, now=None):
     by_code = {}
     seen_revoke = set()
     seen_review = set()
-    for kind, records in (('request', requests or []), ('grant', grants or [])):
+    grants = list(grants or [])
+    by_token = dict((g.get('token_id'), g) for g in grants if _is_map(g) and _is_int(g.get('token_id')))
+    widened = {}  # token_id -> the grant an approved upgrade request turns it into
+
+    def judge(kind, record):
+        token_id = record.get('token_id') if _is_map(record) else None
+        if not _is_int(token_id):
+            token_id = None
+        if kind == 'request':
+            becomes = prospective_grant(record, by_token.get(token_id), moment)
+            decision = _evaluate(record, kind, norm, moment, becomes)
+            if decision.decision == 'approve' and token_id in by_token:
+                widened[token_id] = becomes
+            return decision
+        return _evaluate(widened.get(token_id, record), kind, norm, moment)
+
+    for kind, records in (('request', requests or []), ('grant', grants)):
         for record in records:
-            decision = _evaluate(record, kind, norm, moment)
+            decision = judge(kind, record)
             decisions.append(decision.to_dict())
             by_decision[decision.decision] += 1
             for code in set(v.code for v in decision.violations):
@@ -775,6 +908,8 @@ def plan(requests, grants, policy, now=None):
             elif decision.decision == 'revoke' and record_id not in seen_revoke:
                 seen_revoke.add(record_id)
                 revoke.append(record_id)
+    request_decisions = [d for d in decisions if d['kind'] == 'request']
+    grant_decisions = [d for d in decisions if d['kind'] == 'grant']
     return {
         'decisions': decisions,
         'approve': _groups(approve, 'approve'),
@@ -782,25 +917,25 @@ def plan(requests, grants, policy, now=None):
         'revoke': revoke,
         'review': review,
         'summary': {
-            'requests': sum(1 for d in decisions if d['kind'] == 'request'),
-            'grants': sum(1 for d in decisions if d['kind'] == 'grant'),
+            'requests': len(request_decisions),
+            'grants': len(grant_decisions),
             'decisions': by_decision,
             'violations': dict(sorted(by_code.items())),
         },
         'evaluated_at': iso_z(moment),
-        # Grants only: a deny reason must name every violation, a revoke carries no reason.
-        'repositories_needed': repositories_needed(grants, [d for d in decisions if d['kind'] == 'grant']),
+        # Only where the decision waits on them: a grant or request another rule already
+        # condemns is revoked or denied whatever its repositories are.
+        'repositories_needed': repositories_needed(
+            [widened.get(g.get('token_id'), g) if _is_map(g) and _is_int(g.get('token_id')) else g
+             for g in grants], grant_decisions),
+        'request_repositories_needed': [
+            r['id'] for r in repositories_needed_records(requests, request_decisions)],
+        'upgrades': sorted(widened),
     }
 
 
-def repositories_needed(records, decisions):
-    """Token ids of the ``subset`` records whose decision waits only on their repository list.
-
-    A grant that another rule already condemns is revoked whatever its repositories are
-    (a revoke carries no reason to GitHub), so its list is not worth one API call; only
-    records found compliant except for an unverifiable repository rule are. On a 10,000-grant
-    organization this turns thousands of repository listings into the few that matter.
-    """
+def _waiting_ids(decisions):
+    """Ids of the decisions that wait only on a repository list."""
     pending = set()
     for decision in decisions or []:
         if not _is_map(decision):
@@ -811,13 +946,25 @@ def repositories_needed(records, decisions):
                       and str(v.get('detail', '')).startswith('repository') for v in violations)
         if waiting and codes == set([UNVERIFIABLE]) and _is_int(decision.get('id')):
             pending.add(decision.get('id'))
-    needed = []
-    for record in records or []:
-        if _is_map(record) and _is_int(record.get('id')) and record.get('id') in pending \
-                and record.get('repository_selection') == 'subset' \
-                and record.get('repositories') is None and _is_int(record.get('token_id')):
-            needed.append(record['token_id'])
-    return needed
+    return pending
+
+
+def repositories_needed_records(records, decisions):
+    """The ``subset`` records (without a repository list) whose decision waits on it."""
+    pending = _waiting_ids(decisions)
+    return [r for r in records or [] if _is_map(r) and _is_int(r.get('id')) and r.get('id') in pending
+            and r.get('repository_selection') == 'subset' and r.get('repositories') is None]
+
+
+def repositories_needed(records, decisions):
+    """Token ids of the ``subset`` records whose decision waits only on their repository list.
+
+    A grant that another rule already condemns is revoked whatever its repositories are
+    (a revoke carries no reason to GitHub), so its list is not worth one API call; only
+    records found compliant except for an unverifiable repository rule are. On a 10,000-grant
+    organization this turns thousands of repository listings into the few that matter.
+    """
+    return [r['token_id'] for r in repositories_needed_records(records, decisions) if _is_int(r.get('token_id'))]
 
 
 def merge_records(records, updates):

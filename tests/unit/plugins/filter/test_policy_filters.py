@@ -40,7 +40,7 @@ def test_policy_plan():
     result = FILTERS['policy_plan'](reqs, grants, {'max_lifetime_days': 30, 'revoke_expired': True, 'actions': ACT},
                                     now='2024-02-01T00:00:00Z')
     assert result['deny'] == [{'ids': [1], 'action': 'deny',
-                               'reason': 'Denied by policy: lifetime: never expires (max 30 days)'}]
+                               'reason': 'Denied by policy: lifetime over the 30-day maximum'}]
     assert result['revoke'] == [9]
     assert result['evaluated_at'] == '2024-02-01T00:00:00Z'
     json.dumps(result)

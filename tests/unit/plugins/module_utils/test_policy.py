@@ -487,9 +487,12 @@ class TestInactive:
         rec = grant(token_last_used_at=None, access_granted_at=None)
         assert codes(check_inactive(rec, pol(max_inactive_days=1), NOW)) == ['unverifiable']
 
-    def test_requests_are_not_checked(self):
+    def test_requests_are_judged_as_the_grant_they_become(self):
+        # A new grant starts now: never used is not inactive...
+        assert evaluate(request(token_last_used_at=None), 'request', {'max_inactive_days': 1}, NOW).violations == ()
+        # ...but a token last used long ago would be revoked as inactive right after its approval.
         d = evaluate(request(token_last_used_at='2000-01-01T00:00:00Z'), 'request', {'max_inactive_days': 1}, NOW)
-        assert d.violations == ()
+        assert codes(d.violations) == ['inactive']
 
 
 class TestExpired:
@@ -513,7 +516,9 @@ def test_request_decisions():
     assert ok == Decision(1, 'request', 'octocat', 11, 'deploy', 'approve', (), APPROVE_REASON)
     bad = evaluate(request(token_expires_at=None), 'request', p, NOW)
     assert bad.decision == 'deny'
-    assert bad.reason == 'Denied by policy: lifetime: never expires (max 90 days)'
+    assert bad.reason == 'Denied by policy: lifetime over the 90-day maximum'
+    detailed = evaluate(request(token_expires_at=None), 'request', dict(p, deny_reason_detail=True), NOW)
+    assert detailed.reason == 'Denied by policy: lifetime: never expires (max 90 days)'
     assert bad.to_dict()['violations'] == [{'code': 'lifetime', 'detail': 'never expires (max 90 days)'}]
     # action none leaves the request alone
     assert evaluate(request(), 'request', {'max_lifetime_days': 90}, NOW).decision == 'none'
@@ -525,7 +530,7 @@ def test_grant_decisions():
     p = {'revoke_expired': True, 'actions': ACT}
     assert evaluate(grant(), 'grant', p, NOW).decision == 'keep'
     bad = evaluate(grant(token_expired=True), 'grant', p, NOW)
-    assert bad.decision == 'revoke' and bad.reason.startswith('Revoked by policy: expired')
+    assert bad.decision == 'revoke' and bad.reason == 'Revoked by policy: token has expired'
     assert evaluate(grant(token_expired=True), 'grant', {'revoke_expired': True}, NOW).decision == 'none'
 
 
@@ -544,7 +549,7 @@ def test_unverifiable_only_is_left_for_a_human():
     assert d.decision == 'none' and codes(d.violations) == ['unverifiable'] and d.reason is None
     # ...but real violations still act, and the reason lists only the real ones
     d = evaluate(request(repositories=None, owner='x'), 'request', dict(p, denied_owners=['x']), NOW)
-    assert d.decision == 'deny' and d.reason == 'Denied by policy: owner: x is denied'
+    assert d.decision == 'deny' and d.reason == 'Denied by policy: owner is on the denied list'
 
 
 def test_deny_reason_format_from_brief():
@@ -552,7 +557,34 @@ def test_deny_reason_format_from_brief():
     rec = request(created_at='2025-01-01T00:00:00Z', token_expires_at='2026-01-02T00:00:00Z',
                   permissions={'repository': {'administration': 'write'}})
     assert evaluate(rec, 'request', p, NOW).reason == (
+        'Denied by policy: lifetime over the 90-day maximum; permission administration:write is forbidden')
+    # The per-token detail is an opt-in (one bulk call per distinct text).
+    assert evaluate(rec, 'request', dict(p, deny_reason_detail=True), NOW).reason == (
         'Denied by policy: lifetime: expires after 366 days (max 90); permission: administration:write is forbidden')
+
+
+def test_reason_names_the_policy_limit_not_the_held_level():
+    p = {'forbidden_permissions': ['administration:write'], 'actions': ACT}
+    held = [request(id=i, permissions={'repository': {'administration': level}}) for i, level in
+            ((1, 'write'), (2, 'admin'))]
+    result = plan(held, [], p, NOW)
+    assert result['deny'] == [{'ids': [1, 2], 'action': 'deny',
+                               'reason': 'Denied by policy: permission administration:write is forbidden'}]
+
+
+def test_same_rules_share_one_reason_whatever_the_figures():
+    p = {'max_lifetime_days': 90, 'max_repositories': 2, 'min_reason_length': 10, 'actions': ACT}
+    reqs = [request(id=i, token_id=i, created_at='2025-01-01T00:00:00Z',
+                    token_expires_at='2025-%02d-01T00:00:00Z' % (5 + i % 7),
+                    repositories=['r%d' % j for j in range(3 + i % 5)], reason='x' * (i % 9))
+            for i in range(1, 301)]
+    result = plan(reqs, [], p, NOW)
+    assert [len(g['ids']) for g in result['deny']] == [100, 100, 100]
+    assert set(g['reason'] for g in result['deny']) == {
+        'Denied by policy: lifetime over the 90-day maximum; more than 2 repositories; '
+        'justification of at least 10 characters required'}
+    detailed = plan(reqs, [], dict(p, deny_reason_detail=True), NOW)
+    assert len(detailed['deny']) > 30  # every distinct set of figures is its own call
 
 
 def test_evaluate_rejects_bad_kind_and_bad_policy():
@@ -613,7 +645,8 @@ def test_format_reason_exact_limit():
 
 def test_deny_reason_never_exceeds_1024():
     p = {'allowed_repositories': ['z*'], 'actions': ACT}
-    d = evaluate(request(repositories=['repo-%04d-%s' % (i, 'x' * 50) for i in range(300)]), 'request', p, NOW)
+    d = evaluate(request(repositories=['repo-%04d-%s' % (i, 'x' * 50) for i in range(300)]), 'request',
+                 dict(p, deny_reason_detail=True), NOW)
     assert len(d.reason) <= 1024 and d.reason.endswith('more)') and len(d.violations) == 300
 
 
@@ -621,16 +654,17 @@ def test_deny_reason_never_exceeds_1024():
 
 def test_plan_groups_and_summary():
     p = {'max_lifetime_days': 90, 'revoke_expired': True, 'exempt_token_ids': [999], 'actions': ACT}
-    reqs = [request(id=i, token_id=i) for i in range(1, 251)]
+    # (the default request's token expires before NOW: it would be denied as expired, see below)
+    reqs = [request(id=i, token_id=i, token_expires_at='2025-07-01T00:00:00Z') for i in range(1, 251)]
     reqs += [request(id=i, token_id=i, token_expires_at=None) for i in range(251, 361)]
     reqs += [request(id=361, token_id=999, token_expires_at=None)]
     reqs += [request(id=251, token_id=251, token_expires_at=None)]  # duplicate id, acted on once
-    grants = [grant(id=1000 + i, token_expired=bool(i % 2)) for i in range(10)]
+    grants = [grant(id=1000 + i, token_id=5000 + i, token_expired=bool(i % 2)) for i in range(10)]
     result = plan(reqs, grants, p, NOW)
     assert [len(g['ids']) for g in result['approve']] == [100, 100, 50]
     assert all(g['action'] == 'approve' and g['reason'] == APPROVE_REASON for g in result['approve'])
     assert [len(g['ids']) for g in result['deny']] == [100, 10]
-    assert result['deny'][0]['reason'] == 'Denied by policy: lifetime: never expires (max 90 days)'
+    assert result['deny'][0]['reason'] == 'Denied by policy: lifetime over the 90-day maximum'
     assert result['deny'][0]['ids'][0] == 251
     assert result['revoke'] == [1001, 1003, 1005, 1007, 1009]
     assert result['summary'] == {
@@ -645,7 +679,42 @@ def test_plan_groups_and_summary():
     assert len(result['review']) == 360
     assert result['review'][0] == {'id': 1, 'action': 'approve', 'reason': APPROVE_REASON, 'token_id': 1}
     assert result['review'][-1] == {'id': 360, 'action': 'deny', 'token_id': 360,
-                                    'reason': 'Denied by policy: lifetime: never expires (max 90 days)'}
+                                    'reason': 'Denied by policy: lifetime over the 90-day maximum'}
+
+
+def test_an_expired_token_request_is_denied_not_approved_then_revoked():
+    p = {'revoke_expired': True, 'actions': ACT}
+    result = plan([request(id=1, token_id=11)], [], p, NOW)  # expires 2025-06-01, NOW is noon that day
+    assert result['approve'] == [] and result['revoke'] == []
+    assert result['deny'] == [{'ids': [1], 'action': 'deny', 'reason': 'Denied by policy: token has expired'}]
+    assert result['decisions'][0]['violations'] == [{'code': 'expired', 'detail': 'token expired on 2025-06-01'}]
+
+
+def test_upgrade_request_is_judged_on_the_widened_grant():
+    p = {'forbidden_permissions': ['administration:write'], 'max_inactive_days': 30, 'actions': ACT}
+    active = grant(id=5, token_id=77, token_last_used_at='2025-05-30T00:00:00Z')
+    widen = request(id=9, token_id=77, token_expires_at='2025-07-01T00:00:00Z',
+                    permissions={'repository': {'contents': 'write', 'administration': 'write'}})
+    result = plan([widen], [active], p, NOW)
+    # The widened grant would break the rule: deny, and the grant is judged as it is (kept).
+    assert [d['decision'] for d in result['decisions']] == ['deny', 'keep']
+    assert result['upgrades'] == []
+    ok = dict(widen, permissions={'repository': {'contents': 'write'}})
+    result = plan([ok], [active], p, NOW)
+    assert [d['decision'] for d in result['decisions']] == ['approve', 'keep'] and result['upgrades'] == [77]
+    # A grant unused for too long is not saved by widening it: the upgrade is denied as inactive.
+    stale = dict(active, token_last_used_at='2025-01-01T00:00:00Z')
+    result = plan([ok], [stale], p, NOW)
+    assert [d['decision'] for d in result['decisions']] == ['deny', 'revoke']
+    assert result['decisions'][0]['violations'][0]['code'] == 'inactive'
+
+
+def test_unverifiable_is_only_for_decisions_that_wait_on_it():
+    p = {'max_repositories': 2, 'revoke_expired': True, 'actions': ACT}
+    condemned = plan([], [grant(token_expired=True, repositories=None)], p, NOW)['decisions'][0]
+    assert condemned['decision'] == 'revoke' and [v['code'] for v in condemned['violations']] == ['expired']
+    waiting = plan([], [grant(repositories=None)], p, NOW)['decisions'][0]
+    assert waiting['decision'] == 'none' and [v['code'] for v in waiting['violations']] == ['unverifiable']
 
 
 def test_plan_distinct_reasons_get_distinct_groups():
