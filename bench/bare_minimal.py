@@ -95,7 +95,7 @@ def normalize(raw, kind):
 
 
 def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce=True):
-    """Run the minimal plan in the role's order (review, then hygiene); return counts."""
+    """Run the minimal plan (list each kind once, evaluate, read what decisions wait on, write in bulk)."""
     engine = load_policy_engine()
     bare = Bare(api_url, app_id, private_key, org)
     needs_repos = engine.needs_repositories(policy)
@@ -114,25 +114,28 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
 
     bulk_calls = 0
     requests_path = "/orgs/%s/personal-access-token-requests" % org
-    # Deny reasons name every violation: every subset request needs its repositories.
-    review = engine.plan(add_repositories(listed("request", requests_path), requests_path), [], policy, now)
+    grants_path = "/orgs/%s/personal-access-tokens" % org
+    # Each kind listed once; a request is judged by the grant it becomes (so upgrade requests
+    # need the grants first), and repository lists are read only where a decision waits on them.
+    requests_ = listed("request", requests_path)
+    grants = listed("grant", grants_path)
+    the_plan = engine.plan(requests_, grants, policy, now)
+    if needs_repos and the_plan["request_repositories_needed"]:
+        wanted = set(the_plan["request_repositories_needed"])
+        add_repositories([r for r in requests_ if r["id"] in wanted], requests_path)
+        the_plan = engine.plan(requests_, grants, policy, now)
+    if needs_repos and the_plan["repositories_needed"]:
+        add_repositories(grants, grants_path, set(the_plan["repositories_needed"]))
+        the_plan = engine.plan(requests_, grants, policy, now)
+    review = hygiene = the_plan
     if enforce:
-        for group in review["approve"] + review["deny"]:
+        for group in the_plan["approve"] + the_plan["deny"]:
             body = {"pat_request_ids": group["ids"], "action": group["action"]}
             if group.get("reason") is not None:
                 body["reason"] = group["reason"]
             bare._call("POST", requests_path, json_body=body)
             bulk_calls += 1
-    # Approved requests are grants now: the hygiene half lists them too, like the role.
-    grants_path = "/orgs/%s/personal-access-tokens" % org
-    # A revoke carries no reason: only grants whose decision waits on their repositories need them.
-    grants = listed("grant", grants_path)
-    hygiene = engine.plan([], grants, policy, now)
-    needed = set(engine.repositories_needed(grants, hygiene["decisions"]))
-    if needed:
-        hygiene = engine.plan([], add_repositories(grants, grants_path, needed), policy, now)
-    if enforce:
-        revoke = hygiene["revoke"]
+        revoke = the_plan["revoke"]
         for start in range(0, len(revoke), BULK):
             bare._call("POST", grants_path, json_body={"action": "revoke", "pat_ids": revoke[start:start + BULK]})
             bulk_calls += 1

@@ -135,46 +135,60 @@ def pages(count):
 def minimal_plan(state, policy, now):
     """Requests the governance pass cannot do without, computed from the fake's state.
 
-    Same order as the role: requests are reviewed first, and the approved ones become
-    grants (GitHub adds them to the grant list), so the hygiene half lists and judges them.
+    Each kind listed once (100 a page); a request is judged by the grant it becomes, so the
+    approved ones are not listed again. Repository lists only for the records whose decision
+    waits on them (requests first: an approved upgrade decides its grant). One bulk call per
+    (action, set of violated rules) and 100 ids: deny reasons name the broken rules, so the
+    deny groups are the distinct sets of rules; approvals share one reason; a revoke carries
+    none (100 a call).
     """
     engine = load_policy_engine()
-    requests_ = state["requests"]
     needs_repos = engine.needs_repositories(policy)
 
-    def repo_listings(records):
-        if not needs_repos:
-            return 0
-        return sum(pages(len(r.get("repositories") or [])) for r in records
-                   if r.get("repository_selection") == "subset")
+    def blind(records):
+        return [dict(r, repositories=None) if r.get("repository_selection") == "subset" else dict(r)
+                for r in records]
 
-    def grant_repo_listings(records):
-        # A grant that another rule condemns is revoked whatever its repositories (a revoke
-        # carries no reason), so only the grants whose decision waits on them are needed.
-        if not needs_repos:
-            return 0
-        blind = [dict(r, repositories=None) if r.get("repository_selection") == "subset" else r for r in records]
-        needed = set(engine.repositories_needed(blind, engine.plan([], blind, policy, now)["decisions"]))
-        return repo_listings([r for r in records if r.get("token_id") in needed])
+    def repo_pages(records):
+        return sum(pages(len(r.get("repositories") or [])) for r in records)
 
-    review = engine.plan(requests_, [], policy, now)
-    approved = set(d["id"] for d in review["decisions"] if d["decision"] == "approve")
-    new_grants = []
-    for number, record in enumerate(r for r in requests_ if r["id"] in approved):
-        grant = dict(record, id=10 ** 12 + number, access_granted_at=now)
-        grant.pop("reason", None)
-        grant.pop("created_at", None)
-        new_grants.append(grant)
-    grants = state["grants"] + new_grants
-    hygiene = engine.plan([], grants, policy, now)
+    truth_r = dict((r["id"], r) for r in state["requests"])
+    truth_g = dict((g["id"], g) for g in state["grants"])
+    requests_, grants = blind(state["requests"]), blind(state["grants"])
+    listings = 0
+    the_plan = engine.plan(requests_, grants, policy, now)
+    if needs_repos:
+        wanted = set(the_plan["request_repositories_needed"])
+        for record in requests_:
+            if record["id"] in wanted:
+                record["repositories"] = truth_r[record["id"]]["repositories"]
+        listings += repo_pages([truth_r[i] for i in wanted])
+        the_plan = engine.plan(requests_, grants, policy, now)
+        tokens = set(the_plan["repositories_needed"])
+        for record in grants:
+            if record.get("token_id") in tokens and record.get("repositories") is None:
+                record["repositories"] = truth_g[record["id"]]["repositories"]
+                listings += pages(len(record["repositories"]))
+        the_plan = engine.plan(requests_, grants, policy, now)
+    rule_sets = collections.Counter()
+    seen = dict((r["id"], r) for r in requests_)  # as the pass sees them (repositories where read)
+    for decision in the_plan["decisions"]:
+        if decision["kind"] == "request" and decision["decision"] == "deny":
+            found = engine.evaluate(seen[decision["id"]], "request", policy, now).violations
+            rule_sets[frozenset((v.code, getattr(v, "rule", None) or v.detail) for v in found)] += 1
+    approved = sum(1 for d in the_plan["decisions"] if d["decision"] == "approve")
+    upgrades = len(the_plan["upgrades"])
     result = {
         "auth": 2,  # GET /orgs/{org}/installation + POST /app/installations/{id}/access_tokens
         "list_pages": pages(len(requests_)) + pages(len(grants)),
-        "repository_listings": repo_listings(requests_) + grant_repo_listings(grants),
-        "bulk_calls": len(review["approve"]) + len(review["deny"]) + math.ceil(len(hygiene["revoke"]) / BULK),
-        "revoke": len(hygiene["revoke"]),
-        "grants_after": len(grants) - len(hygiene["revoke"]),
-        "left_pending": sum(1 for d in review["decisions"] if d["decision"] not in ("approve", "deny")),
+        "repository_listings": listings,
+        "bulk_calls": math.ceil(approved / BULK) + sum(math.ceil(n / BULK) for n in rule_sets.values())
+        + math.ceil(len(the_plan["revoke"]) / BULK),
+        "deny_rule_sets": len(rule_sets),
+        "revoke": len(the_plan["revoke"]),
+        "grants_after": len(grants) - len(the_plan["revoke"]) + approved - upgrades,
+        "left_pending": sum(1 for d in the_plan["decisions"] if d["kind"] == "request"
+                            and d["decision"] not in ("approve", "deny")),
     }
     result["total"] = result["auth"] + result["list_pages"] + result["repository_listings"] + result["bulk_calls"]
     return result
@@ -400,11 +414,18 @@ def report(run, args):
         sum(n - 1 for n in log["duplicates"].values()),
         "" if not log["duplicates"] else "  " + json.dumps(log["duplicates"])[:400]))
     add("   statuses: %s; end state matches the plan: %s" % (log["statuses"], role["state_correct"]))
+    add("   bulk writes: role %d vs minimal %d (%d sets of broken rules among the denials) = %.3fx (goal <= 1.05x)"
+        % (log["by_kind"].get("bulk_calls", 0), minimal["bulk_calls"], minimal["deny_rule_sets"],
+           log["by_kind"].get("bulk_calls", 0) / float(max(minimal["bulk_calls"], 1))))
+    add("   real GitHub estimate: %d requests x 0.25 s + %d writes x 1 s = %.0f s"
+        % (log["total"], log["bulk_writes"], log["total"] * 0.25 + log["bulk_writes"] * 1.0))
     if bare:
+        wall_goal = 1.5 if args.latency_ms == 0 else 1.1
         ratio_t = role["seconds"] / bare["seconds"]
         add("2. Wall time: role %.2f s (ansible-playbook start included) vs bare script %.2f s "
-            "(%d requests) = %.2fx (goal <= 2.0x) %s" % (role["seconds"], bare["seconds"], bare["log"]["total"],
-                                                         ratio_t, "OK" if ratio_t <= 2.0 else "MISSED"))
+            "(%d requests) = %.2fx (goal <= %.1fx) %s" % (
+                role["seconds"], bare["seconds"], bare["log"]["total"], ratio_t, wall_goal,
+                "OK" if ratio_t <= wall_goal else "MISSED"))
     uri = run.get("uri")
     if uri:
         per_uri = uri["seconds"] / uri["tokens"]
@@ -412,17 +433,17 @@ def report(run, args):
         same = uri["role_same_org"]
         per_same = same["seconds"] / same["records"]
         add("3. Per token: uri loop %.2f ms (%d tokens, %.2f s, %d requests, %d left) vs role %.3f ms "
-            "(%d records in %.2f s) = %.0fx (goal >= 50x) %s" % (
+            "(%d records in %.2f s) = %.0fx (goal >= 100x) %s" % (
                 per_uri * 1000, uri["tokens"], uri["seconds"], uri["log"]["total"], uri["left"], per_role * 1000,
-                role["records"], role["seconds"], per_uri / per_role, "OK" if per_uri / per_role >= 50 else "MISSED"))
+                role["records"], role["seconds"], per_uri / per_role, "OK" if per_uri / per_role >= 100 else "MISSED"))
         add("   same org size (%d grants): role %.2f s = %.2f ms per token, %d requests -> %.0fx" % (
             same["records"], same["seconds"], per_same * 1000, same["requests"], per_uri / per_same))
     memory = role["memory"]
     add("4. Peak memory of the role's run (ansible-playbook + forks + modules, sampled every 50 ms): "
         "%.0f MB PSS (%.0f MB RSS summed, shared pages counted per process); largest single process "
-        "%.0f MB (ru_maxrss) (goal <= 300 MB) %s" % (
+        "%.0f MB (ru_maxrss) (goal <= 150 MB) %s" % (
             memory["tree_pss"], memory["tree_rss"], memory["ru_maxrss"],
-            "OK" if memory["tree_pss"] <= 300 else "MISSED"))
+            "OK" if memory["tree_pss"] <= 150 else "MISSED"))
     writes = log["writes"]
     add("5. Pacing and budget:")
     add("   writes: %d (%d bulk review/revoke POSTs + %d token exchanges); at GitHub's default 1 s "

@@ -18,12 +18,12 @@ description:
     approved and then revoked). A permission-upgrade request (same C(token_id) as an active grant) is judged on
     that grant widened to the requested permissions and repositories; if it is approved, the grant is judged
     widened too.
-  - Deny reasons name each broken rule with the policy's own limit, for example C(Denied by policy: lifetime
+  - "Deny reasons name each broken rule with the policy's own limit, for example C(Denied by policy: lifetime
     over the 90-day maximum; permission administration:write is forbidden), so requests that break the same
     rules share one reason and one bulk call per 100 IDs. The policy key C(deny_reason_detail) quotes each
-    request's own figures instead (one bulk call per distinct text; see docs/policy.md).
-  - An action plugin runs the pass on the controller and shows its progress at the default verbosity: list pages
-    of the total, decisions, writes sent and still to send, and every wait with its cause and length.
+    request's own figures instead (one bulk call per distinct text; see docs/policy.md)."
+  - An action plugin runs the pass on the controller and shows its progress at the default verbosity (list pages
+    of the total, decisions, writes sent and still to send, and every wait with its cause and length).
   - If the run stops half-way, the error lists what was applied and RV(not_processed); running the task again
     finishes the job.
 author:
