@@ -18,7 +18,6 @@ from ansible.utils.display import Display
 
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.module_utils._connection import (
-    AUTH_MUTUALLY_EXCLUSIVE,
     ConnectionOptions,
     auth_argument_spec,
 )
@@ -79,8 +78,8 @@ class ActionModule(ActionBase):
         spec.update(policy_argument_spec())
         with _TaskEnvironment(self._environment()):
             try:
-                _validation, params = self.validate_argument_spec(
-                    argument_spec=spec, mutually_exclusive=list(AUTH_MUTUALLY_EXCLUSIVE))
+                # private_key/private_key_path: checked by ConnectionOptions (it knows their sources).
+                _validation, params = self.validate_argument_spec(argument_spec=spec)
             except AnsibleActionFail as exc:
                 result.update(failed=True, msg=redact(str(exc)))
                 return result

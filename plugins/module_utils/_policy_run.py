@@ -14,7 +14,7 @@ import time
 
 from ._errors import ConfigError, PatguardError
 from ._pat import KINDS, MAX_IDS_PER_BULK, add_repositories, check_filters, check_org, list_records, \
-    review_requests, revoke_grants
+    owners_not_members, review_requests, revoke_grants
 from ._policy import PolicyError, needs_repositories, plan, validate_policy
 
 MODES = ("report", "enforce")
@@ -206,13 +206,20 @@ def check_inputs(params):
     return org, policy, filters
 
 
-def _fetch_repositories(client, org, kind, records, wanted, key="id"):
+def _fetch_repositories(client, org, kind, records, wanted, gone, key="id"):
+    """Read the repository lists of the ``wanted`` records; a record that vanished meanwhile
+    (cancelled, or handled in the web UI) is dropped from ``records`` and listed in ``gone``."""
     wanted = set(wanted)
     if not wanted:
         return 0
     chosen = [r for r in records if r.get(key) in wanted]
-    add_repositories(client, org, kind, chosen)
-    return len(chosen)
+    count = len(chosen)
+    before = len(gone)
+    add_repositories(client, org, kind, chosen, gone=gone)
+    vanished = set(g.get("id") for g in gone[before:])
+    if vanished:
+        records[:] = [r for r in records if r.get("id") not in vanished]
+    return count
 
 
 def run_pass(client, params, check_mode=False, progress=None, warn=None):
@@ -238,16 +245,21 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
         # Permission-upgrade requests are judged on the grant they widen: read only those.
         tokens = sorted(set(r["token_id"] for r in requests if isinstance(r.get("token_id"), int)))
         grants = list_records(client, org, "grant", dict(filters, token_ids=tokens)) if tokens else []
+    if filters.get("owners") and warn is not None:
+        for message in owners_not_members(client, org, filters["owners"], requests + grants):
+            warn(message)
     now = params.get("now") or None
     the_plan = plan(requests, grants, policy, now)
     fetched = 0
+    gone = []
     if needs_repositories(policy):
         # Requests first: an approved upgrade decides its grant with the request's repositories.
-        count = _fetch_repositories(client, org, "request", requests, the_plan["request_repositories_needed"])
+        count = _fetch_repositories(client, org, "request", requests, the_plan["request_repositories_needed"], gone)
         if count:
             fetched += count
             the_plan = plan(requests, grants, policy, now)
-        count = _fetch_repositories(client, org, "grant", grants, the_plan["repositories_needed"], key="token_id")
+        count = _fetch_repositories(client, org, "grant", grants, the_plan["repositories_needed"], gone,
+                                    key="token_id")
         if count:
             fetched += count
             the_plan = plan(requests, grants, policy, now)
@@ -274,7 +286,7 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
                  "writes": planned_writes(the_plan), "repository_lists": fetched,
                  "evaluated_at": the_plan["evaluated_at"], "upgrades": the_plan["upgrades"]},
         "plan_table": plan_table(the_plan["decisions"], summary, params.get("plan_rows", DEFAULT_PLAN_ROWS)),
-        "applied": {"approved": [], "denied": [], "revoked": [], "unchanged": [], "gone": []},
+        "applied": {"approved": [], "denied": [], "revoked": [], "unchanged": [], "gone": list(gone)},
         "not_processed": [],
     }
     if params.get("return_records"):
