@@ -53,6 +53,7 @@ class Progress(object):
         self.clock = clock
         self.writes_planned = 0
         self.writes_sent = 0
+        self.spacing = 0.0
         self._listing = None
         self._last_line = 0.0
 
@@ -69,7 +70,12 @@ class Progress(object):
             self.say("listing %s: page %d of %s" % (what, page, last if last is not None else page))
 
     def wait(self, seconds, cause):
-        if seconds >= 0.05:
+        if cause == "write_interval":
+            # Spacing before every write: said once, then summed on the writes line.
+            if not self.spacing and seconds > 0:
+                self.say("waiting %.1f s before each write (write interval, GitHub's pace for writes)" % seconds)
+            self.spacing += seconds
+        elif seconds >= 0.05:
             self.say("waiting %.1f s (%s)" % (seconds, cause.replace("_", " ")))
 
     def write(self):
@@ -77,8 +83,9 @@ class Progress(object):
         now = self.clock()
         if self.writes_sent == 1 or self.writes_sent >= self.writes_planned or now - self._last_line >= self.interval:
             self._last_line = now
-            self.say("writes: %d sent, %d to send" % (self.writes_sent,
-                                                       max(self.writes_planned - self.writes_sent, 0)))
+            self.say("writes: %d sent, %d to send%s" % (
+                self.writes_sent, max(self.writes_planned - self.writes_sent, 0),
+                "; %.0f s of write spacing so far" % self.spacing if self.spacing else ""))
 
 
 def _what(path):

@@ -76,7 +76,8 @@ def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
 
     faults = Counter(e["fault"] for e in faulty.request_log if e["fault"])
     writes_faulted = [e for e in org_writes(faulty) if e["fault"]]
-    assert sum(faults.values()) >= 50 and set(faults) == set(FAULT_KINDS), faults
+    # (one process lists each kind once: about 200 requests, so about 20 faults)
+    assert sum(faults.values()) >= 15 and set(faults) == set(FAULT_KINDS), faults
     assert writes_faulted, "the seed must also fault some bulk writes"
 
     # The same final state: requests, grants, reviews (action + reason), revocations.
