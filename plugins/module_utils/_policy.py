@@ -109,6 +109,7 @@ class Violation(_ViolationBase):
         self.rule = rule
         return self
 
+
 _DECISION_FIELDS = ('id', 'kind', 'owner', 'token_id', 'token_name', 'decision', 'violations', 'reason')
 
 
@@ -508,6 +509,7 @@ def _reason_rule(minimum):
 
 def _inactive_rule(limit):
     return 'unused for more than %d days' % limit
+
 
 # Each rule: (record, policy, now, kind=None) -> list of Violation. ``policy`` is the output
 # of validate_policy(). Rules never raise on GitHub-shaped records.

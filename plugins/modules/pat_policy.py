@@ -33,8 +33,10 @@ extends_documentation_fragment:
   - patguard.github.attributes
 attributes:
   action:
+    description: Indicates this has a corresponding action plugin so some parts of the work can be done on the
+      controller.
     support: full
-    details: The action plugin does the work on the controller (it reads the controller's environment).
+    details: The action plugin does the whole pass on the controller (it reads the controller's environment).
   check_mode:
     support: full
     details: Lists and evaluates; returns the plan without sending any write (the same as O(mode=report)).

@@ -26,7 +26,7 @@ def test_progress_is_a_few_lines_never_one_per_page_or_write():
     assert len(lines) <= 4
     del lines[:]
     progress.writes_planned = 120
-    for _ in range(120):
+    for _write in range(120):
         progress.wait(1.0, "write_interval")
         clock.now += 1.0
         progress.write()
