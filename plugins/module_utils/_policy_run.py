@@ -89,51 +89,33 @@ class Progress(object):
 
 
 def _what(path):
+    """``requests``/``grants`` for the two listing endpoints, None for anything else."""
+    bare = (path or "").split("?")[0]
     for kind, (template, _normalize) in KINDS.items():
-        prefix = template.split("%s")[1]
-        if path.endswith(prefix):
+        if bare.endswith(template.split("%s")[1]):
             return kind + "s"
-        if "/repositories" in path and prefix in path:
-            return kind + " repositories"
     return None
 
 
 def attach_progress(client, progress):
-    """Observe ``client`` for ``progress``: list pages (with Link ``last``), writes, waits.
+    """Feed ``progress`` from the client's event sink (``client.progress``): listing pages
+    of the two kinds (with the ``Link`` header's ``last``), bulk writes, every wait."""
 
-    GitHubClient has no event sink yet (see docs/performance.md): this wraps the instance's
-    ``request`` and ``_hold``; nothing is changed for other clients.
-    """
-    from ._client import parse_link_header
-    import re
-
-    page_re = re.compile(r"[?&]page=(\d+)")
-    original_request = client.request
-    counters = {}
-
-    def request(method, path, *args, **kwargs):
-        response = original_request(method, path, *args, **kwargs)
+    def sink(event):
         try:
-            bare = path.split("?")[0]
-            what = _what(bare)
-            if method.upper() == "GET" and what and not what.endswith("repositories"):
-                links = parse_link_header(response.headers.get("Link"))
-                match = page_re.search(links.get("last") or "")
-                counters[bare] = counters.get(bare, 0) + 1
-                progress.page(what, counters[bare], int(match.group(1)) if match else None)
-            elif method.upper() == "POST" and what in ("requests", "grants"):
+            kind = event.get("event")
+            if kind == "page":
+                what = _what(event.get("path"))
+                if what:
+                    progress.page(what, int(event.get("page") or 1), event.get("pages"))
+            elif kind == "write" and _what(event.get("path")):
                 progress.write()
-        except Exception:  # progress must never break the pass
+            elif kind == "wait":
+                progress.wait(float(event.get("seconds") or 0), str(event.get("cause") or "wait"))
+        except Exception:  # pylint: disable=broad-except  # progress must never break the pass
             pass
-        return response
 
-    client.request = request
-    hold = getattr(client, "_hold", None)
-    if hold is not None:
-        def observed_hold(seconds, reason):
-            progress.wait(seconds, reason)
-            return hold(seconds, reason)
-        client._hold = observed_hold
+    client.progress = sink
     return client
 
 
