@@ -13,6 +13,7 @@ No retries, no rate-limit handling, no reconciliation: this is the floor, not a 
     .venv/bin/python bench/bare_minimal.py --api-url URL --app-id ID --key-file PEM --org acme \
         --policy-json POLICY.json [--now ISO]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,6 +36,7 @@ def load_policy_engine():
     """The collection's pure policy engine (no I/O), imported from build/collections."""
     sys.path.insert(0, str(ROOT / "build" / "collections"))
     from ansible_collections.patguard.github.plugins.module_utils import _policy
+
     return _policy
 
 
@@ -43,18 +45,22 @@ class Bare:
         self.api = api_url.rstrip("/")
         self.org = org
         self.session = requests.Session()
-        self.session.headers.update({"Accept": "application/vnd.github+json",
-                                     "X-GitHub-Api-Version": "2022-11-28",
-                                     "User-Agent": "patguard-bench-bare"})
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "patguard-bench-bare",
+            }
+        )
         self.requests = 0
         self.writes = 0
         now = int(time.time())
-        app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(app_id)}, private_key,
-                             algorithm="RS256")
+        app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(app_id)}, private_key, algorithm="RS256")
         auth = {"Authorization": "Bearer %s" % app_jwt}
         installation = self._call("GET", "/orgs/%s/installation" % org, headers=auth).json()
-        token = self._call("POST", "/app/installations/%s/access_tokens" % installation["id"],
-                           headers=auth).json()["token"]
+        token = self._call("POST", "/app/installations/%s/access_tokens" % installation["id"], headers=auth).json()[
+            "token"
+        ]
         self.session.headers["Authorization"] = "token %s" % token
 
     def _call(self, method, url, headers=None, json_body=None):
@@ -81,11 +87,16 @@ class Bare:
 def normalize(raw, kind):
     owner = raw.get("owner")
     record = {
-        "id": raw.get("id"), "owner": owner.get("login") if isinstance(owner, dict) else owner,
-        "token_id": raw.get("token_id"), "token_name": raw.get("token_name"),
-        "repository_selection": raw.get("repository_selection"), "repositories": None,
-        "permissions": raw.get("permissions") or {}, "token_expires_at": raw.get("token_expires_at"),
-        "token_expired": bool(raw.get("token_expired")), "token_last_used_at": raw.get("token_last_used_at"),
+        "id": raw.get("id"),
+        "owner": owner.get("login") if isinstance(owner, dict) else owner,
+        "token_id": raw.get("token_id"),
+        "token_name": raw.get("token_name"),
+        "repository_selection": raw.get("repository_selection"),
+        "repositories": None,
+        "permissions": raw.get("permissions") or {},
+        "token_expires_at": raw.get("token_expires_at"),
+        "token_expired": bool(raw.get("token_expired")),
+        "token_last_used_at": raw.get("token_last_used_at"),
     }
     if kind == "request":
         record.update(reason=raw.get("reason"), created_at=raw.get("created_at"))
@@ -104,7 +115,8 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
         if needs_repos:
             for record in records:
                 if record["repository_selection"] == "subset" and (
-                        only_tokens is None or record["token_id"] in only_tokens):
+                    only_tokens is None or record["token_id"] in only_tokens
+                ):
                     repos = bare.list_all("%s/%d/repositories" % (path, record["id"]))
                     record["repositories"] = [repo["name"] for repo in repos]
         return records
@@ -137,10 +149,15 @@ def governance_pass(api_url, app_id, private_key, org, policy, now=None, enforce
             bulk_calls += 1
         revoke = the_plan["revoke"]
         for start in range(0, len(revoke), BULK):
-            bare._call("POST", grants_path, json_body={"action": "revoke", "pat_ids": revoke[start:start + BULK]})
+            bare._call("POST", grants_path, json_body={"action": "revoke", "pat_ids": revoke[start : start + BULK]})
             bulk_calls += 1
-    return {"requests": bare.requests, "writes": bare.writes, "bulk_calls": bulk_calls,
-            "requests_summary": review["summary"], "grants_summary": hygiene["summary"]}
+    return {
+        "requests": bare.requests,
+        "writes": bare.writes,
+        "bulk_calls": bulk_calls,
+        "requests_summary": review["summary"],
+        "grants_summary": hygiene["summary"],
+    }
 
 
 def main(argv=None):
@@ -155,8 +172,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     policy = json.loads(Path(args.policy_json).read_text())
     started = time.monotonic()
-    result = governance_pass(args.api_url, args.app_id, Path(args.key_file).read_text(), args.org, policy,
-                             now=args.now, enforce=not args.report)
+    result = governance_pass(
+        args.api_url,
+        args.app_id,
+        Path(args.key_file).read_text(),
+        args.org,
+        policy,
+        now=args.now,
+        enforce=not args.report,
+    )
     result["seconds"] = round(time.monotonic() - started, 3)
     print(json.dumps(result))
 

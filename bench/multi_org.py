@@ -15,6 +15,7 @@ patguard.github.enforce_policy, one ``ansible-playbook`` per organization, insta
 as an AWX credential does) on the same data: requests per organization and end state.
 ``PATGUARD_WRITE_INTERVAL=0`` (the fake asks no spacing); contract validation off for timing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,14 +56,44 @@ class Fake:
     def __init__(self, workdir, args):
         self.workdir = Path(workdir)
         self.spec = {"orgs": args.orgs, "grants": args.grants, "requests": args.requests, "seed": args.seed}
-        cmd = [sys.executable, "-m", "fake_github", "serve", "--orgs", str(args.orgs), "--grants", str(args.grants),
-               "--requests", str(args.requests), "--seed", str(args.seed), "--rate-limit", "1000000",
-               "--lacking-pat-permission", "0", "--latency-ms", str(args.latency_ms), "--no-validate",
-               "--port-file", str(self.workdir / "fake.port"), "--pid-file", str(self.workdir / "fake.pid"),
-               "--env-file", str(self.workdir / "fake.env"), "--key-file", str(self.workdir / "app.pem")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "fake_github",
+            "serve",
+            "--orgs",
+            str(args.orgs),
+            "--grants",
+            str(args.grants),
+            "--requests",
+            str(args.requests),
+            "--seed",
+            str(args.seed),
+            "--rate-limit",
+            "1000000",
+            "--lacking-pat-permission",
+            "0",
+            "--latency-ms",
+            str(args.latency_ms),
+            "--no-validate",
+            "--port-file",
+            str(self.workdir / "fake.port"),
+            "--pid-file",
+            str(self.workdir / "fake.pid"),
+            "--env-file",
+            str(self.workdir / "fake.env"),
+            "--key-file",
+            str(self.workdir / "app.pem"),
+        ]
         self.out = open(self.workdir / "fake.out", "w")
-        self.proc = subprocess.Popen(cmd, env=dict(os.environ, PYTHONPATH=str(ROOT / "tests")), stdout=self.out,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(ROOT))
+        self.proc = subprocess.Popen(
+            cmd,
+            env=dict(os.environ, PYTHONPATH=str(ROOT / "tests")),
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=str(ROOT),
+        )
         deadline = time.monotonic() + 300
         port = self.workdir / "fake.port"
         while not port.exists() or not port.read_text().strip():
@@ -72,7 +103,7 @@ class Fake:
         self.env = {}
         for line in (self.workdir / "fake.env").read_text().splitlines():
             if line.startswith("export "):
-                key, _sep, value = line[len("export "):].partition("=")
+                key, _sep, value = line[len("export ") :].partition("=")
                 self.env[key] = value.strip("'\"")
         self.env.pop("FAKE_GITHUB_ORG", None)
         self.base_url = self.env["GITHUB_API_URL"]
@@ -112,14 +143,21 @@ class Fake:
 def env_for(fake, workdir, **extra):
     env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_", "ANSIBLE_")))
     env.update(fake.env)
-    env.update({
-        "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")), "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false", "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "ANSIBLE_LOCAL_TEMP": str(Path(workdir) / "ansible-local"),
-        "ANSIBLE_REMOTE_TEMP": str(Path(workdir) / "ansible-remote"), "PATGUARD_WRITE_INTERVAL": "0",
-    })
+    env.update(
+        {
+            "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")),
+            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_LOCAL_TEMP": str(Path(workdir) / "ansible-local"),
+            "ANSIBLE_REMOTE_TEMP": str(Path(workdir) / "ansible-remote"),
+            "PATGUARD_WRITE_INTERVAL": "0",
+        }
+    )
     env.update(extra)
     return env
 
@@ -146,10 +184,12 @@ def per_org(entries, state):
 
 def end_state(state, org):
     snap = state["organizations"][org]
-    return {"pending": sorted(r["id"] for r in snap["requests"]),
-            "grant_tokens": sorted(g["token_id"] for g in snap["grants"]),
-            "reviews": sorted([r["pat_request_id"], r["action"]] for r in snap["reviews"]),
-            "revoked_tokens": sorted(r["token_id"] for r in snap["revocations"])}
+    return {
+        "pending": sorted(r["id"] for r in snap["requests"]),
+        "grant_tokens": sorted(g["token_id"] for g in snap["grants"]),
+        "reviews": sorted([r["pat_request_id"], r["action"]] for r in snap["reviews"]),
+        "revoked_tokens": sorted(r["token_id"] for r in snap["revocations"]),
+    }
 
 
 def extra_vars(workdir, name, **values):
@@ -166,15 +206,25 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--forks", type=int, nargs="+", default=[1, 5])
-    parser.add_argument("--single-orgs", type=int, default=None,
-                        help="organizations given a single-organization reference run (default: all)")
+    parser.add_argument(
+        "--single-orgs",
+        type=int,
+        default=None,
+        help="organizations given a single-organization reference run (default: all)",
+    )
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args(argv)
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     policy = yaml.safe_load(POLICY_FILE.read_text())["patguard_policy"]
     common = {"patguard_mode": "enforce", "patguard_policy": policy, "patguard_now": now}
-    figures = {"orgs": args.orgs, "grants": args.grants, "requests": args.requests, "latency_ms": args.latency_ms,
-               "cpus": os.cpu_count(), "runs": {}}
+    figures = {
+        "orgs": args.orgs,
+        "grants": args.grants,
+        "requests": args.requests,
+        "latency_ms": args.latency_ms,
+        "cpus": os.cpu_count(),
+        "runs": {},
+    }
     with tempfile.TemporaryDirectory(prefix="patguard-bench-multi-") as workdir:
         fake = Fake(workdir, args)
         try:
@@ -182,74 +232,122 @@ def main(argv=None):
             orgs = sorted(login for login, o in state["organizations"].items() if o["installation_id"])
             installations = dict((login, i["id"]) for login, i in state["installations"].items())
             # The reference: the single-organization pass, one ansible-playbook per organization.
-            single_orgs = orgs[:args.single_orgs] if args.single_orgs else orgs
+            single_orgs = orgs[: args.single_orgs] if args.single_orgs else orgs
             fake.reset()
             reference, single_seconds = {}, []
             for org in single_orgs:
                 before = len(fake.log())
                 env = env_for(fake, workdir, GITHUB_APP_INSTALLATION_ID=str(installations[org]))
                 rc, seconds, _memory = measured(
-                    [str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.enforce_policy",
-                     "-e", extra_vars(workdir, "single-" + org, patguard_org=org, **common)], env,
-                    out_path=Path(workdir) / ("single-%s.out" % org))
+                    [
+                        str(VENV_BIN / "ansible-playbook"),
+                        "-i",
+                        "localhost,",
+                        "patguard.github.enforce_policy",
+                        "-e",
+                        extra_vars(workdir, "single-" + org, patguard_org=org, **common),
+                    ],
+                    env,
+                    out_path=Path(workdir) / ("single-%s.out" % org),
+                )
                 if rc != 0:
-                    raise SystemExit("single-organization pass of %s failed: %s" % (org, Path(workdir) / (
-                        "single-%s.out" % org)))
+                    raise SystemExit(
+                        "single-organization pass of %s failed: %s" % (org, Path(workdir) / ("single-%s.out" % org))
+                    )
                 single_seconds.append(seconds)
                 counts, discovery, _other = per_org(fake.log()[before:], state)
                 reference[org] = {"requests": counts[org], "discovery": discovery[org]}
             after = fake.state()
             for org in single_orgs:
                 reference[org]["end_state"] = end_state(after, org)
-            figures["single"] = {"orgs": len(single_orgs), "seconds_each": [round(s, 1) for s in single_seconds],
-                                 "seconds_total": round(sum(single_seconds), 1),
-                                 "requests": dict((o, r["requests"]) for o, r in reference.items())}
+            figures["single"] = {
+                "orgs": len(single_orgs),
+                "seconds_each": [round(s, 1) for s in single_seconds],
+                "seconds_total": round(sum(single_seconds), 1),
+                "requests": dict((o, r["requests"]) for o, r in reference.items()),
+            }
             inventory = Path(workdir) / "github.patguard.yml"
             inventory.write_text("plugin: patguard.github.installations\n")
             for forks in args.forks:
                 fake.reset()
                 rc, seconds, memory = measured(
-                    [str(VENV_BIN / "ansible-playbook"), "-i", str(inventory), "--forks", str(forks),
-                     "patguard.github.enforce_policy_all", "-e", extra_vars(workdir, "multi-%d" % forks, **common)],
-                    env_for(fake, workdir), out_path=Path(workdir) / ("multi-%d.out" % forks))
+                    [
+                        str(VENV_BIN / "ansible-playbook"),
+                        "-i",
+                        str(inventory),
+                        "--forks",
+                        str(forks),
+                        "patguard.github.enforce_policy_all",
+                        "-e",
+                        extra_vars(workdir, "multi-%d" % forks, **common),
+                    ],
+                    env_for(fake, workdir),
+                    out_path=Path(workdir) / ("multi-%d.out" % forks),
+                )
                 if rc != 0:
-                    raise SystemExit("the multi-organization pass failed (forks %d): %s" % (
-                        forks, (Path(workdir) / ("multi-%d.out" % forks)).read_text()[-3000:]))
+                    raise SystemExit(
+                        "the multi-organization pass failed (forks %d): %s"
+                        % (forks, (Path(workdir) / ("multi-%d.out" % forks)).read_text()[-3000:])
+                    )
                 entries = fake.log()
                 counts, discovery, other = per_org(entries, state)
                 after = fake.state()
                 same = [org for org in single_orgs if end_state(after, org) == reference[org]["end_state"]]
                 same_requests = [org for org in single_orgs if counts[org] == reference[org]["requests"]]
                 figures["runs"][forks] = {
-                    "seconds": round(seconds, 1), "memory_mb": dict((k, round(v)) for k, v in memory.items()),
-                    "requests_total": len(entries), "requests_per_org": dict(counts),
-                    "discovery_calls": sum(discovery.values()), "other_requests": dict(other),
-                    "end_state_equal": len(same), "requests_equal": len(same_requests),
+                    "seconds": round(seconds, 1),
+                    "memory_mb": dict((k, round(v)) for k, v in memory.items()),
+                    "requests_total": len(entries),
+                    "requests_per_org": dict(counts),
+                    "discovery_calls": sum(discovery.values()),
+                    "other_requests": dict(other),
+                    "end_state_equal": len(same),
+                    "requests_equal": len(same_requests),
                     "end_states": dict((org, end_state(after, org)) for org in orgs),
                 }
         finally:
             fake.stop()
     runs = figures["runs"]
-    print("## multi-organization pass: %d organizations x %d grants x %d requests, %d ms latency, %s CPUs" % (
-        args.orgs, args.grants, args.requests, args.latency_ms, figures["cpus"]))
+    print(
+        "## multi-organization pass: %d organizations x %d grants x %d requests, %d ms latency, %s CPUs"
+        % (args.orgs, args.grants, args.requests, args.latency_ms, figures["cpus"])
+    )
     ref = figures["single"]
-    print("single-organization pass (reference): %d runs, %.1f s in total; requests per organization %s" % (
-        ref["orgs"], ref["seconds_total"], sorted(set(ref["requests"].values()))))
+    print(
+        "single-organization pass (reference): %d runs, %.1f s in total; requests per organization %s"
+        % (ref["orgs"], ref["seconds_total"], sorted(set(ref["requests"].values())))
+    )
     for forks, run in runs.items():
         values = sorted(set(run["requests_per_org"].values()))
-        print("forks %d: %.1f s wall; peak memory %d MB PSS (%d MB RSS, ru_maxrss %d MB); %d requests, per "
-              "organization %s; discovery calls %d; other requests %s; end state = single-org run for %d/%d, "
-              "requests = single-org pass for %d/%d" % (
-                  forks, run["seconds"], run["memory_mb"]["tree_pss"], run["memory_mb"]["tree_rss"],
-                  run["memory_mb"]["ru_maxrss"], run["requests_total"], values, run["discovery_calls"],
-                  run["other_requests"], run["end_state_equal"], ref["orgs"], run["requests_equal"], ref["orgs"]))
+        print(
+            "forks %d: %.1f s wall; peak memory %d MB PSS (%d MB RSS, ru_maxrss %d MB); %d requests, per "
+            "organization %s; discovery calls %d; other requests %s; end state = single-org run for %d/%d, "
+            "requests = single-org pass for %d/%d"
+            % (
+                forks,
+                run["seconds"],
+                run["memory_mb"]["tree_pss"],
+                run["memory_mb"]["tree_rss"],
+                run["memory_mb"]["ru_maxrss"],
+                run["requests_total"],
+                values,
+                run["discovery_calls"],
+                run["other_requests"],
+                run["end_state_equal"],
+                ref["orgs"],
+                run["requests_equal"],
+                ref["orgs"],
+            )
+        )
     if len(args.forks) >= 2:
         first, last = runs[args.forks[0]], runs[args.forks[-1]]
         ratio = last["seconds"] / first["seconds"]
         same_end = first["end_states"] == last["end_states"]
         figures["ratio"] = round(ratio, 3)
-        print("forks %d / forks %d wall time: %.2f (goal <= 0.4); end states identical across forks: %s" % (
-            args.forks[-1], args.forks[0], ratio, same_end))
+        print(
+            "forks %d / forks %d wall time: %.2f (goal <= 0.4); end states identical across forks: %s"
+            % (args.forks[-1], args.forks[0], ratio, same_end)
+        )
     if args.json:
         for run in runs.values():
             run.pop("end_states", None)

@@ -4,6 +4,7 @@ The source tree is not laid out under ``ansible_collections/<ns>/<name>``, so a 
 ``build/collections/ansible_collections/patguard/github`` -> repository root is created
 once; ``ANSIBLE_COLLECTIONS_PATH`` points there for every ansible command the tests run.
 """
+
 from __future__ import annotations
 
 import os

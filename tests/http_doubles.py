@@ -3,6 +3,7 @@
 Shared by the unit tests of the client and of the modules built on it (``tests/`` is on
 ``sys.path``, see tests/conftest.py).
 """
+
 from __future__ import annotations
 
 import json

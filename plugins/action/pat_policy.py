@@ -95,8 +95,9 @@ class ActionModule(ActionBase):
             options = ConnectionOptions.from_params(params)
             client = GitHubClient(options, org=params["org"])
             attach_progress(client, progress)
-            outcome = run_pass(client, params, check_mode=bool(self._play_context.check_mode),
-                               progress=progress, warn=warnings.append)
+            outcome = run_pass(
+                client, params, check_mode=bool(self._play_context.check_mode), progress=progress, warn=warnings.append
+            )
         except PatguardError as exc:
             result.update(exc.fail_kwargs())
             result["failed"] = True
@@ -104,13 +105,18 @@ class ActionModule(ActionBase):
                 result["api"] = client.stats.as_dict()
             return result
         except Exception as exc:  # a bug of ours: keep the message, drop the secrets
-            result.update(failed=True, msg=redact("unexpected error in %s (%s): %s" % (host, type(exc).__name__, exc)),
-                          exception=redact(traceback.format_exc()))
+            result.update(
+                failed=True,
+                msg=redact("unexpected error in %s (%s): %s" % (host, type(exc).__name__, exc)),
+                exception=redact(traceback.format_exc()),
+            )
             return result
         outcome["api"] = client.stats.as_dict()
         api = outcome["api"]
-        progress.say("done: %d requests (%d writes), waited %.1f s" % (
-            api["requests"], api["writes"], sum((api.get("waited_seconds") or {}).values())))
+        progress.say(
+            "done: %d requests (%d writes), waited %.1f s"
+            % (api["requests"], api["writes"], sum((api.get("waited_seconds") or {}).values()))
+        )
         if self._task.diff or self._play_context.diff:
             outcome["diff"] = {"prepared": "\n".join(outcome["plan_table"]) + "\n"}
         if warnings:

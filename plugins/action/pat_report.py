@@ -21,17 +21,17 @@ from ansible_collections.patguard.github.plugins.plugin_utils._report_credential
 
 # The options of DOCUMENTATION in plugins/modules/pat_report.py (a unit test compares them).
 ARGUMENT_SPEC = dict(
-    dest=dict(type='path', required=True),
-    org=dict(type='str'),
-    requests=dict(type='list', elements='dict', default=[]),
-    grants=dict(type='list', elements='dict', default=[]),
-    decisions=dict(type='list', elements='dict'),
-    policy=dict(type='dict', default={}),
-    applied=dict(type='dict', default={}),
-    mode=dict(type='str', choices=['report', 'enforce'], default='report'),
-    now=dict(type='str'),
-    previous=dict(type='path'),
-    page_size=dict(type='int', default=100),
+    dest=dict(type="path", required=True),
+    org=dict(type="str"),
+    requests=dict(type="list", elements="dict", default=[]),
+    grants=dict(type="list", elements="dict", default=[]),
+    decisions=dict(type="list", elements="dict"),
+    policy=dict(type="dict", default={}),
+    applied=dict(type="dict", default={}),
+    mode=dict(type="str", choices=["report", "enforce"], default="report"),
+    now=dict(type="str"),
+    previous=dict(type="path"),
+    page_size=dict(type="int", default=100),
 )
 ARGUMENT_SPEC.update(CREDENTIAL_ARGUMENT_SPEC)
 
@@ -40,13 +40,13 @@ def run_action(args, check_mode=False, diff=False):
     """The task result for the task's ``args`` (no Ansible objects needed: unit-testable)."""
     validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args))
     if validation.error_messages:
-        return {'failed': True, 'changed': False, 'msg': '; '.join(validation.error_messages)}
+        return {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
     try:
         result, warnings = run_report(validation.validated_parameters, check_mode=check_mode, diff=diff)
     except PatguardError as exc:  # ReportError, PolicyError
         return dict(exc.fail_kwargs(), failed=True, changed=False)
     if warnings:
-        result['warnings'] = warnings
+        result["warnings"] = warnings
     return result
 
 
@@ -57,6 +57,5 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # nothing is sent to the host
-        result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode),
-                                 diff=bool(self._task.diff)))
+        result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff)))
         return result

@@ -31,20 +31,20 @@ from ansible_collections.patguard.github.plugins.plugin_utils._rollup import (
 
 # The options of DOCUMENTATION in plugins/modules/pat_report_rollup.py.
 ARGUMENT_SPEC = dict(
-    dest=dict(type='path', required=True),
-    orgs=dict(type='list', elements='str', required=True),
-    completed=dict(type='list', elements='str'),
-    title=dict(type='str', default='Fine-grained tokens across organizations'),
+    dest=dict(type="path", required=True),
+    orgs=dict(type="list", elements="str", required=True),
+    completed=dict(type="list", elements="str"),
+    title=dict(type="str", default="Fine-grained tokens across organizations"),
 )
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _existing(path):
     try:
-        with open(path, encoding='utf-8') as handle:
+        with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, ValueError):
         return None
@@ -52,8 +52,8 @@ def _existing(path):
 
 def _write(path, content):
     directory = os.path.dirname(path)
-    handle, tmp = tempfile.mkstemp(prefix='.rollup-', dir=directory)
-    with os.fdopen(handle, 'w', encoding='utf-8') as out:
+    handle, tmp = tempfile.mkstemp(prefix=".rollup-", dir=directory)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(content)
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
@@ -63,28 +63,31 @@ def run_action(args, check_mode=False, now=_now):
     """The task result for ``args`` (no Ansible objects needed: unit-testable)."""
     validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args))
     if validation.error_messages:
-        return {'failed': True, 'changed': False, 'msg': '; '.join(validation.error_messages)}
+        return {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
     params = validation.validated_parameters
-    dest = os.path.abspath(os.path.expanduser(params['dest']))
-    completed = set(params['orgs'] if params['completed'] is None else params['completed'])
+    dest = os.path.abspath(os.path.expanduser(params["dest"]))
+    completed = set(params["orgs"] if params["completed"] is None else params["completed"])
     rows = []
     try:
-        for org in params['orgs']:
+        for org in params["orgs"]:
             report, problem = read_report(report_path(dest, org))
             rows.append(org_row(org, report, completed=org in completed, problem=problem))
     except RollupError as exc:
-        return {'failed': True, 'changed': False, 'msg': str(exc)}
-    previous = _existing(os.path.join(dest, 'rollup.json'))
+        return {"failed": True, "changed": False, "msg": str(exc)}
+    previous = _existing(os.path.join(dest, "rollup.json"))
     rollup = build_rollup(rows, generated_at=now())
     if previous and dict(previous, generated_at=None) == dict(rollup, generated_at=None):
-        rollup['generated_at'] = previous.get('generated_at')  # same content: same bytes, nothing written
-    contents = {'rollup.json': render_json(rollup), 'summary.md': render_markdown(rollup),
-                'index.html': render_html(rollup, title=params['title'])}
+        rollup["generated_at"] = previous.get("generated_at")  # same content: same bytes, nothing written
+    contents = {
+        "rollup.json": render_json(rollup),
+        "summary.md": render_markdown(rollup),
+        "index.html": render_html(rollup, title=params["title"]),
+    }
     written = []
     for name in ROLLUP_FILES:
         path = os.path.join(dest, name)
         try:
-            with open(path, encoding='utf-8') as handle:
+            with open(path, encoding="utf-8") as handle:
                 same = handle.read() == contents[name]
         except OSError:
             same = False
@@ -94,20 +97,40 @@ def run_action(args, check_mode=False, now=_now):
         os.makedirs(dest, exist_ok=True)
         for name in written:
             _write(os.path.join(dest, name), contents[name])
-    t = rollup['totals']
-    figures = (t['organizations'], t['with_violations'], t['present'], t['violating'], t['approved'], t['denied'],
-               t['revoked'])
-    lines = ['Organizations: %d (%d with violations); tokens present %d, violating %d; this run approved %d, '
-             'denied %d, revoked %d' % figures]
-    lines += ['%s: %s' % (p['org'], p['problem'] or p['status']) for p in rollup['problems']]
-    lines.append('Enterprise page: %s' % os.path.join(dest, 'index.html'))
-    result = {'changed': bool(written), 'dest': dest, 'written': written, 'totals': t,
-              'organizations': [r['org'] for r in rollup['organizations']], 'problems': rollup['problems'],
-              'files': dict((name, os.path.join(dest, name)) for name in ROLLUP_FILES), 'lines': lines}
-    if rollup['problems']:
-        result['warnings'] = ['%d organization(s) without a current report: %s' % (
-            len(rollup['problems']), ', '.join('%s (%s)' % (p['org'], p['problem'] or p['status'])
-                                               for p in rollup['problems']))]
+    t = rollup["totals"]
+    figures = (
+        t["organizations"],
+        t["with_violations"],
+        t["present"],
+        t["violating"],
+        t["approved"],
+        t["denied"],
+        t["revoked"],
+    )
+    lines = [
+        "Organizations: %d (%d with violations); tokens present %d, violating %d; this run approved %d, "
+        "denied %d, revoked %d" % figures
+    ]
+    lines += ["%s: %s" % (p["org"], p["problem"] or p["status"]) for p in rollup["problems"]]
+    lines.append("Enterprise page: %s" % os.path.join(dest, "index.html"))
+    result = {
+        "changed": bool(written),
+        "dest": dest,
+        "written": written,
+        "totals": t,
+        "organizations": [r["org"] for r in rollup["organizations"]],
+        "problems": rollup["problems"],
+        "files": dict((name, os.path.join(dest, name)) for name in ROLLUP_FILES),
+        "lines": lines,
+    }
+    if rollup["problems"]:
+        result["warnings"] = [
+            "%d organization(s) without a current report: %s"
+            % (
+                len(rollup["problems"]),
+                ", ".join("%s (%s)" % (p["org"], p["problem"] or p["status"]) for p in rollup["problems"]),
+            )
+        ]
     return result
 
 

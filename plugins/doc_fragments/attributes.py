@@ -6,7 +6,6 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-
     # Every module: descriptions of the attributes, and membership of the action group.
     DOCUMENTATION = r"""
 options: {}

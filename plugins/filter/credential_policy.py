@@ -18,28 +18,28 @@ from ansible_collections.patguard.github.plugins.module_utils._policy import Pol
 def credential_policy_plan(records, policy, now=None):
     """Judge credential authorizations against the policy's credential_authorizations section."""
     if records is not None and not isinstance(records, (list, tuple)):
-        raise AnsibleFilterError('credential_policy_plan: records must be a list, got %s' % type(records).__name__)
+        raise AnsibleFilterError("credential_policy_plan: records must be a list, got %s" % type(records).__name__)
     try:
         return plan(records, policy, now)
     except PolicyError as exc:
         raise AnsibleFilterError(exc.message)
     except ValueError as exc:
-        raise AnsibleFilterError('credential_policy_plan: %s' % exc)
+        raise AnsibleFilterError("credential_policy_plan: %s" % exc)
 
 
 def audit_history(events, days=None, now=None):
     """Review decisions among audit-log events over the last ``days``."""
     if not isinstance(events, (list, tuple)):
-        raise AnsibleFilterError('audit_history: events must be a list, got %s' % type(events).__name__)
+        raise AnsibleFilterError("audit_history: events must be a list, got %s" % type(events).__name__)
     try:
         return history(events, days, now)
     except Exception as exc:  # ConfigError for a bad ``now``
-        raise AnsibleFilterError('audit_history: %s' % exc)
+        raise AnsibleFilterError("audit_history: %s" % exc)
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            'credential_policy_plan': credential_policy_plan,
-            'audit_history': audit_history,
+            "credential_policy_plan": credential_policy_plan,
+            "audit_history": audit_history,
         }

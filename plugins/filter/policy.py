@@ -31,57 +31,65 @@ def _plain(value):
     return value
 
 
-@filter_errors('policy_validate')
+@filter_errors("policy_validate")
 def policy_validate(policy):
     """Return the normalized policy or fail with the PolicyError message."""
     return _plain(validate_policy(policy))
 
 
-@filter_errors('policy_plan')
+@filter_errors("policy_plan")
 def policy_plan(requests, grants, policy, now=None):
     """Evaluate requests and grants; return the plan dict (see policy_plan.yml)."""
     if requests is not None and not isinstance(requests, (list, tuple)):
-        raise AnsibleFilterError('policy_plan: requests must be a list, got %s' % type(requests).__name__)
+        raise AnsibleFilterError("policy_plan: requests must be a list, got %s" % type(requests).__name__)
     if grants is not None and not isinstance(grants, (list, tuple)):
-        raise AnsibleFilterError('policy_plan: grants must be a list, got %s' % type(grants).__name__)
+        raise AnsibleFilterError("policy_plan: grants must be a list, got %s" % type(grants).__name__)
     return _plain(plan(requests, grants, policy, now))
 
 
-@filter_errors('policy_needs_repositories')
+@filter_errors("policy_needs_repositories")
 def policy_needs_repositories(policy):
     """True when the policy needs repository lists of subset records."""
     return needs_repositories(policy)
 
 
-@filter_errors('pat_template_url')
-def pat_template_url(name, description=None, owner=None, expires_in=None, permissions=None,
-                     owner_type=None, web_url='https://github.com'):
+@filter_errors("pat_template_url")
+def pat_template_url(
+    name, description=None, owner=None, expires_in=None, permissions=None, owner_type=None, web_url="https://github.com"
+):
     """Pre-filled fine-grained PAT creation link."""
-    return build_template_url(name, description=description, owner=owner, expires_in=expires_in,
-                              permissions=permissions, owner_type=owner_type, web_url=web_url)
+    return build_template_url(
+        name,
+        description=description,
+        owner=owner,
+        expires_in=expires_in,
+        permissions=permissions,
+        owner_type=owner_type,
+        web_url=web_url,
+    )
 
 
-@filter_errors('token_fingerprint')
+@filter_errors("token_fingerprint")
 def token_fingerprint(token):
     """``sha256:`` + 12 hex digits; the error never repeats the token."""
     return fingerprint(token)
 
 
-@filter_errors('policy_merge_records')
+@filter_errors("policy_merge_records")
 def policy_merge_records(records, updates):
     """Replace records by id with their updated copies (for example with repository lists)."""
     if not isinstance(records, list) or not isinstance(updates, list):
-        raise AnsibleFilterError('policy_merge_records: expects two lists of records')
+        raise AnsibleFilterError("policy_merge_records: expects two lists of records")
     return merge_records(records, updates)
 
 
 class FilterModule(object):
     def filters(self):
         return {
-            'policy_validate': policy_validate,
-            'policy_plan': policy_plan,
-            'policy_needs_repositories': policy_needs_repositories,
-            'policy_merge_records': policy_merge_records,
-            'pat_template_url': pat_template_url,
-            'token_fingerprint': token_fingerprint,
+            "policy_validate": policy_validate,
+            "policy_plan": policy_plan,
+            "policy_needs_repositories": policy_needs_repositories,
+            "policy_merge_records": policy_merge_records,
+            "pat_template_url": pat_template_url,
+            "token_fingerprint": token_fingerprint,
         }

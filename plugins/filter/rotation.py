@@ -17,8 +17,15 @@ from ansible_collections.patguard.github.plugins.module_utils._template import b
 from ansible_collections.patguard.github.plugins.module_utils._time import parse_time, resolve_now
 from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors
 
-TEMPLATE_FIELDS = ("description", "owner", "owner_type", "expires_in", "permissions", "repositories",
-                   "requires_approval")
+TEMPLATE_FIELDS = (
+    "description",
+    "owner",
+    "owner_type",
+    "expires_in",
+    "permissions",
+    "repositories",
+    "requires_approval",
+)
 FIELD = "patguard_rotation_tokens"
 
 
@@ -46,8 +53,7 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
     if isinstance(checks, dict) and "results" in checks:
         checks = checks["results"]
     if not isinstance(checks, (list, tuple)):
-        raise AnsibleFilterError("rotation_due: expects the list of token_info results, got %s"
-                                 % type(checks).__name__)
+        raise AnsibleFilterError("rotation_due: expects the list of token_info results, got %s" % type(checks).__name__)
     if tokens is not None and (not isinstance(tokens, (list, tuple)) or len(tokens) != len(checks)):
         raise AnsibleFilterError("rotation_due: tokens must be a list as long as the results (%d)" % len(checks))
     try:
@@ -67,8 +73,10 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
             raise AnsibleFilterError("rotation_due: %s[%d] has no name (and the result no item)" % (FIELD, index))
         name = entry["name"]
         if check.get("failed") or check.get("skipped"):
-            raise AnsibleFilterError("rotation_due: the check of %s[%d] (%s) did not run or failed: %s"
-                                     % (FIELD, index, name, check.get("msg") or "no result"))
+            raise AnsibleFilterError(
+                "rotation_due: the check of %s[%d] (%s) did not run or failed: %s"
+                % (FIELD, index, name, check.get("msg") or "no result")
+            )
         expires = _expiry(check)
         if not check.get("valid"):
             reason = "invalid"
@@ -81,20 +89,21 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
             template = build_template(name, web_url=entry.get("web_url") or web_url, **fields)
         except PatguardError as exc:  # names the entry, which the shared decorator cannot know
             raise AnsibleFilterError("rotation_due: %s[%d] (%s): %s" % (FIELD, index, name, exc.message))
-        due.append({
-            "name": name,
-            "reason": reason,
-            "fingerprint": check.get("fingerprint"),
-            "login": check.get("login"),
-            "expires_at": check.get("expires_at"),
-            "days_remaining": check.get("days_remaining"),
-            "url": template["url"],
-            "manual_steps": template["manual_steps"],
-        })
+        due.append(
+            {
+                "name": name,
+                "reason": reason,
+                "fingerprint": check.get("fingerprint"),
+                "login": check.get("login"),
+                "expires_at": check.get("expires_at"),
+                "days_remaining": check.get("days_remaining"),
+                "url": template["url"],
+                "manual_steps": template["manual_steps"],
+            }
+        )
     return due
 
 
 class FilterModule(object):
-
     def filters(self):
         return {"rotation_due": rotation_due}

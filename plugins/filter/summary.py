@@ -11,8 +11,7 @@ _DECISION_ORDER = ("approve", "deny", "revoke", "keep", "none", "exempt")
 
 def _counts_text(counts):
     parts = ["%s %d" % (key, counts[key]) for key in _DECISION_ORDER if counts.get(key)]
-    parts += ["%s %d" % (key, value) for key, value in sorted(counts.items())
-              if key not in _DECISION_ORDER and value]
+    parts += ["%s %d" % (key, value) for key, value in sorted(counts.items()) if key not in _DECISION_ORDER and value]
     return ", ".join(parts) or "none"
 
 
@@ -33,8 +32,15 @@ def policy_api_totals(stats):
         stats = [stats]
     if not isinstance(stats, (list, tuple)):
         raise AnsibleFilterError("policy_api_totals: expected a list of api results, got %s" % type(stats).__name__)
-    totals = {"tasks": 0, "requests": 0, "writes": 0, "retries": 0, "rate_limit_remaining": None,
-              "rate_limit_limit": None, "waited_seconds": dict((k, 0.0) for k in _WAIT_KEYS)}
+    totals = {
+        "tasks": 0,
+        "requests": 0,
+        "writes": 0,
+        "retries": 0,
+        "rate_limit_remaining": None,
+        "rate_limit_limit": None,
+        "waited_seconds": dict((k, 0.0) for k in _WAIT_KEYS),
+    }
     for item in stats:
         if not isinstance(item, dict):
             continue
@@ -42,8 +48,9 @@ def policy_api_totals(stats):
         for key in ("requests", "writes", "retries"):
             totals[key] += int(item.get(key) or 0)
         remaining = item.get("rate_limit_remaining")
-        if remaining is not None and (totals["rate_limit_remaining"] is None
-                                      or int(remaining) < totals["rate_limit_remaining"]):
+        if remaining is not None and (
+            totals["rate_limit_remaining"] is None or int(remaining) < totals["rate_limit_remaining"]
+        ):
             totals["rate_limit_remaining"] = int(remaining)
             totals["rate_limit_limit"] = item.get("rate_limit_limit")
         for key, value in (item.get("waited_seconds") or {}).items():
@@ -61,18 +68,28 @@ def _api_line(api):
     if api.get("rate_limit_remaining") is not None:
         budget = "%s of %s left" % (api["rate_limit_remaining"], api.get("rate_limit_limit") or "?")
     waited = api.get("waited_seconds") or {}
-    return ("GitHub API: %d requests (%d writes, %d retries); rate limit %s; waited %.1f s "
-            "(write spacing %.1f, Retry-After %.1f, backoff %.1f, primary reset %.1f)" % (
-                api.get("requests", 0), api.get("writes", 0), api.get("retries", 0), budget,
-                float(api.get("waited_total") or 0), float(waited.get("write_interval") or 0),
-                float(waited.get("retry_after") or 0), float(waited.get("backoff") or 0),
-                float(waited.get("primary_reset") or 0)))
+    return (
+        "GitHub API: %d requests (%d writes, %d retries); rate limit %s; waited %.1f s "
+        "(write spacing %.1f, Retry-After %.1f, backoff %.1f, primary reset %.1f)"
+        % (
+            api.get("requests", 0),
+            api.get("writes", 0),
+            api.get("retries", 0),
+            budget,
+            float(api.get("waited_total") or 0),
+            float(waited.get("write_interval") or 0),
+            float(waited.get("retry_after") or 0),
+            float(waited.get("backoff") or 0),
+            float(waited.get("primary_reset") or 0),
+        )
+    )
 
 
 def _check_result(result, name):
     if not isinstance(result, dict) or not isinstance(result.get("summary"), dict):
-        raise AnsibleFilterError("%s: expected the result of a patguard.github policy role, got %s"
-                                 % (name, type(result).__name__))
+        raise AnsibleFilterError(
+            "%s: expected the result of a patguard.github policy role, got %s" % (name, type(result).__name__)
+        )
 
 
 def policy_summary_lines(result, what="records"):
@@ -86,12 +103,20 @@ def policy_summary_lines(result, what="records"):
         "Violations by code: %s" % _codes_text(summary.get("violations") or {}),
     ]
     if what == "requests":
-        lines.append("Applied: approved %d, denied %d, unchanged %d, gone %d" % (
-            len(result.get("approved") or []), len(result.get("denied") or []),
-            len(result.get("unchanged") or []), len(result.get("gone") or [])))
+        lines.append(
+            "Applied: approved %d, denied %d, unchanged %d, gone %d"
+            % (
+                len(result.get("approved") or []),
+                len(result.get("denied") or []),
+                len(result.get("unchanged") or []),
+                len(result.get("gone") or []),
+            )
+        )
     else:
-        lines.append("Applied: revoked %d, unchanged %d, gone %d" % (
-            len(result.get("revoked") or []), len(result.get("unchanged") or []), len(result.get("gone") or [])))
+        lines.append(
+            "Applied: revoked %d, unchanged %d, gone %d"
+            % (len(result.get("revoked") or []), len(result.get("unchanged") or []), len(result.get("gone") or []))
+        )
     api_line = _api_line(result.get("api"))
     if api_line:
         lines.append(api_line)
@@ -117,23 +142,34 @@ def policy_governance_summary(review, hygiene, org=None):
         "revoked": len(hygiene.get("revoked") or []),
     }
     api_requests = int(review.get("api_requests") or 0) + int(hygiene.get("api_requests") or 0)
-    api = policy_api_totals([review.get("api"), hygiene.get("api")]) \
-        if isinstance(review.get("api"), dict) or isinstance(hygiene.get("api"), dict) else None
+    api = (
+        policy_api_totals([review.get("api"), hygiene.get("api")])
+        if isinstance(review.get("api"), dict) or isinstance(hygiene.get("api"), dict)
+        else None
+    )
     if api is not None:
         # Each part's totals already count its own tasks.
         api["tasks"] = sum(int((part.get("api") or {}).get("tasks") or 0) for part in (review, hygiene))
     mode = review.get("mode", "report")
     lines = [
         "Token governance of %s (%s mode)" % (org or "the organization", mode),
-        "Pending requests: %d; active grants: %d" % (
-            review["summary"].get("requests", 0), hygiene["summary"].get("grants", 0)),
+        "Pending requests: %d; active grants: %d"
+        % (review["summary"].get("requests", 0), hygiene["summary"].get("grants", 0)),
         "Decisions: %s" % _counts_text(decisions),
         "Violations by code: %s" % _codes_text(violations),
         "Applied: approved %(approved)d, denied %(denied)d, revoked %(revoked)d" % applied,
     ]
     lines.append(_api_line(api) or "GitHub API requests: %d" % api_requests)
-    return {"org": org, "mode": mode, "decisions": decisions, "violations": dict(sorted(violations.items())),
-            "applied": applied, "api_requests": api_requests, "api": api, "lines": lines}
+    return {
+        "org": org,
+        "mode": mode,
+        "decisions": decisions,
+        "violations": dict(sorted(violations.items())),
+        "applied": applied,
+        "api_requests": api_requests,
+        "api": api,
+        "lines": lines,
+    }
 
 
 class FilterModule(object):

@@ -128,7 +128,6 @@ UNUSED_OPTIONS = ("token", "installation_id")
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
-
     NAME = "patguard.github.installations"
 
     def verify_file(self, path):
@@ -176,19 +175,27 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             options[key] = self.get_option(key) if given else None
         connection = ConnectionOptions.from_options(options)
         if not connection.has_app:
-            raise PatguardError("app_id: the installations inventory needs GitHub App credentials (app_id with "
-                                "private_key or private_key_path in the file, or GITHUB_APP_ID and "
-                                "GITHUB_APP_PRIVATE_KEY_PATH in the environment)")
+            raise PatguardError(
+                "app_id: the installations inventory needs GitHub App credentials (app_id with "
+                "private_key or private_key_path in the file, or GITHUB_APP_ID and "
+                "GITHUB_APP_PRIVATE_KEY_PATH in the environment)"
+            )
         return connection
 
     @staticmethod
     def _checked_filters(filters):
         checked = []
         for index, item in enumerate(filters or []):
-            if not isinstance(item, dict) or len(item) != 1 or list(item)[0] not in ("include", "exclude") \
-                    or not isinstance(list(item.values())[0], str):
-                raise ValueError("filters[%d]: must be one key, include or exclude, with a condition as its "
-                                 "value (for example {exclude: \"patguard_suspended\"}), got %r" % (index, item))
+            if (
+                not isinstance(item, dict)
+                or len(item) != 1
+                or list(item)[0] not in ("include", "exclude")
+                or not isinstance(list(item.values())[0], str)
+            ):
+                raise ValueError(
+                    "filters[%d]: must be one key, include or exclude, with a condition as its "
+                    'value (for example {exclude: "patguard_suspended"}), got %r' % (index, item)
+                )
             checked.append(list(item.items())[0])
         return checked
 
@@ -206,11 +213,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except PatguardError as exc:
             raise AnsibleParserError("patguard.github.installations: %s" % exc.message) from None
         except ValueError as exc:
-            raise AnsibleParserError("patguard.github.installations: GitHub's installation list: %s"
-                                     % _message(exc)) from None
+            raise AnsibleParserError(
+                "patguard.github.installations: GitHub's installation list: %s" % _message(exc)
+            ) from None
         except Exception as exc:  # never let a secret ride out on an unexpected error
-            raise AnsibleParserError(redact("patguard.github.installations: unexpected error (%s): %s"
-                                            % (type(exc).__name__, exc))) from None
+            raise AnsibleParserError(
+                redact("patguard.github.installations: unexpected error (%s): %s" % (type(exc).__name__, exc))
+            ) from None
         return sorted(records, key=lambda r: r["login"].lower())
 
     # -- inventory -----------------------------------------------------------------------
@@ -238,7 +247,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning(
                 "patguard.github.installations: %d organization(s) cannot govern fine-grained tokens and are not "
                 "in the pat_ready group: %s. Grant the App these permissions in its settings, then accept them "
-                "in each organization." % (len(not_ready), ", ".join(not_ready)))
+                "in each organization." % (len(not_ready), ", ".join(not_ready))
+            )
 
     def _passes(self, filters, variables, host, strict):
         for action, condition in filters:
@@ -247,8 +257,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 matched = _truth(self._compose(condition, variables))
             except Exception as exc:
                 if strict:
-                    raise AnsibleParserError("patguard.github.installations: filters: cannot evaluate %r for %s: %s"
-                                             % (condition, host, to_native(exc))) from None
+                    raise AnsibleParserError(
+                        "patguard.github.installations: filters: cannot evaluate %r for %s: %s"
+                        % (condition, host, to_native(exc))
+                    ) from None
                 continue
             if matched:
                 return action == "include"

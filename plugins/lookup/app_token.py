@@ -98,29 +98,37 @@ _LOCK = threading.Lock()
 
 
 class LookupModule(LookupBase):
-
     def run(self, terms, variables=None, **kwargs):
         self.set_options(var_options=variables, direct=kwargs)
         # The shared doc fragment declares defaults (api_url, write_interval, ...) but no ``env:``
         # entries (module docs cannot carry them), so get_option() would hand back the default and
         # hide the environment. Options not given to the lookup are left to from_options(), which
         # applies the same precedence as the modules: option > environment > default.
-        options = dict((key, self.get_option(key) if key in kwargs or key not in ENV_FALLBACKS else None)
-                       for key in ConnectionOptions.OPTIONS)
+        options = dict(
+            (key, self.get_option(key) if key in kwargs or key not in ENV_FALLBACKS else None)
+            for key in ConnectionOptions.OPTIONS
+        )
         try:
             connection = ConnectionOptions.from_options(options)
             org = self.get_option("org")
             if not connection.has_app:
-                raise PatguardError("app_id: the app_token lookup needs GitHub App credentials (app_id with "
-                                    "private_key or private_key_path, or GITHUB_APP_ID and "
-                                    "GITHUB_APP_PRIVATE_KEY_PATH)")
+                raise PatguardError(
+                    "app_id: the app_token lookup needs GitHub App credentials (app_id with "
+                    "private_key or private_key_path, or GITHUB_APP_ID and "
+                    "GITHUB_APP_PRIVATE_KEY_PATH)"
+                )
             if not org and not connection.installation_id:
                 raise PatguardError("org: give the organization the App is installed on, or installation_id")
             repositories = check_installation_repositories(self.get_option("repositories"), org=org)
             permissions = check_app_permissions(self.get_option("permissions"))
-            key = (connection.api_url, connection.app_id, connection.installation_id, (org or "").lower(),
-                   tuple(sorted(r.lower() for r in repositories or ())),
-                   tuple(sorted((permissions or {}).items())))
+            key = (
+                connection.api_url,
+                connection.app_id,
+                connection.installation_id,
+                (org or "").lower(),
+                tuple(sorted(r.lower() for r in repositories or ())),
+                tuple(sorted((permissions or {}).items())),
+            )
             if self.get_option("cache"):
                 with _LOCK:
                     cached = _CACHE.get(key)
@@ -131,8 +139,9 @@ class LookupModule(LookupBase):
         except PatguardError as exc:
             raise AnsibleLookupError("patguard.github.app_token: %s" % exc.message)
         except Exception as exc:  # never let a secret ride out on an unexpected error
-            raise AnsibleLookupError(redact("patguard.github.app_token: unexpected error (%s): %s"
-                                            % (type(exc).__name__, exc)))
+            raise AnsibleLookupError(
+                redact("patguard.github.app_token: unexpected error (%s): %s" % (type(exc).__name__, exc))
+            )
         expires = to_epoch(info.get("expires_at"), default=time.time() + 3600)
         with _LOCK:
             _CACHE[key] = (token, expires)

@@ -47,8 +47,9 @@ class AuditLogUnavailable(GitHubAPIError):
     """The product has no organization audit log API (github.com without Enterprise Cloud)."""
 
 
-def check_query(phrase=None, include=None, order=None, after=None, before=None, max_events=1000, since_days=None,
-                now=None):
+def check_query(
+    phrase=None, include=None, order=None, after=None, before=None, max_events=1000, since_days=None, now=None
+):
     """Validate the listing options; return the query dict and the event cap."""
     if phrase is not None and not isinstance(phrase, str):
         raise ConfigError("phrase: must be a string such as 'action:personal_access_token'")
@@ -68,8 +69,13 @@ def check_query(phrase=None, include=None, order=None, after=None, before=None, 
             raise ConfigError("since_days: the phrase already has a created: qualifier; give one of them")
         start = _now(now) - datetime.timedelta(days=since_days)
         phrase = ("%s created:>=%s" % (phrase, start.strftime("%Y-%m-%d"))).strip()
-    query = {"phrase": phrase or None, "include": include, "order": order, "after": after or None,
-             "before": before or None}
+    query = {
+        "phrase": phrase or None,
+        "include": include,
+        "order": order,
+        "after": after or None,
+        "before": before or None,
+    }
     return dict((k, v) for k, v in query.items() if v is not None), max_events
 
 
@@ -125,11 +131,12 @@ def normalize_event(raw):
 def _unavailable(client, org):
     url = (getattr(client, "api_url", "") or "").rstrip("/")
     where = "GitHub Enterprise Server" if url.endswith("/api/v3") else "this GitHub"
-    return ("the organization audit log API is not available for %s on %s: GitHub serves "
-            "GET /orgs/{org}/audit-log on GitHub Enterprise Cloud and Enterprise Server only (not on "
-            "github.com plans without Enterprise Cloud), to an organization owner (a classic PAT with "
-            "read:audit_log, or a GitHub App with the organization Administration read permission)"
-            % (org, where))
+    return (
+        "the organization audit log API is not available for %s on %s: GitHub serves "
+        "GET /orgs/{org}/audit-log on GitHub Enterprise Cloud and Enterprise Server only (not on "
+        "github.com plans without Enterprise Cloud), to an organization owner (a classic PAT with "
+        "read:audit_log, or a GitHub App with the organization Administration read permission)" % (org, where)
+    )
 
 
 def list_events(client, org, query, max_events=1000):
@@ -144,14 +151,24 @@ def list_events(client, org, query, max_events=1000):
             events.append(normalize_event(raw))
     except GitHubAPIError as exc:
         if exc.status == 404:
-            raise AuditLogUnavailable("%s (GitHub answered 404 for GET %s)" % (_unavailable(client, org), PATH % org),
-                                      status=404, method="GET", path=PATH % org, request_id=exc.request_id)
+            raise AuditLogUnavailable(
+                "%s (GitHub answered 404 for GET %s)" % (_unavailable(client, org), PATH % org),
+                status=404,
+                method="GET",
+                path=PATH % org,
+                request_id=exc.request_id,
+            )
         if exc.status == 403:
             raise GitHubAPIError(
                 "%s. The audit log needs an organization owner: a classic PAT or OAuth token with the "
                 "read:audit_log scope, or a GitHub App installation with the organization Administration "
-                "(read) permission" % exc.message, status=403, method="GET", path=PATH % org,
-                github_message=exc.github_message, request_id=exc.request_id)
+                "(read) permission" % exc.message,
+                status=403,
+                method="GET",
+                path=PATH % org,
+                github_message=exc.github_message,
+                request_id=exc.request_id,
+            )
         raise
     return events, truncated
 

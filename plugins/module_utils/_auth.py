@@ -67,8 +67,11 @@ def load_private_key(private_key: str | None = None, private_key_path: str | Non
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:
-        reason = "it is encrypted; give an unencrypted key" if "password" in str(exc).lower() else (
-            "it is not a PEM private key")
+        reason = (
+            "it is encrypted; give an unencrypted key"
+            if "password" in str(exc).lower()
+            else ("it is not a PEM private key")
+        )
         raise ConfigError("%s: the GitHub App private key cannot be read: %s" % (source, reason))
     except Exception:  # cryptography raises UnsupportedAlgorithm and others
         raise ConfigError("%s: the GitHub App private key cannot be read: unsupported key format" % source)
@@ -100,8 +103,9 @@ class AppAuth(object):
 
     kind = "app"
 
-    def __init__(self, api_url, app_id, private_key=None, private_key_path=None,
-                 installation_id=None, org=None, clock=time.time):
+    def __init__(
+        self, api_url, app_id, private_key=None, private_key_path=None, installation_id=None, org=None, clock=time.time
+    ):
         self.api_url = api_url
         self.app_id = str(app_id)  # the numeric App ID or the App's Client ID: both are a JWT "iss"
         self.installation_id = installation_id
@@ -163,14 +167,17 @@ class AppAuth(object):
         if self.installation_id:
             return self.installation_id
         if not self.org:
-            raise ConfigError(
-                "installation_id: required when no organization is given to find the app's installation"
-            )
-        data = client.request_json("GET", "/orgs/%s/installation" % self.org, auth="jwt",
-                                   not_found_message=(
-                                       "the GitHub App %s is not installed on the organization %r "
-                                       "(or the organization does not exist): install the app on it, "
-                                       "or give installation_id" % (self.app_id, self.org)))
+            raise ConfigError("installation_id: required when no organization is given to find the app's installation")
+        data = client.request_json(
+            "GET",
+            "/orgs/%s/installation" % self.org,
+            auth="jwt",
+            not_found_message=(
+                "the GitHub App %s is not installed on the organization %r "
+                "(or the organization does not exist): install the app on it, "
+                "or give installation_id" % (self.app_id, self.org)
+            ),
+        )
         installation_id = data.get("id") if isinstance(data, dict) else None
         if not isinstance(installation_id, int):
             raise AuthError("GitHub's answer for /orgs/%s/installation has no installation id" % self.org)
@@ -179,19 +186,21 @@ class AppAuth(object):
 
     def _unknown_installation(self):
         where = " %r" % self.org if self.org else ""
-        return ("installation_id %d: the GitHub App %s has no installation with this id. Check that the App is "
-                "installed on the organization%s, that the id is this App's installation there (the number at the "
-                "end of the installation's settings page URL, or the id of GET /orgs/ORG/installation), and that "
-                "api_url is the GitHub it is installed on (https://HOST/api/v3 for GitHub Enterprise Server); or "
-                "leave installation_id unset to find it from the organization"
-                % (self.installation_id, self.app_id, where))
+        return (
+            "installation_id %d: the GitHub App %s has no installation with this id. Check that the App is "
+            "installed on the organization%s, that the id is this App's installation there (the number at the "
+            "end of the installation's settings page URL, or the id of GET /orgs/ORG/installation), and that "
+            "api_url is the GitHub it is installed on (https://HOST/api/v3 for GitHub Enterprise Server); or "
+            "leave installation_id unset to find it from the organization" % (self.installation_id, self.app_id, where)
+        )
 
     def _create_installation_token(self, client):
         data = self.request_installation_token(client)
         return data["token"], to_epoch(data.get("expires_at"), default=self._clock() + 3600)
 
-    def request_installation_token(self, client, repositories: list | None = None,
-                                   permissions: dict | None = None) -> dict:
+    def request_installation_token(
+        self, client, repositories: list | None = None, permissions: dict | None = None
+    ) -> dict:
         """``POST /app/installations/{id}/access_tokens``: GitHub's answer, token checked and registered.
 
         Narrowed to ``repositories``/``permissions`` when given (scoped tokens are not cached).
@@ -203,13 +212,21 @@ class AppAuth(object):
         if permissions:
             body["permissions"] = dict(permissions)
         path = "/app/installations/%d/access_tokens" % installation_id
-        data = client.request_json("POST", path, json=body or None, auth="jwt", write=False,
-                                   not_found_message=(self._unknown_installation()
-                                                      if self._installation_id_given else None))
+        data = client.request_json(
+            "POST",
+            path,
+            json=body or None,
+            auth="jwt",
+            write=False,
+            not_found_message=(self._unknown_installation() if self._installation_id_given else None),
+        )
         token = data.get("token") if isinstance(data, dict) else None
         if not token:
-            raise AuthError("GitHub did not return an installation token for installation %d" % installation_id,
-                            method="POST", path=path)
+            raise AuthError(
+                "GitHub did not return an installation token for installation %d" % installation_id,
+                method="POST",
+                path=path,
+            )
         register_secret(token)
         return data
 
@@ -217,8 +234,15 @@ class AppAuth(object):
 def build_auth(options, org: str | None = None, clock=time.time) -> tuple:
     """Pick the auth from :class:`ConnectionOptions`: App when configured, else token."""
     if options.has_app:
-        app = AppAuth(options.api_url, options.app_id, options.private_key, options.private_key_path,
-                      options.installation_id, org=org, clock=clock)
+        app = AppAuth(
+            options.api_url,
+            options.app_id,
+            options.private_key,
+            options.private_key_path,
+            options.installation_id,
+            org=org,
+            clock=clock,
+        )
         token = TokenAuth(options.token) if options.token else None
         return app, token
     if options.token:

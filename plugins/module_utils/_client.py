@@ -140,9 +140,15 @@ class Response(object):
 class GitHubClient(object):
     """Talks to one GitHub API (``options.api_url``) for one organization (optional)."""
 
-    def __init__(self, options: ConnectionOptions, org: str | None = None, session=None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time,
-                 rng=None) -> None:
+    def __init__(
+        self,
+        options: ConnectionOptions,
+        org: str | None = None,
+        session=None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng=None,
+    ) -> None:
         if not HAS_REQUESTS:
             raise TransportError("the requests Python library is required")
         self.options = options
@@ -151,29 +157,51 @@ class GitHubClient(object):
         self._sleep = sleep
         self._clock = clock
         self.stats = ApiStats()
-        self.retry = RetryPolicy(options.max_retries, options.rate_limit_wait, options.write_interval,
-                                 rng or random.Random())
+        self.retry = RetryPolicy(
+            options.max_retries, options.rate_limit_wait, options.write_interval, rng or random.Random()
+        )
         # Optional progress sink: a callable taking one event dict (see the module docstring).
         self.progress = None
         self.app_auth, self.token_auth = build_auth(options, org=org, clock=clock)
         self.session = session or requests.Session()
-        self.session.headers.update({
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": USER_AGENT,
-        })
-        self.session.verify = options.ca_path if (options.validate_certs and options.ca_path) else options.validate_certs
+        self.session.headers.update(
+            {
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": USER_AGENT,
+            }
+        )
+        self.session.verify = (
+            options.ca_path if (options.validate_certs and options.ca_path) else options.validate_certs
+        )
 
     # -- public API ---------------------------------------------------------------------
-    def request_json(self, method: str, path: str, params: dict | None = None, json=None, auth: str = "auto",
-                     write: bool | None = None, not_found_message: str | None = None) -> Any:
+    def request_json(
+        self,
+        method: str,
+        path: str,
+        params: dict | None = None,
+        json=None,
+        auth: str = "auto",
+        write: bool | None = None,
+        not_found_message: str | None = None,
+    ) -> Any:
         """Send one request (with retries) and return its decoded JSON body (or None)."""
-        return self.request(method, path, params=params, json=json, auth=auth, write=write,
-                            not_found_message=not_found_message).data
+        return self.request(
+            method, path, params=params, json=json, auth=auth, write=write, not_found_message=not_found_message
+        ).data
 
-    def request(self, method: str, path: str, params: dict | None = None, json=None, auth: str = "auto",
-                write: bool | None = None, not_found_message: str | None = None,
-                per_page_fallback: bool = False) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict | None = None,
+        json=None,
+        auth: str = "auto",
+        write: bool | None = None,
+        not_found_message: str | None = None,
+        per_page_fallback: bool = False,
+    ) -> Response:
         """Send one request, retrying what GitHub documents as transient.
 
         ``write`` (default: any non-GET) marks a request whose effect may be applied even
@@ -182,8 +210,13 @@ class GitHubClient(object):
         Each answer gets one decision from :class:`RetryPolicy` (see ``_retry``).
         """
         method = method.upper()
-        call = _Call(method, self._url(path, params), method in _WRITE_METHODS if write is None else write,
-                     auth, per_page_fallback)
+        call = _Call(
+            method,
+            self._url(path, params),
+            method in _WRITE_METHODS if write is None else write,
+            auth,
+            per_page_fallback,
+        )
         counters = self.retry.start()
         while True:
             for wait in self.retry.before_send(call.write, self._clock()):
@@ -203,15 +236,17 @@ class GitHubClient(object):
             else:
                 raise self._failure(decision, call, raw, reason, not_found_message, counters)
 
-    def get(self, path: str, params: dict | None = None, auth: str = "auto",
-            not_found_message: str | None = None) -> Any:
+    def get(
+        self, path: str, params: dict | None = None, auth: str = "auto", not_found_message: str | None = None
+    ) -> Any:
         return self.request_json("GET", path, params=params, auth=auth, not_found_message=not_found_message)
 
     def post(self, path: str, json=None, auth: str = "auto") -> Response:
         return self.request("POST", path, json=json, auth=auth)
 
-    def paginate(self, path: str, params: dict | None = None, auth: str = "auto", key: str | None = None,
-                 id_field: str = "id") -> Iterator[Any]:
+    def paginate(
+        self, path: str, params: dict | None = None, auth: str = "auto", key: str | None = None, id_field: str = "id"
+    ) -> Iterator[Any]:
         """Yield every item of a list endpoint, following ``Link: rel="next"`` only.
 
         Pages are requested at ``per_page=100``; a 502/504 on a large page is retried at
@@ -228,15 +263,20 @@ class GitHubClient(object):
             if canonical in seen_urls:
                 raise PaginationError(
                     "GET %s: GitHub's Link header points back to a page already read (%s); "
-                    "stopping instead of looping" % (path, _path_of(url)), path=path)
+                    "stopping instead of looping" % (path, _path_of(url)),
+                    path=path,
+                )
             seen_urls.add(canonical)
             response = self.request("GET", url, auth=auth, per_page_fallback=True)
             items = response.data
             if key is not None and isinstance(items, dict):
                 items = items.get(key)
             if not isinstance(items, list):
-                raise GitHubAPIError("GET %s: expected a JSON list from GitHub, got %s" % (
-                    path, type(items).__name__), path=path, method="GET")
+                raise GitHubAPIError(
+                    "GET %s: expected a JSON list from GitHub, got %s" % (path, type(items).__name__),
+                    path=path,
+                    method="GET",
+                )
             fresh = 0
             for item in items:
                 item_id = item.get(id_field) if isinstance(item, dict) else None
@@ -250,12 +290,20 @@ class GitHubClient(object):
                 raise PaginationError(
                     "GET %s: GitHub returned a page whose ids were all on earlier pages (%s); "
                     "the listing is inconsistent, run again" % (path, _path_of(response.url or url)),
-                    path=path)
+                    path=path,
+                )
             links = parse_link_header(response.headers.get("Link"))
             url = links.get("next")
             pages = _page_number(links.get("last")) or (None if url else _page_number(response.url) or 1)
-            self._emit({"event": "page", "path": path, "page": _page_number(response.url) or 1,
-                        "pages": pages, "items": len(items)})
+            self._emit(
+                {
+                    "event": "page",
+                    "path": path,
+                    "page": _page_number(response.url) or 1,
+                    "pages": pages,
+                    "items": len(items),
+                }
+            )
 
     def list_all(self, path: str, params: dict | None = None, auth: str = "auto", key: str | None = None) -> list:
         return list(self.paginate(path, params=params, auth=auth, key=key))
@@ -290,19 +338,22 @@ class GitHubClient(object):
         raise AuthError(
             "no GitHub credentials: give app_id with private_key or private_key_path (needed for the "
             "organization token endpoints), or token; or set GITHUB_APP_ID and "
-            "GITHUB_APP_PRIVATE_KEY_PATH, or GITHUB_TOKEN, in the environment")
+            "GITHUB_APP_PRIVATE_KEY_PATH, or GITHUB_TOKEN, in the environment"
+        )
 
     def _attempt(self, call, json):
         """Send once: ``(raw response or None, Answer, transport reason or None)``."""
         headers = self._auth_headers(call.auth, call.url)
         if call.write:  # state-changing only: a token exchange is a POST but changes nothing
             self.stats.writes += 1
-            self._emit({"event": "write", "method": call.method, "path": _path_of(call.url),
-                        "writes": self.stats.writes})
+            self._emit(
+                {"event": "write", "method": call.method, "path": _path_of(call.url), "writes": self.stats.writes}
+            )
         self.stats.requests += 1
         try:
-            raw = self.session.request(call.method, call.url, json=json, headers=headers,
-                                       timeout=self.options.timeout, allow_redirects=False)
+            raw = self.session.request(
+                call.method, call.url, json=json, headers=headers, timeout=self.options.timeout, allow_redirects=False
+            )
         except requests.exceptions.RequestException as exc:
             failure, reason = transport_failure(exc, call.write, self.options.timeout)
             if failure == LOST and call.write:
@@ -347,45 +398,68 @@ class GitHubClient(object):
         """The exception for an ``ambiguous`` or ``fail`` decision."""
         path = _path_of(call.url)
         if decision.kind == AMBIGUOUS:
-            what = ("the connection was lost before GitHub answered (%s)" % reason if raw is None
-                    else "GitHub answered %d" % raw.status_code)
-            return AmbiguousWriteError("%s %s: %s; the change may or may not have been applied" % (
-                call.method, path, what), method=call.method, path=path,
-                status=raw.status_code if raw is not None else None)
+            what = (
+                "the connection was lost before GitHub answered (%s)" % reason
+                if raw is None
+                else "GitHub answered %d" % raw.status_code
+            )
+            return AmbiguousWriteError(
+                "%s %s: %s; the change may or may not have been applied" % (call.method, path, what),
+                method=call.method,
+                path=path,
+                status=raw.status_code if raw is not None else None,
+            )
         if raw is None:
-            return TransportError("%s %s: cannot reach GitHub at %s (%s)" % (call.method, path, self.api_url, reason),
-                                  method=call.method, path=path)
+            return TransportError(
+                "%s %s: cannot reach GitHub at %s (%s)" % (call.method, path, self.api_url, reason),
+                method=call.method,
+                path=path,
+            )
         if decision.retry_at is not None:
             return self._rate_limit_error(decision, call, raw, counters)
         return self._api_error(raw, call.method, call.url, not_found_message)
 
     def _app_only_hint(self):
         if self.token_auth and self.token_auth.kind_of_token == "user_to_server":
-            return ("A user-to-server token (ghu_) is accepted there only for an organization owner, through a "
-                    "GitHub App installed on the organization with the permissions "
-                    "organization_personal_access_token_requests and organization_personal_access_tokens: check "
-                    "that the user owns the organization and that the App holds both")
-        return ("The organization's personal access token endpoints accept GitHub App installation tokens "
-                "only, or the user-to-server token (ghu_) of an organization owner through the App; never a "
-                "personal access token: give app_id and private_key (or set GITHUB_APP_ID and "
-                "GITHUB_APP_PRIVATE_KEY_PATH) instead")
+            return (
+                "A user-to-server token (ghu_) is accepted there only for an organization owner, through a "
+                "GitHub App installed on the organization with the permissions "
+                "organization_personal_access_token_requests and organization_personal_access_tokens: check "
+                "that the user owns the organization and that the App holds both"
+            )
+        return (
+            "The organization's personal access token endpoints accept GitHub App installation tokens "
+            "only, or the user-to-server token (ghu_) of an organization owner through the App; never a "
+            "personal access token: give app_id and private_key (or set GITHUB_APP_ID and "
+            "GITHUB_APP_PRIVATE_KEY_PATH) instead"
+        )
 
     def _rate_limit_error(self, decision, call, raw, counters=None):
         limit = int(self.options.rate_limit_wait)
         when = iso_z_epoch(decision.retry_at)
         if decision.cause == "primary_reset":
-            text = ("GitHub's rate limit for these credentials is spent for %d s more, longer than "
-                    "rate_limit_wait (%d s): run again after %s" % (int(decision.seconds), limit, when))
+            text = (
+                "GitHub's rate limit for these credentials is spent for %d s more, longer than "
+                "rate_limit_wait (%d s): run again after %s" % (int(decision.seconds), limit, when)
+            )
         elif counters is not None and counters.limit_waits >= RATE_LIMIT_MAX_WAITS:
-            text = ("GitHub's secondary rate limit still applies after %d waits (%d s in all), the most this "
-                    "task waits: run again after %s" % (counters.limit_waits, int(counters.limit_waited), when))
+            text = (
+                "GitHub's secondary rate limit still applies after %d waits (%d s in all), the most this "
+                "task waits: run again after %s" % (counters.limit_waits, int(counters.limit_waited), when)
+            )
         else:
-            text = ("GitHub's secondary rate limit asks to wait %d s, longer than rate_limit_wait (%d s) "
-                    "allows: run again after %s" % (int(decision.seconds), limit, when))
-        return RateLimitError(text + "; work already done stays done", reset_at=when,
-                              status=raw.status_code if raw is not None else None, method=call.method,
-                              path=_path_of(call.url),
-                              request_id=raw.headers.get("x-github-request-id") if raw is not None else None)
+            text = (
+                "GitHub's secondary rate limit asks to wait %d s, longer than rate_limit_wait (%d s) "
+                "allows: run again after %s" % (int(decision.seconds), limit, when)
+            )
+        return RateLimitError(
+            text + "; work already done stays done",
+            reset_at=when,
+            status=raw.status_code if raw is not None else None,
+            method=call.method,
+            path=_path_of(call.url),
+            request_id=raw.headers.get("x-github-request-id") if raw is not None else None,
+        )
 
     def _api_error(self, raw, method, url, not_found_message=None):
         status = raw.status_code
@@ -404,17 +478,26 @@ class GitHubClient(object):
         elif status == 403 and APP_ONLY_PATH.match(urlsplit(path).path) and not self.app_auth:
             message = "%s %s: GitHub answered %d (%s). %s" % (method, path, status, summary, self._app_only_hint())
         elif status == 401:
-            message = ("%s %s: GitHub answered 401 Bad credentials (%s): check the token, or the "
-                       "app_id and private key of the GitHub App" % (method, path, summary))
+            message = (
+                "%s %s: GitHub answered 401 Bad credentials (%s): check the token, or the "
+                "app_id and private key of the GitHub App" % (method, path, summary)
+            )
         else:
             message = "%s %s: GitHub answered %d: %s" % (method, path, status, summary)
         if errors:
             message += " (%s)" % _errors_text(errors)
         if request_id:
             message += " [request id %s]" % request_id
-        return GitHubAPIError(message, status=status, github_message=github_message,
-                              documentation_url=doc_url, request_id=request_id, method=method, path=path,
-                              errors=errors)
+        return GitHubAPIError(
+            message,
+            status=status,
+            github_message=github_message,
+            documentation_url=doc_url,
+            request_id=request_id,
+            method=method,
+            path=path,
+            errors=errors,
+        )
 
 
 # -- helpers (pure) --------------------------------------------------------------------------
@@ -445,10 +528,13 @@ def _decode(raw, method, url):
         return raw.json()
     except ValueError:
         raise GitHubAPIError(
-            "%s %s: GitHub answered %d with a body that is not JSON (%s)" % (
-                method, _path_of(url), raw.status_code, _text_summary(raw)),
-            status=raw.status_code, method=method, path=_path_of(url),
-            request_id=raw.headers.get("x-github-request-id"))
+            "%s %s: GitHub answered %d with a body that is not JSON (%s)"
+            % (method, _path_of(url), raw.status_code, _text_summary(raw)),
+            status=raw.status_code,
+            method=method,
+            path=_path_of(url),
+            request_id=raw.headers.get("x-github-request-id"),
+        )
 
 
 def _json_or_none(raw):
@@ -561,4 +647,9 @@ class _Call:
 
     def __init__(self, method, url, write, auth, per_page_fallback):
         self.method, self.url, self.write, self.auth, self.per_page_fallback = (
-            method, url, write, auth, per_page_fallback)
+            method,
+            url,
+            write,
+            auth,
+            per_page_fallback,
+        )

@@ -142,9 +142,7 @@ def normalize_api_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            "api_url: %r is not an http(s) URL; use https://api.github.com or https://HOST/api/v3" % url
-        )
+        raise ConfigError("api_url: %r is not an http(s) URL; use https://api.github.com or https://HOST/api/v3" % url)
     if parts.username or parts.password:
         raise ConfigError("api_url: must not carry credentials; use token or the GitHub App options")
     if parts.query or parts.fragment:
@@ -163,15 +161,37 @@ class ConnectionOptions(object):
     # The connection options (what a task or a lookup can set); ``sources`` says where the
     # value of each came from, for messages.
     OPTIONS = (
-        "api_url", "token", "app_id", "private_key", "private_key_path", "installation_id",
-        "validate_certs", "ca_path", "timeout", "write_interval", "rate_limit_wait", "max_retries",
+        "api_url",
+        "token",
+        "app_id",
+        "private_key",
+        "private_key_path",
+        "installation_id",
+        "validate_certs",
+        "ca_path",
+        "timeout",
+        "write_interval",
+        "rate_limit_wait",
+        "max_retries",
     )
     __slots__ = OPTIONS + ("sources",)
 
-    def __init__(self, api_url=DEFAULT_API_URL, token=None, app_id=None, private_key=None,
-                 private_key_path=None, installation_id=None, validate_certs=True, ca_path=None,
-                 timeout=DEFAULT_TIMEOUT, write_interval=DEFAULT_WRITE_INTERVAL,
-                 rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT, max_retries=DEFAULT_MAX_RETRIES, sources=None):
+    def __init__(
+        self,
+        api_url=DEFAULT_API_URL,
+        token=None,
+        app_id=None,
+        private_key=None,
+        private_key_path=None,
+        installation_id=None,
+        validate_certs=True,
+        ca_path=None,
+        timeout=DEFAULT_TIMEOUT,
+        write_interval=DEFAULT_WRITE_INTERVAL,
+        rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT,
+        max_retries=DEFAULT_MAX_RETRIES,
+        sources=None,
+    ):
         self.sources = dict(sources or {})
         self.api_url = normalize_api_url(api_url or DEFAULT_API_URL)
         self.token = token or None
@@ -188,8 +208,9 @@ class ConnectionOptions(object):
         if self.private_key and self.private_key_path:
             raise ConfigError(
                 "parameters are mutually exclusive: private_key|private_key_path (private_key is set by %s, "
-                "private_key_path by %s); give one of them" % (
-                    self.sources.get("private_key", "the caller"), self.sources.get("private_key_path", "the caller")))
+                "private_key_path by %s); give one of them"
+                % (self.sources.get("private_key", "the caller"), self.sources.get("private_key_path", "the caller"))
+            )
         has_key = bool(self.private_key or self.private_key_path)
         if has_key and not self.app_id:
             raise ConfigError("app_id: required when private_key or private_key_path is given")
@@ -233,8 +254,10 @@ def _app_id(value):
         return None
     text = str(value).strip()
     if not _APP_ID.match(text) or len(text) > 64:
-        raise ConfigError("app_id: must be the GitHub App's numeric App ID or its Client ID (Iv...), as shown on "
-                          "the App's settings page; got a value of %d characters that is neither" % len(text))
+        raise ConfigError(
+            "app_id: must be the GitHub App's numeric App ID or its Client ID (Iv...), as shown on "
+            "the App's settings page; got a value of %d characters that is neither" % len(text)
+        )
     return text
 
 

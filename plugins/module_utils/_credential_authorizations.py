@@ -35,9 +35,11 @@ LAST_EIGHT = 8
 MAX_LOGIN_QUERIES = 10
 WHEN_UNAVAILABLE = ("fail", "warn")
 
-AUTH_HELP = ("GitHub serves the credential authorization endpoints to an organization owner's user token only: a "
-             "personal access token (classic) with the read:org scope (admin:org to remove authorizations), or "
-             "an owner's OAuth or GitHub App user token (ghu_). GitHub App installation tokens are refused")
+AUTH_HELP = (
+    "GitHub serves the credential authorization endpoints to an organization owner's user token only: a "
+    "personal access token (classic) with the read:org scope (admin:org to remove authorizations), or "
+    "an owner's OAuth or GitHub App user token (ghu_). GitHub App installation tokens are refused"
+)
 
 
 class UnavailableError(GitHubAPIError):
@@ -119,12 +121,28 @@ def check_logins(name, values):
     return list(dict.fromkeys(values or []))
 
 
-FILTER_KEYS = ("logins", "credential_types", "credential_ids", "accessed_before", "authorized_before",
-               "authorized_after", "expires_before", "without_expiry")
+FILTER_KEYS = (
+    "logins",
+    "credential_types",
+    "credential_ids",
+    "accessed_before",
+    "authorized_before",
+    "authorized_after",
+    "expires_before",
+    "without_expiry",
+)
 
 
-def check_filters_input(logins=None, credential_types=None, credential_ids=None, accessed_before=None,
-                        authorized_before=None, authorized_after=None, expires_before=None, without_expiry=False):
+def check_filters_input(
+    logins=None,
+    credential_types=None,
+    credential_ids=None,
+    accessed_before=None,
+    authorized_before=None,
+    authorized_after=None,
+    expires_before=None,
+    without_expiry=False,
+):
     """Validate and normalize the selection options (raises ConfigError naming the option)."""
     filters = {
         "logins": check_logins("logins", logins),
@@ -136,13 +154,20 @@ def check_filters_input(logins=None, credential_types=None, credential_ids=None,
         "expires_before": _time_filter("expires_before", expires_before),
         "without_expiry": bool(without_expiry),
     }
-    if filters["authorized_before"] and filters["authorized_after"] \
-            and filters["authorized_after"] >= filters["authorized_before"]:
-        raise ConfigError("authorized_after (%s) must be earlier than authorized_before (%s)"
-                          % (filters["authorized_after"], filters["authorized_before"]))
+    if (
+        filters["authorized_before"]
+        and filters["authorized_after"]
+        and filters["authorized_after"] >= filters["authorized_before"]
+    ):
+        raise ConfigError(
+            "authorized_after (%s) must be earlier than authorized_before (%s)"
+            % (filters["authorized_after"], filters["authorized_before"])
+        )
     if filters["expires_before"] and filters["without_expiry"]:
-        raise ConfigError("expires_before and without_expiry: a credential cannot both expire before a date and "
-                          "never expire; give one of them")
+        raise ConfigError(
+            "expires_before and without_expiry: a credential cannot both expire before a date and "
+            "never expire; give one of them"
+        )
     return filters
 
 
@@ -181,8 +206,7 @@ def require_user_token(client, what="credential authorizations"):
     """Refuse before sending when no user token is configured, or the token is an installation token."""
     auth = getattr(client, "token_auth", None)
     if auth is None:
-        raise AuthError("%s: no user token given (option token, or GITHUB_TOKEN/GH_TOKEN). %s."
-                        % (what, AUTH_HELP))
+        raise AuthError("%s: no user token given (option token, or GITHUB_TOKEN/GH_TOKEN). %s." % (what, AUTH_HELP))
     kind = token_type(getattr(getattr(client, "options", None), "token", None))
     if kind == "installation":
         raise AuthError("%s: the token is a GitHub App installation token (ghs_). %s." % (what, AUTH_HELP))
@@ -193,9 +217,11 @@ def _unavailable_message(client, org, status):
     if product == "ghes":
         where = "GitHub Enterprise Server has no credential authorization endpoints (GitHub Enterprise Cloud only)"
     else:
-        where = ("credential authorizations exist only for GitHub Enterprise Cloud organizations that use SAML "
-                 "single sign-on: %s does not use SAML SSO, is not on GitHub Enterprise Cloud, or does not "
-                 "exist, or the token's user is not one of its owners" % org)
+        where = (
+            "credential authorizations exist only for GitHub Enterprise Cloud organizations that use SAML "
+            "single sign-on: %s does not use SAML SSO, is not on GitHub Enterprise Cloud, or does not "
+            "exist, or the token's user is not one of its owners" % org
+        )
     return "%s (GitHub answered %d for GET %s)" % (where, status, LIST_PATH % org)
 
 
@@ -229,12 +255,22 @@ def list_authorizations(client, org, filters=None):
                     records.append(record)
     except GitHubAPIError as exc:
         if exc.status == 404:
-            raise UnavailableError(_unavailable_message(client, org, 404), status=404, method="GET",
-                                   path=LIST_PATH % org, request_id=exc.request_id)
+            raise UnavailableError(
+                _unavailable_message(client, org, 404),
+                status=404,
+                method="GET",
+                path=LIST_PATH % org,
+                request_id=exc.request_id,
+            )
         if exc.status == 403:
-            raise GitHubAPIError("%s. %s." % (exc.message, AUTH_HELP), status=403, method="GET",
-                                 path=LIST_PATH % org, github_message=exc.github_message,
-                                 request_id=exc.request_id)
+            raise GitHubAPIError(
+                "%s. %s." % (exc.message, AUTH_HELP),
+                status=403,
+                method="GET",
+                path=LIST_PATH % org,
+                github_message=exc.github_message,
+                request_id=exc.request_id,
+            )
         raise
     return records
 
@@ -279,9 +315,11 @@ def _partial(exc, removed, gone, left):
     not_processed = [r["credential_id"] for r in left]
     details = dict(exc.details)
     details.update({"removed": list(removed), "already_absent": list(gone), "not_processed": not_processed})
-    message = ("%s. Removed before the failure: %d; already absent: %d; not processed: %d (listed in "
-               "not_processed). Running the task again finishes the job." % (
-                   exc.message, len(removed), len(gone), len(not_processed)))
+    message = (
+        "%s. Removed before the failure: %d; already absent: %d; not processed: %d (listed in "
+        "not_processed). Running the task again finishes the job."
+        % (exc.message, len(removed), len(gone), len(not_processed))
+    )
     if getattr(exc, "status", None) in (401, 403):
         message += " " + AUTH_HELP + "."
     return PatguardError(message, **details)
@@ -301,8 +339,13 @@ def summary(records, now=None):
             no_expiry += 1
         if not record.get("accessed_at"):
             never_used += 1
-    return {"total": len(records or []), "by_type": dict(sorted(by_type.items())),
-            "scopes": dict(sorted(scopes.items())), "without_expiry": no_expiry, "never_accessed": never_used}
+    return {
+        "total": len(records or []),
+        "by_type": dict(sorted(by_type.items())),
+        "scopes": dict(sorted(scopes.items())),
+        "without_expiry": no_expiry,
+        "never_accessed": never_used,
+    }
 
 
 # -- module options shared by the two credential authorization modules ----------------------------

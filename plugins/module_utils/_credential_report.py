@@ -18,8 +18,20 @@ from ._credential_authorizations import is_normalized, normalize
 from ._time import iso_z, parse_time, resolve_now
 
 UNUSED_DAYS = 90
-ROW_FIELDS = ("credential_id", "authorized_credential_id", "login", "credential_type", "token_last_eight",
-              "scopes", "fingerprint", "title", "note", "authorized_at", "accessed_at", "expires_at")
+ROW_FIELDS = (
+    "credential_id",
+    "authorized_credential_id",
+    "login",
+    "credential_type",
+    "token_last_eight",
+    "scopes",
+    "fingerprint",
+    "title",
+    "note",
+    "authorized_at",
+    "accessed_at",
+    "expires_at",
+)
 
 
 def _days(later, earlier):
@@ -102,11 +114,17 @@ def credential_drift(rows, previous):
     """Authorizations added and gone since a previous report's section, and decisions that changed."""
     if not isinstance(previous, dict) or not isinstance(previous.get("rows"), list):
         return None
-    before = dict((r.get("credential_id"), r) for r in previous["rows"]
-                  if isinstance(r, dict) and r.get("state", "present") == "present")
+    before = dict(
+        (r.get("credential_id"), r)
+        for r in previous["rows"]
+        if isinstance(r, dict) and r.get("state", "present") == "present"
+    )
     now = dict((r["credential_id"], r) for r in rows if r["state"] == "present")
-    changed = [{"credential_id": cid, "from": before[cid].get("decision"), "to": row.get("decision")}
-               for cid, row in now.items() if cid in before and before[cid].get("decision") != row.get("decision")]
+    changed = [
+        {"credential_id": cid, "from": before[cid].get("decision"), "to": row.get("decision")}
+        for cid, row in now.items()
+        if cid in before and before[cid].get("decision") != row.get("decision")
+    ]
     return {
         "previous_evaluated_at": previous.get("evaluated_at"),
         "added": sorted(cid for cid in now if cid not in before),

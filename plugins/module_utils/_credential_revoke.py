@@ -30,9 +30,11 @@ NOT_REVOCABLE_TYPES = ("installation",)
 _TOKEN_BODY_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _SHOWN_INDEXES = 10
 
-GHES_MESSAGE = ("GitHub Enterprise Server has no credential revocation API (POST /credentials/revoke exists on "
-                "github.com and GitHub Enterprise Cloud only); revoke the tokens in the web UI, or ask their "
-                "owners to")
+GHES_MESSAGE = (
+    "GitHub Enterprise Server has no credential revocation API (POST /credentials/revoke exists on "
+    "github.com and GitHub Enterprise Cloud only); revoke the tokens in the web UI, or ask their "
+    "owners to"
+)
 
 
 def is_revocable_credential(value: Any) -> bool:
@@ -50,7 +52,7 @@ def is_revocable_credential(value: Any) -> bool:
         return False
     for prefix, _kind in PREFIXES:
         if value.startswith(prefix):
-            body = value[len(prefix):]
+            body = value[len(prefix) :]
             return len(body) >= MIN_TOKEN_BODY and bool(_TOKEN_BODY_RE.match(body))
     return False
 
@@ -88,11 +90,14 @@ def check_credentials(values: Any, field: str = "credentials") -> Tuple[List[str
             "%s: an installation token (ghs_); GitHub's revocation API does not take installation tokens. "
             "Revoke it with patguard.github.app_token state=absent (token: the installation token), which "
             "sends DELETE /installation/token; nothing was sent" % _indexes(field, installation),
-            bad_indexes=installation)
+            bad_indexes=installation,
+        )
     if bad:
         raise ConfigError(
             "%s: not a GitHub token (expected a github_pat_, ghp_, gho_, ghu_, ghs_ or ghr_ token); "
-            "nothing was sent" % _indexes(field, bad), bad_indexes=bad)
+            "nothing was sent" % _indexes(field, bad),
+            bad_indexes=bad,
+        )
     return unique, len(values) - len(unique)
 
 
@@ -101,12 +106,15 @@ def _fail_partway(exc: PatguardError, credentials: Sequence[str], done: int) -> 
     exc.details["submitted_fingerprints"] = [fingerprint(c) for c in credentials[:done]]
     exc.details["not_processed"] = [fingerprint(c) for c in credentials[done:]]
     if done:
-        exc.message += ("; %d credential(s) were already submitted, %d not: run again with the "
-                        "ones in not_processed" % (done, len(credentials) - done))
+        exc.message += "; %d credential(s) were already submitted, %d not: run again with the ones in not_processed" % (
+            done,
+            len(credentials) - done,
+        )
 
 
-def revoke_credentials(client: Any, credentials: Sequence[str], check_mode: bool = False,
-                       size: int = MAX_CREDENTIALS_PER_REVOKE) -> Dict[str, Any]:
+def revoke_credentials(
+    client: Any, credentials: Sequence[str], check_mode: bool = False, size: int = MAX_CREDENTIALS_PER_REVOKE
+) -> Dict[str, Any]:
     """``POST /credentials/revoke`` without authentication, in chunks of at most 1000.
 
     Returns a result dict of counts and fingerprints. On a failure after some chunks were
@@ -131,9 +139,14 @@ def revoke_credentials(client: Any, credentials: Sequence[str], check_mode: bool
             client.request("POST", REVOKE_PATH, json={"credentials": group}, auth="none")
         except GitHubAPIError as exc:
             if exc.status == 404 and not done:
-                exc = GitHubAPIError("POST %s answered 404: this server has no credential revocation API. %s"
-                                     % (REVOKE_PATH, GHES_MESSAGE), status=404, method="POST", path=REVOKE_PATH,
-                                     request_id=exc.request_id)
+                exc = GitHubAPIError(
+                    "POST %s answered 404: this server has no credential revocation API. %s"
+                    % (REVOKE_PATH, GHES_MESSAGE),
+                    status=404,
+                    method="POST",
+                    path=REVOKE_PATH,
+                    request_id=exc.request_id,
+                )
             _fail_partway(exc, credentials, done)
             raise exc
         except PatguardError as exc:

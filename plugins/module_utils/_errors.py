@@ -120,8 +120,17 @@ class PaginationError(PatguardError):
 class GitHubAPIError(PatguardError):
     """GitHub answered with an error status that is not retried."""
 
-    def __init__(self, message, status=None, github_message=None, documentation_url=None,
-                 request_id=None, method=None, path=None, errors=None):
+    def __init__(
+        self,
+        message,
+        status=None,
+        github_message=None,
+        documentation_url=None,
+        request_id=None,
+        method=None,
+        path=None,
+        errors=None,
+    ):
         details = {
             "status": status,
             "github_message": github_message,

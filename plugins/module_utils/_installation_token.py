@@ -24,14 +24,17 @@ def check_app_permissions(permissions: Any, field: str = "permissions") -> Optio
     if permissions is None:
         return None
     if not isinstance(permissions, dict):
-        raise ConfigError("%s: must be a mapping of GitHub App permission to level, got %s"
-                          % (field, type(permissions).__name__))
+        raise ConfigError(
+            "%s: must be a mapping of GitHub App permission to level, got %s" % (field, type(permissions).__name__)
+        )
     result = {}
     for name, level in permissions.items():
         if name not in APP_PERMISSIONS:
-            raise ConfigError("%s.%s: unknown GitHub App permission%s (GitHub App names come from the "
-                              "app-permissions schema, for example email_addresses, not emails)"
-                              % (field, name, suggest(name, APP_PERMISSIONS)))
+            raise ConfigError(
+                "%s.%s: unknown GitHub App permission%s (GitHub App names come from the "
+                "app-permissions schema, for example email_addresses, not emails)"
+                % (field, name, suggest(name, APP_PERMISSIONS))
+            )
         levels = APP_PERMISSIONS[name]
         if level not in levels:
             raise ConfigError("%s.%s: accepts %s, got %r" % (field, name, " or ".join(levels), level))
@@ -39,8 +42,9 @@ def check_app_permissions(permissions: Any, field: str = "permissions") -> Optio
     return result
 
 
-def check_installation_repositories(repositories: Any, org: Optional[str] = None,
-                                    field: str = "repositories") -> Optional[List[str]]:
+def check_installation_repositories(
+    repositories: Any, org: Optional[str] = None, field: str = "repositories"
+) -> Optional[List[str]]:
     """Repository names for an installation token: ``name`` or ``org/name``; at most 500."""
     if repositories is None:
         return None
@@ -57,8 +61,10 @@ def check_installation_repositories(repositories: Any, org: Optional[str] = None
         if "/" in name:
             owner, _sep, name = name.partition("/")
             if org and owner.lower() != org.lower():
-                raise ConfigError("%s[%d]: %r belongs to %s, not to %s; an installation token reaches "
-                                  "the repositories of one account only" % (field, index, entry, owner, org))
+                raise ConfigError(
+                    "%s[%d]: %r belongs to %s, not to %s; an installation token reaches "
+                    "the repositories of one account only" % (field, index, entry, owner, org)
+                )
         if not is_repo_name(name):
             raise ConfigError("%s[%d]: %r is not a repository name" % (field, index, entry))
         if name.lower() in seen:
@@ -66,13 +72,16 @@ def check_installation_repositories(repositories: Any, org: Optional[str] = None
         seen.add(name.lower())
         names.append(name)
     if len(names) > MAX_INSTALLATION_REPOSITORIES:
-        raise ConfigError("%s: an installation token can be narrowed to at most %d repositories, got %d"
-                          % (field, MAX_INSTALLATION_REPOSITORIES, len(names)))
+        raise ConfigError(
+            "%s: an installation token can be narrowed to at most %d repositories, got %d"
+            % (field, MAX_INSTALLATION_REPOSITORIES, len(names))
+        )
     return names
 
 
-def create_scoped_token(client: Any, repositories: Optional[List[str]] = None,
-                        permissions: Optional[Dict[str, str]] = None) -> Tuple[str, Dict[str, Any]]:
+def create_scoped_token(
+    client: Any, repositories: Optional[List[str]] = None, permissions: Optional[Dict[str, str]] = None
+) -> Tuple[str, Dict[str, Any]]:
     """A new installation token narrowed to ``repositories``/``permissions``.
 
     Returns ``(token, info)``; ``info`` has no secret: expires_at, permissions,
@@ -80,8 +89,10 @@ def create_scoped_token(client: Any, repositories: Optional[List[str]] = None,
     """
     app = client.app_auth
     if app is None:
-        raise ConfigError("app_id: an installation token needs GitHub App credentials (app_id with "
-                          "private_key or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)")
+        raise ConfigError(
+            "app_id: an installation token needs GitHub App credentials (app_id with "
+            "private_key or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)"
+        )
     data = app.request_installation_token(client, repositories, permissions)
     token = data["token"]
     repos = data.get("repositories")
@@ -90,8 +101,7 @@ def create_scoped_token(client: Any, repositories: Optional[List[str]] = None,
         "expires_at": data.get("expires_at"),
         "permissions": data.get("permissions") or {},
         "repository_selection": data.get("repository_selection"),
-        "repositories": [r.get("name") for r in repos if isinstance(r, dict)] if isinstance(repos, list)
-        else None,
+        "repositories": [r.get("name") for r in repos if isinstance(r, dict)] if isinstance(repos, list) else None,
         "fingerprint": fingerprint(token),
         "token_format": token_format(token),
     }

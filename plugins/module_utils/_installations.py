@@ -27,9 +27,16 @@ PAT_READY_GROUP = "pat_ready"
 
 # Host variables the plugin sets; nothing else of GitHub's answer reaches the inventory.
 HOST_VARS = (
-    "patguard_org", "patguard_installation_id", "patguard_account_login", "patguard_account_type",
-    "patguard_account_id", "patguard_permissions", "patguard_pat_ready", "patguard_pat_missing",
-    "patguard_repository_selection", "patguard_suspended",
+    "patguard_org",
+    "patguard_installation_id",
+    "patguard_account_login",
+    "patguard_account_type",
+    "patguard_account_id",
+    "patguard_permissions",
+    "patguard_pat_ready",
+    "patguard_pat_missing",
+    "patguard_repository_selection",
+    "patguard_suspended",
 )
 
 
@@ -106,8 +113,7 @@ def check_globs(option, patterns):
     if patterns is None:
         return []
     if not isinstance(patterns, (list, tuple)) or not all(isinstance(p, str) and p.strip() for p in patterns):
-        raise ValueError("%s: must be a list of non-empty glob patterns such as 'acme-*', got %r"
-                         % (option, patterns))
+        raise ValueError("%s: must be a list of non-empty glob patterns such as 'acme-*', got %r" % (option, patterns))
     return [p.strip() for p in patterns]
 
 

@@ -21,9 +21,15 @@ from ._connection import ConnectionOptions, auth_argument_spec
 from ._errors import PatguardError, redact
 
 
-def build_module(argument_spec: dict, mutually_exclusive: list | None = None, required_one_of: list | None = None,
-                 required_if: list | None = None, required_together: list | None = None,
-                 required_by: dict | None = None, supports_check_mode: bool = True) -> AnsibleModule:
+def build_module(
+    argument_spec: dict,
+    mutually_exclusive: list | None = None,
+    required_one_of: list | None = None,
+    required_if: list | None = None,
+    required_together: list | None = None,
+    required_by: dict | None = None,
+    supports_check_mode: bool = True,
+) -> AnsibleModule:
     spec = auth_argument_spec()
     spec.update(argument_spec)
     return AnsibleModule(
@@ -64,8 +70,9 @@ def client_for(module: AnsibleModule, org: str | None = None, token_only: str | 
     return GitHubClient(options, org=org)
 
 
-def run(module: AnsibleModule, task: Callable[[GitHubClient], dict], org: str | None = None,
-        token_only: str | None = None) -> None:
+def run(
+    module: AnsibleModule, task: Callable[[GitHubClient], dict], org: str | None = None, token_only: str | None = None
+) -> None:
     """Run ``task(client) -> dict`` and exit with its result plus ``api`` statistics.
 
     ``token_only``: the client authenticates with this token alone (App options ignored).
@@ -82,9 +89,11 @@ def run(module: AnsibleModule, task: Callable[[GitHubClient], dict], org: str | 
             failure["api"] = client.stats.as_dict()
         module.fail_json(**failure)
     except Exception as exc:  # a bug of ours: keep the message, drop the secrets
-        module.fail_json(msg=redact("unexpected error (%s): %s" % (type(exc).__name__, exc)),
-                         exception=redact(traceback.format_exc()),
-                         api=client.stats.as_dict() if client is not None else None)
+        module.fail_json(
+            msg=redact("unexpected error (%s): %s" % (type(exc).__name__, exc)),
+            exception=redact(traceback.format_exc()),
+            api=client.stats.as_dict() if client is not None else None,
+        )
     result["api"] = client.stats.as_dict()
     module.exit_json(**result)
 

@@ -18,15 +18,16 @@ from typing import Any
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import MAX_LOGIN_LENGTH
 
-_HANDLE = r'[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*'
-_LOGIN_RE = re.compile(r'\A%s(?:_[A-Za-z0-9]+)?\Z' % _HANDLE)
-_ORG_RE = re.compile(r'\A%s\Z' % _HANDLE)
-_REPO_NAME_RE = re.compile(r'\A[A-Za-z0-9._-]{1,100}\Z')
+_HANDLE = r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9]))*"
+_LOGIN_RE = re.compile(r"\A%s(?:_[A-Za-z0-9]+)?\Z" % _HANDLE)
+_ORG_RE = re.compile(r"\A%s\Z" % _HANDLE)
+_REPO_NAME_RE = re.compile(r"\A[A-Za-z0-9._-]{1,100}\Z")
 
-LOGIN_RULE = ('letters, digits and single hyphens, not first or last, at most %d characters; '
-              'an Enterprise Managed User adds _shortcode, for example octocat_acme' % MAX_LOGIN_LENGTH)
-ORG_RULE = ('letters, digits and single hyphens, not first or last, at most %d characters'
-            % MAX_LOGIN_LENGTH)
+LOGIN_RULE = (
+    "letters, digits and single hyphens, not first or last, at most %d characters; "
+    "an Enterprise Managed User adds _shortcode, for example octocat_acme" % MAX_LOGIN_LENGTH
+)
+ORG_RULE = "letters, digits and single hyphens, not first or last, at most %d characters" % MAX_LOGIN_LENGTH
 REPO_NAME_RULE = 'letters, digits, ".", "_" and "-", at most 100 characters'
 
 
@@ -42,7 +43,7 @@ def is_org(value: Any) -> bool:
 
 def is_repo_name(value: Any) -> bool:
     """True for a repository name (without its owner); ``.`` and ``..`` are refused."""
-    return isinstance(value, str) and _REPO_NAME_RE.match(value) is not None and value not in ('.', '..')
+    return isinstance(value, str) and _REPO_NAME_RE.match(value) is not None and value not in (".", "..")
 
 
 def is_enterprise_server_api(api_url: Any) -> bool:
@@ -53,4 +54,4 @@ def is_enterprise_server_api(api_url: Any) -> bool:
     """
     if not isinstance(api_url, str):
         return False
-    return urlsplit(api_url.strip()).path.rstrip('/').lower().endswith('/api/v3')
+    return urlsplit(api_url.strip()).path.rstrip("/").lower().endswith("/api/v3")

@@ -78,8 +78,9 @@ def check_review_reason(name, reason):
     if not isinstance(reason, str):
         raise ConfigError("%s: must be a string" % name)
     if len(reason) > MAX_REASON_LENGTH:
-        raise ConfigError("%s: is %d characters long; GitHub accepts at most %d"
-                          % (name, len(reason), MAX_REASON_LENGTH))
+        raise ConfigError(
+            "%s: is %d characters long; GitHub accepts at most %d" % (name, len(reason), MAX_REASON_LENGTH)
+        )
     return reason
 
 
@@ -95,8 +96,15 @@ def _iso_filter(name, value):
 NEVER_USED = ("exclude", "include")
 
 
-def check_filters(owners=None, token_ids=None, repository=None, permission=None,
-                  last_used_before=None, last_used_after=None, never_used="exclude"):
+def check_filters(
+    owners=None,
+    token_ids=None,
+    repository=None,
+    permission=None,
+    last_used_before=None,
+    last_used_after=None,
+    never_used="exclude",
+):
     """Validate the list filters the way GitHub would, and normalize them."""
     owners = list(owners or [])
     for owner in owners:
@@ -105,13 +113,17 @@ def check_filters(owners=None, token_ids=None, repository=None, permission=None,
     owners = list(dict.fromkeys(owners))
     token_ids = check_ids("token_ids", token_ids, allow_empty=True)
     if repository is not None and not is_repo_name(repository):
-        raise ConfigError("repository: %r is not a repository name (the name only, without the owner): %s"
-                          % (repository, REPO_NAME_RULE))
+        raise ConfigError(
+            "repository: %r is not a repository name (the name only, without the owner): %s"
+            % (repository, REPO_NAME_RULE)
+        )
     if permission is not None:
         match = _PERMISSION_FILTER.match(permission) if isinstance(permission, str) else None
         if not match:
-            raise ConfigError("permission: %r must be a permission name and level joined by an "
-                              "underscore, such as issues_read or contents_write" % (permission,))
+            raise ConfigError(
+                "permission: %r must be a permission name and level joined by an "
+                "underscore, such as issues_read or contents_write" % (permission,)
+            )
         _check_permission_name(match.group(1), match.group(2))
     before = _iso_filter("last_used_before", last_used_before)
     after = _iso_filter("last_used_after", last_used_after)
@@ -313,13 +325,16 @@ def owners_not_members(client, org, owners, records):
             client.request("GET", "/orgs/%s/members/%s" % (org, owner))
         except GitHubAPIError as exc:
             if exc.status == 404:
-                warnings.append("owners: %s is not a member of %s, so no token request or grant can match it; "
-                                "check the login (Enterprise Managed User logins look like handle_shortcode)"
-                                % (owner, org))
+                warnings.append(
+                    "owners: %s is not a member of %s, so no token request or grant can match it; "
+                    "check the login (Enterprise Managed User logins look like handle_shortcode)" % (owner, org)
+                )
             else:
-                warnings.append("owners: %s matched no token request or grant in %s, and its membership could "
-                                "not be checked (GitHub answered %s; reading members needs the App's Members "
-                                "read permission)" % (owner, org, exc.status))
+                warnings.append(
+                    "owners: %s matched no token request or grant in %s, and its membership could "
+                    "not be checked (GitHub answered %s; reading members needs the App's Members "
+                    "read permission)" % (owner, org, exc.status)
+                )
     return warnings
 
 
@@ -348,8 +363,9 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
                 raise ConfigError("%s: must be a dict with id, action and reason" % where)
             unknown = set(item) - set(("id", "action", "reason", "token_id", "owner", "token_name"))
             if unknown:
-                raise ConfigError("%s: unknown keys %s (expected id, action, reason, token_id)"
-                                  % (where, ", ".join(sorted(unknown))))
+                raise ConfigError(
+                    "%s: unknown keys %s (expected id, action, reason, token_id)" % (where, ", ".join(sorted(unknown)))
+                )
             number = _as_id(item.get("id"))
             if number is None:
                 raise ConfigError("%s.id: %r is not a positive integer id" % (where, item.get("id")))
@@ -357,9 +373,14 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
             if act not in REVIEW_ACTIONS:
                 raise ConfigError("%s.action: must be one of approve, deny; got %r" % (where, act))
             token_id = _as_id(item.get("token_id")) if item.get("token_id") is not None else None
-            result.append({"id": number, "action": act,
-                           "reason": check_review_reason("%s.reason" % where, item.get("reason")),
-                           "token_id": token_id})
+            result.append(
+                {
+                    "id": number,
+                    "action": act,
+                    "reason": check_review_reason("%s.reason" % where, item.get("reason")),
+                    "token_id": token_id,
+                }
+            )
     else:
         if action not in REVIEW_ACTIONS:
             raise ConfigError("action: must be one of approve, deny; got %r" % (action,))
@@ -370,8 +391,7 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
     for decision in result:
         previous = by_id.get(decision["id"])
         if previous and (previous["action"], previous["reason"]) != (decision["action"], decision["reason"]):
-            raise ConfigError("decisions: request %d is given twice with different actions or reasons"
-                              % decision["id"])
+            raise ConfigError("decisions: request %d is given twice with different actions or reasons" % decision["id"])
         by_id.setdefault(decision["id"], decision)
     return list(by_id.values())
 
@@ -379,8 +399,7 @@ def normalize_decisions(ids=None, action=None, reason=None, decisions=None):
 def group_decisions(decisions):
     """Bulk calls: ids grouped by (action, reason), at most 100 per call, first-seen order."""
     pairs = (((d["action"], d["reason"]), d["id"]) for d in decisions)
-    return [{"action": key[0], "reason": key[1], "ids": ids}
-            for key, ids in grouped_chunks(pairs, MAX_IDS_PER_BULK)]
+    return [{"action": key[0], "reason": key[1], "ids": ids} for key, ids in grouped_chunks(pairs, MAX_IDS_PER_BULK)]
 
 
 class _Outcome(object):
@@ -404,10 +423,16 @@ class _Outcome(object):
         counts = ["%s %d" % (k, len(v)) for k, v in self.done.items()]
         counts += ["gone %d" % len(self.gone), "unconfirmed %d" % len(self.unconfirmed)]
         done_count = sum(len(v) for v in self.done.values()) + len(self.unconfirmed)
-        message = "%s. Done before the failure: %d (%s); not processed: %d ids, listed in not_processed. " \
-                  "Running the task again finishes the job." % (
-                      exc.message if isinstance(exc, PatguardError) else str(exc), done_count,
-                      ", ".join(counts), len(pending_ids))
+        message = (
+            "%s. Done before the failure: %d (%s); not processed: %d ids, listed in not_processed. "
+            "Running the task again finishes the job."
+            % (
+                exc.message if isinstance(exc, PatguardError) else str(exc),
+                done_count,
+                ", ".join(counts),
+                len(pending_ids),
+            )
+        )
         return PatguardError(message, **details)
 
 
@@ -418,8 +443,7 @@ def gone_record(record_id, kind, step, token_id=None):
 
 def _is_refusal(exc):
     """404/422 to a write or a repositories listing: GitHub no longer has the record as we listed it."""
-    return isinstance(exc, GitHubAPIError) and not isinstance(exc, AmbiguousWriteError) \
-        and exc.status in (404, 422)
+    return isinstance(exc, GitHubAPIError) and not isinstance(exc, AmbiguousWriteError) and exc.status in (404, 422)
 
 
 def _still_present(client, org, kind, ids, token_ids):
@@ -519,8 +543,7 @@ def _send_bulk(client, org, kind, body_for, ids, token_of, outcome, done_key, st
     outcome.unconfirmed.extend(leftover)
 
 
-def review_requests(client, org, decisions, check_mode=False, refresh=True, fail_on_missing=False,
-                    pending=None):
+def review_requests(client, org, decisions, check_mode=False, refresh=True, fail_on_missing=False, pending=None):
     """Approve or deny pending requests idempotently. Returns the module's result dict.
 
     Keys, each id under exactly one: ``approved``, ``denied``, ``unchanged`` (not pending
@@ -531,14 +554,18 @@ def review_requests(client, org, decisions, check_mode=False, refresh=True, fail
     ids = [d["id"] for d in decisions]
     token_of = dict((d["id"], d.get("token_id")) for d in decisions if d.get("token_id"))
     if pending is None and refresh:
-        pending = _still_present(client, org, "request", ids,
-                                 list(token_of.values()) if len(token_of) == len(ids) else None)
+        pending = _still_present(
+            client, org, "request", ids, list(token_of.values()) if len(token_of) == len(ids) else None
+        )
     elif pending is None:
         pending = set(ids)
     unchanged = [i for i in ids if i not in pending]
     if unchanged and fail_on_missing:
-        raise ConfigError("ids not pending in %s (already reviewed, withdrawn or unknown): %s"
-                          % (org, ", ".join(str(i) for i in unchanged)), unchanged=unchanged)
+        raise ConfigError(
+            "ids not pending in %s (already reviewed, withdrawn or unknown): %s"
+            % (org, ", ".join(str(i) for i in unchanged)),
+            unchanged=unchanged,
+        )
     todo = [d for d in decisions if d["id"] in pending]
     calls = group_decisions(todo)
     outcome = _Outcome(("approved", "denied"))
@@ -584,8 +611,7 @@ def revoke_grants(client, org, grant_ids, check_mode=False, active=None, token_o
     token_of = dict((k, v) for k, v in (token_of or {}).items() if v)
     if active is None:
         tokens = [token_of[i] for i in grant_ids if token_of.get(i)]
-        active = _still_present(client, org, "grant", grant_ids,
-                                tokens if len(tokens) == len(grant_ids) else None)
+        active = _still_present(client, org, "grant", grant_ids, tokens if len(tokens) == len(grant_ids) else None)
     unchanged = [i for i in grant_ids if i not in active]
     todo = [i for i in grant_ids if i in active]
     calls = chunks(todo, MAX_IDS_PER_BULK)
@@ -596,8 +622,17 @@ def revoke_grants(client, org, grant_ids, check_mode=False, active=None, token_o
         left = set(todo)
         for ids in calls:
             try:
-                _send_bulk(client, org, "grant", lambda chunk: {"action": "revoke", "pat_ids": chunk},
-                           ids, token_of, outcome, "revoked", "revoke")
+                _send_bulk(
+                    client,
+                    org,
+                    "grant",
+                    lambda chunk: {"action": "revoke", "pat_ids": chunk},
+                    ids,
+                    token_of,
+                    outcome,
+                    "revoked",
+                    "revoke",
+                )
             except PatguardError as exc:
                 raise outcome.fail(exc, left - _settled(outcome))
             left.difference_update(ids)
@@ -623,6 +658,11 @@ def filter_argument_spec():
 
 def filters_from_params(params):
     return check_filters(
-        owners=params.get("owners"), token_ids=params.get("token_ids"), repository=params.get("repository"),
-        permission=params.get("permission"), last_used_before=params.get("last_used_before"),
-        last_used_after=params.get("last_used_after"), never_used=params.get("never_used"))
+        owners=params.get("owners"),
+        token_ids=params.get("token_ids"),
+        repository=params.get("repository"),
+        permission=params.get("permission"),
+        last_used_before=params.get("last_used_before"),
+        last_used_after=params.get("last_used_after"),
+        never_used=params.get("never_used"),
+    )

@@ -13,8 +13,17 @@ from __future__ import annotations
 import time
 
 from ._errors import ConfigError, PatguardError
-from ._pat import KINDS, MAX_IDS_PER_BULK, add_repositories, check_filters, check_org, list_records, \
-    owners_not_members, review_requests, revoke_grants
+from ._pat import (
+    KINDS,
+    MAX_IDS_PER_BULK,
+    add_repositories,
+    check_filters,
+    check_org,
+    list_records,
+    owners_not_members,
+    review_requests,
+    revoke_grants,
+)
 from ._policy import PolicyError, needs_repositories, plan, validate_policy
 
 MODES = ("report", "enforce")
@@ -83,9 +92,14 @@ class Progress(object):
         now = self.clock()
         if self.writes_sent == 1 or self.writes_sent >= self.writes_planned or now - self._last_line >= self.interval:
             self._last_line = now
-            self.say("writes: %d sent, %d to send%s" % (
-                self.writes_sent, max(self.writes_planned - self.writes_sent, 0),
-                "; %.0f s of write spacing so far" % self.spacing if self.spacing else ""))
+            self.say(
+                "writes: %d sent, %d to send%s"
+                % (
+                    self.writes_sent,
+                    max(self.writes_planned - self.writes_sent, 0),
+                    "; %.0f s of write spacing so far" % self.spacing if self.spacing else "",
+                )
+            )
 
 
 def _what(path):
@@ -134,7 +148,7 @@ def _reasons(decision):
     if reason:
         for prefix in _PREFIXES:
             if reason.startswith(prefix):
-                return reason[len(prefix):]
+                return reason[len(prefix) :]
         return reason
     codes = sorted(set(v.get("code") for v in decision.get("violations") or []))
     return ", ".join(codes)
@@ -144,14 +158,14 @@ def plan_table(decisions, summary, rows=DEFAULT_PLAN_ROWS, width=70):
     """The per-record plan as text lines: owner, token, kind, decision, reasons; up to
     ``rows`` rows (acting decisions first), then one line for the rest by decision."""
     lines = []
-    shown = _rows(decisions)[:max(rows, 0)] if rows else []
+    shown = _rows(decisions)[: max(rows, 0)] if rows else []
     if shown:
         cells = [("owner", "token", "kind", "decision", "reasons")]
         for d in shown:
             token = "%s (#%s)" % (d.get("token_name") or "?", d.get("token_id"))
             reasons = _reasons(d)
             if len(reasons) > width:
-                reasons = reasons[:width - 1] + "…"
+                reasons = reasons[: width - 1] + "…"
             cells.append((str(d.get("owner") or "?"), token, d.get("kind") or "", d.get("decision") or "", reasons))
         widths = [max(len(c[i]) for c in cells) for i in range(4)]
         for c in cells:
@@ -159,10 +173,12 @@ def plan_table(decisions, summary, rows=DEFAULT_PLAN_ROWS, width=70):
     rest = len(decisions) - len(shown)
     if rest > 0:
         counts = {}
-        for d in _rows(decisions)[len(shown):]:
+        for d in _rows(decisions)[len(shown) :]:
             counts[d.get("decision")] = counts.get(d.get("decision"), 0) + 1
-        lines.append("... and %d more records (%s); raise plan_rows to list them" % (rest, ", ".join(
-            "%s %d" % (k, counts[k]) for k in sorted(counts, key=lambda k: _ROW_ORDER.get(k, 9)))))
+        lines.append(
+            "... and %d more records (%s); raise plan_rows to list them"
+            % (rest, ", ".join("%s %d" % (k, counts[k]) for k in sorted(counts, key=lambda k: _ROW_ORDER.get(k, 9))))
+        )
     return lines
 
 
@@ -224,9 +240,11 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
     enforce = mode == "enforce" and not check_mode
     actions = policy["actions"]
     if mode == "enforce" and all(value == "none" for value in actions.values()) and warn is not None:
-        warn("enforce mode with a policy that decides nothing: every action is none (an empty policy), so "
-             "nothing is approved, denied or revoked; set actions.compliant_request, actions.violating_request "
-             "or actions.violating_grant")
+        warn(
+            "enforce mode with a policy that decides nothing: every action is none (an empty policy), so "
+            "nothing is approved, denied or revoked; set actions.compliant_request, actions.violating_request "
+            "or actions.violating_grant"
+        )
     requests = list_records(client, org, "request", filters) if "requests" in scope else []
     if "grants" in scope:
         grants = list_records(client, org, "grant", filters)
@@ -247,8 +265,7 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
         if count:
             fetched += count
             the_plan = plan(requests, grants, policy, now)
-        count = _fetch_repositories(client, org, "grant", grants, the_plan["repositories_needed"], gone,
-                                    key="token_id")
+        count = _fetch_repositories(client, org, "grant", grants, the_plan["repositories_needed"], gone, key="token_id")
         if count:
             fetched += count
             the_plan = plan(requests, grants, policy, now)
@@ -262,18 +279,31 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
     if "grants" not in scope:
         summary = dict(summary, grants=0)
     progress.writes_planned = planned_writes(the_plan) if enforce else 0
-    progress.say("evaluated %d requests and %d grants: %s; %d repository lists read; %d bulk writes %s" % (
-        summary["requests"], len(grants) if "grants" in scope else 0,
-        ", ".join("%s %d" % (k, v) for k, v in summary["decisions"].items() if v) or "nothing to decide",
-        fetched, planned_writes(the_plan), "to send" if enforce else "planned"))
+    progress.say(
+        "evaluated %d requests and %d grants: %s; %d repository lists read; %d bulk writes %s"
+        % (
+            summary["requests"],
+            len(grants) if "grants" in scope else 0,
+            ", ".join("%s %d" % (k, v) for k, v in summary["decisions"].items() if v) or "nothing to decide",
+            fetched,
+            planned_writes(the_plan),
+            "to send" if enforce else "planned",
+        )
+    )
     result = {
         "changed": False,
         "mode": "enforce" if enforce else "report",
         "summary": summary,
         "decisions": the_plan["decisions"],
-        "plan": {"approve": the_plan["approve"], "deny": the_plan["deny"], "revoke": the_plan["revoke"],
-                 "writes": planned_writes(the_plan), "repository_lists": fetched,
-                 "evaluated_at": the_plan["evaluated_at"], "upgrades": the_plan["upgrades"]},
+        "plan": {
+            "approve": the_plan["approve"],
+            "deny": the_plan["deny"],
+            "revoke": the_plan["revoke"],
+            "writes": planned_writes(the_plan),
+            "repository_lists": fetched,
+            "evaluated_at": the_plan["evaluated_at"],
+            "upgrades": the_plan["upgrades"],
+        },
         "plan_table": plan_table(the_plan["decisions"], summary, params.get("plan_rows", DEFAULT_PLAN_ROWS)),
         "applied": {"approved": [], "denied": [], "revoked": [], "unchanged": [], "gone": list(gone)},
         "not_processed": [],
@@ -319,8 +349,13 @@ def _apply(client, org, review, revoke, requests, grants, result):
         result["not_processed"] = sorted(left)
         result["changed"] = bool(done)
         _split_unchanged(applied)
-        exc.details = dict(details, applied=applied, not_processed=result["not_processed"],
-                           summary=result["summary"], mode=result["mode"])
+        exc.details = dict(
+            details,
+            applied=applied,
+            not_processed=result["not_processed"],
+            summary=result["summary"],
+            mode=result["mode"],
+        )
         raise
     result["changed"] = bool(applied["approved"] or applied["denied"] or applied["revoked"])
 
@@ -336,13 +371,25 @@ def _publish_sides(result, the_plan, scope):
         _split_unchanged(applied)
     by_kind = applied.pop("unchanged_by_kind")
     decisions, summary = _side_result("request", the_plan)
-    result["review"] = {"mode": result["mode"], "summary": summary, "decisions": decisions,
-                        "approved": applied["approved"], "denied": applied["denied"],
-                        "unchanged": by_kind["requests"],
-                        "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "request"]}
-    decisions, summary = _side_result("grant", the_plan) if "grants" in scope else ([], _side_result("grant", {
-        "decisions": [], "summary": the_plan["summary"]})[1])
-    result["hygiene"] = {"mode": result["mode"], "summary": summary, "decisions": decisions,
-                         "revoked": applied["revoked"],
-                         "unchanged": by_kind["grants"],
-                         "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "grant"]}
+    result["review"] = {
+        "mode": result["mode"],
+        "summary": summary,
+        "decisions": decisions,
+        "approved": applied["approved"],
+        "denied": applied["denied"],
+        "unchanged": by_kind["requests"],
+        "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "request"],
+    }
+    decisions, summary = (
+        _side_result("grant", the_plan)
+        if "grants" in scope
+        else ([], _side_result("grant", {"decisions": [], "summary": the_plan["summary"]})[1])
+    )
+    result["hygiene"] = {
+        "mode": result["mode"],
+        "summary": summary,
+        "decisions": decisions,
+        "revoked": applied["revoked"],
+        "unchanged": by_kind["grants"],
+        "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "grant"],
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Hashable, Iterable, List, Optional, Tuple, TypeVar
 
-T = TypeVar('T')
+T = TypeVar("T")
 
 
 def is_int(value: Any) -> bool:
@@ -22,19 +22,19 @@ def owner_login(record: Any) -> Optional[str]:
     this collection normalizes it (the login). None when there is no login."""
     if not isinstance(record, dict) and not isinstance(record, Mapping):
         return None
-    owner = record.get('owner')
+    owner = record.get("owner")
     # dict first: the ABC check is slow and almost every value is a plain dict.
     if isinstance(owner, dict) or isinstance(owner, Mapping):
-        owner = owner.get('login')
+        owner = owner.get("login")
     return owner if isinstance(owner, str) else None
 
 
 def chunks(items: Iterable[T], size: int) -> List[List[T]]:
     """Consecutive lists of at most ``size`` items (GitHub's per-call limits)."""
     if size < 1:
-        raise ValueError('size must be at least 1')
+        raise ValueError("size must be at least 1")
     items = list(items)
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def grouped_chunks(pairs: Iterable[Tuple[Hashable, T]], size: int) -> List[Tuple[Hashable, List[T]]]:

@@ -127,8 +127,13 @@ def is_rate_limited(answer: Answer) -> bool:
     if answer.status not in (403, 429):
         return False
     text = answer.message.lower()
-    return (answer.status == 429 or "rate limit" in text or "abuse" in text
-            or retry_after(answer.headers) is not None or _int(answer.headers, "x-ratelimit-remaining") == 0)
+    return (
+        answer.status == 429
+        or "rate limit" in text
+        or "abuse" in text
+        or retry_after(answer.headers) is not None
+        or _int(answer.headers, "x-ratelimit-remaining") == 0
+    )
 
 
 def rate_limit_wait(answer: Answer, streak: int, now: float) -> tuple:
@@ -140,7 +145,7 @@ def rate_limit_wait(answer: Answer, streak: int, now: float) -> tuple:
     reset = _int(headers, "x-ratelimit-reset")
     if _int(headers, "x-ratelimit-remaining") == 0 and reset is not None:
         return max(reset - now + 1, 0.0), "primary_reset", "the rate limit is spent until its reset", reset
-    seconds = SECONDARY_LIMIT_MIN_WAIT * (2 ** streak)
+    seconds = SECONDARY_LIMIT_MIN_WAIT * (2**streak)
     why = "secondary rate limit (%d in a row): at least 60 s, doubling" % (streak + 1)
     return seconds, "retry_after", why, now + seconds
 
@@ -153,8 +158,9 @@ def backoff_delay(retry: int, jitter: float, headers=None) -> float:
     return max(delay, after) if after is not None else delay
 
 
-def classify(answer: Answer, attempt: Attempt, counters: Counters, limits: Limits, now: float,
-             jitter: float = 0.5) -> Decision:
+def classify(
+    answer: Answer, attempt: Attempt, counters: Counters, limits: Limits, now: float, jitter: float = 0.5
+) -> Decision:
     """The ONE classification of ``answer`` (pure: reads the counters, changes nothing)."""
     if answer.failure == CONNECT:
         if counters.connects < min(CONNECT_RETRIES, limits.max_retries):
@@ -184,9 +190,13 @@ def _transient(answer, counters, limits, jitter):
     if counters.retries >= limits.max_retries:
         return Decision(FAIL)
     retry = counters.retries + 1
-    why = ("GitHub answered %d" % answer.status if answer.status else "the answer was lost")
-    return Decision(BACKOFF, backoff_delay(retry, jitter, answer.headers), "backoff",
-                    "%s: retry %d of %d" % (why, retry, limits.max_retries))
+    why = "GitHub answered %d" % answer.status if answer.status else "the answer was lost"
+    return Decision(
+        BACKOFF,
+        backoff_delay(retry, jitter, answer.headers),
+        "backoff",
+        "%s: retry %d of %d" % (why, retry, limits.max_retries),
+    )
 
 
 def _rate_limited(answer, counters, limits, now):
@@ -248,8 +258,15 @@ class RetryPolicy:
             reset, self._primary_reset = self._primary_reset, None
             seconds = max(reset - now + 1, 0.0)
             kind = FAIL if seconds > self.limits.rate_limit_wait else WAIT
-            waits.append(Decision(kind, seconds, "primary_reset", "the rate limit is spent until its reset",
-                                  retry_at=reset if kind == FAIL else None))
+            waits.append(
+                Decision(
+                    kind,
+                    seconds,
+                    "primary_reset",
+                    "the rate limit is spent until its reset",
+                    retry_at=reset if kind == FAIL else None,
+                )
+            )
             now += seconds
         if write and self._last_write is not None and self.write_interval > 0:
             remaining = self._last_write + self.write_interval - now
@@ -293,8 +310,11 @@ def transport_failure(exc: BaseException, write: bool, timeout: float) -> tuple:
     if any(isinstance(e, ssl.SSLCertVerificationError) for e in chain):
         return CONNECT, "TLS certificate error: %s; check ca_path, or validate_certs for a test server" % cause
     if isinstance(exc, requests.exceptions.SSLError):
-        hint = ("; is api_url's scheme right? The server does not seem to speak TLS"
-                if "WRONG_VERSION_NUMBER" in cause.upper() or "record layer" in cause.lower() else "")
+        hint = (
+            "; is api_url's scheme right? The server does not seem to speak TLS"
+            if "WRONG_VERSION_NUMBER" in cause.upper() or "record layer" in cause.lower()
+            else ""
+        )
         return (CONNECT if not write else LOST), "TLS error: %s%s" % (cause, hint)
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return CONNECT, "no connection within %g s" % timeout

@@ -20,9 +20,10 @@ UTC = datetime.timezone.utc
 SECONDS_PER_DAY = 86400.0
 
 _TS_RE = re.compile(
-    r'^\s*(\d{4})-(\d{2})-(\d{2})'
-    r'(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-    r'\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$')
+    r"^\s*(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
+    r"\s*(Z|z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
 
 
 def _as_utc(moment: datetime.datetime) -> Optional[datetime.datetime]:
@@ -41,13 +42,14 @@ def _parse_loose(value: str) -> Optional[datetime.datetime]:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        micro = int((fraction or '0')[:6].ljust(6, '0'))
-        result = datetime.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
-                                   int(second or 0), micro, tzinfo=UTC)
-        if zone and zone[0] in '+-':
-            digits = zone[1:].replace(':', '')
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        result = datetime.datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=UTC
+        )
+        if zone and zone[0] in "+-":
+            digits = zone[1:].replace(":", "")
             offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:4] or 0))
-            result = result - offset if zone[0] == '+' else result + offset
+            result = result - offset if zone[0] == "+" else result + offset
     except (ValueError, OverflowError):
         return None
     return result
@@ -65,7 +67,7 @@ def parse_time(value: Any) -> Optional[datetime.datetime]:
         return None
     try:
         # Fast path for GitHub's usual shape (10,000 records per report).
-        result = datetime.datetime.fromisoformat(value[:-1] + '+00:00' if value[-1:] == 'Z' else value)
+        result = datetime.datetime.fromisoformat(value[:-1] + "+00:00" if value[-1:] == "Z" else value)
     except (ValueError, OverflowError, TypeError):
         result = None
     if result is not None:
@@ -87,8 +89,14 @@ def iso_z(moment: Optional[datetime.datetime]) -> Optional[str]:
     if zone is not None and zone is not UTC:
         moment = moment.astimezone(UTC)
     # Formatting by hand: strftime is the slowest step of a 10,000-token report.
-    return '%04d-%02d-%02dT%02d:%02d:%02dZ' % (
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def iso_z_epoch(epoch: float) -> str:
@@ -106,11 +114,11 @@ def resolve_now(now: Any = None, clock: Callable[[], float] = time.time) -> date
 
     Raises ValueError for a value that is not a time; callers add their field name.
     """
-    if now is None or now == '':
+    if now is None or now == "":
         return now_utc(clock)
     parsed = parse_time(now)
     if parsed is None:
-        raise ValueError('now must be an ISO 8601 timestamp or a datetime, got %r' % (now,))
+        raise ValueError("now must be an ISO 8601 timestamp or a datetime, got %r" % (now,))
     return parsed
 
 

@@ -45,8 +45,10 @@ def check_repository_names(repositories: Any, field: str = "repositories") -> Li
     for index, entry in enumerate(repositories):
         owner, sep, name = entry.partition("/") if isinstance(entry, str) else ("", "", "")
         if not sep or not is_login(owner) or not is_repo_name(name):
-            raise ConfigError("%s[%d]: must be owner/name, for example acme/infra, got %r (the owner: %s)"
-                              % (field, index, entry, LOGIN_RULE))
+            raise ConfigError(
+                "%s[%d]: must be owner/name, for example acme/infra, got %r (the owner: %s)"
+                % (field, index, entry, LOGIN_RULE)
+            )
         key = entry.lower()
         if key not in seen:
             seen.add(key)
@@ -65,8 +67,9 @@ def _status_of(call):
     return response.data, response.headers, response.status
 
 
-def inspect_token(client: Any, token: str, repositories: Sequence[str] = (),
-                  now: Optional[datetime.datetime] = None) -> Dict[str, Any]:
+def inspect_token(
+    client: Any, token: str, repositories: Sequence[str] = (), now: Optional[datetime.datetime] = None
+) -> Dict[str, Any]:
     """What the token can tell about itself. ``client`` must authenticate with ``token``.
 
     Sends ``GET /user`` (login, expiry header, classic scopes), then when the token works
@@ -100,11 +103,14 @@ def inspect_token(client: Any, token: str, repositories: Sequence[str] = (),
         info["login"] = data.get("login")
         info["email_verified"] = _primary_verified(client)
     for full_name in repositories:
-        _data, _headers, status = _status_of(
-            lambda: client.request("GET", "/repos/%s" % full_name, auth="token"))
+        _data, _headers, status = _status_of(lambda: client.request("GET", "/repos/%s" % full_name, auth="token"))
         if status == 401:
-            raise GitHubAPIError("GET /repos/%s: the token stopped working during the check (401)" % full_name,
-                                 status=401, method="GET", path="/repos/%s" % full_name)
+            raise GitHubAPIError(
+                "GET /repos/%s: the token stopped working during the check (401)" % full_name,
+                status=401,
+                method="GET",
+                path="/repos/%s" % full_name,
+            )
         reachable = status < 300
         info["repositories"][full_name] = reachable
         if not reachable:
@@ -125,19 +131,27 @@ def _primary_verified(client):
     return None
 
 
-def judge_token(info: Dict[str, Any], min_days_remaining: Optional[int] = None, fail_if_invalid: bool = False,
-                fail_if_unreachable: bool = False) -> None:
+def judge_token(
+    info: Dict[str, Any],
+    min_days_remaining: Optional[int] = None,
+    fail_if_invalid: bool = False,
+    fail_if_unreachable: bool = False,
+) -> None:
     """Raise :class:`TokenCheckFailed` (with the result attached) when the token is unfit."""
     problems = []
     if not info["valid"]:
         if fail_if_invalid:
-            problems.append("check_token: GitHub does not accept the token (401 Bad credentials): it is "
-                            "revoked, expired or mistyped")
+            problems.append(
+                "check_token: GitHub does not accept the token (401 Bad credentials): it is "
+                "revoked, expired or mistyped"
+            )
     else:
         left = info["days_remaining"]
         if min_days_remaining is not None and left is not None and left < min_days_remaining:
-            problems.append("min_days_remaining: the token expires on %s, in %d day(s), sooner than %d"
-                            % (info["expires_at"], left, min_days_remaining))
+            problems.append(
+                "min_days_remaining: the token expires on %s, in %d day(s), sooner than %d"
+                % (info["expires_at"], left, min_days_remaining)
+            )
         if fail_if_unreachable and info["unreachable_repositories"]:
             problems.append("repositories: the token cannot reach %s" % ", ".join(info["unreachable_repositories"]))
     if problems:

@@ -173,12 +173,14 @@ from ansible_collections.patguard.github.plugins.module_utils._tokens import fin
 
 
 def main():
-    module = build_module(dict(
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        org=dict(type="str"),
-        repositories=dict(type="list", elements="str"),
-        permissions=dict(type="dict"),
-    ))
+    module = build_module(
+        dict(
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            org=dict(type="str"),
+            repositories=dict(type="list", elements="str"),
+            permissions=dict(type="dict"),
+        )
+    )
     params = module.params
     state = params["state"]
 
@@ -191,17 +193,23 @@ def main():
                 raise ConfigError("token: state=absent revokes the installation token given in token; it is missing")
             source = env_token_guard(token, os.environ)
             if source:
-                raise ConfigError("token: its value comes from (or equals) the %s environment variable; state=absent "
-                                  "would revoke that token. Give the installation token to revoke explicitly, and "
-                                  "unset %s for this task if it really is the one" % (source, source))
+                raise ConfigError(
+                    "token: its value comes from (or equals) the %s environment variable; state=absent "
+                    "would revoke that token. Give the installation token to revoke explicitly, and "
+                    "unset %s for this task if it really is the one" % (source, source)
+                )
             return None, None
         if not params["app_id"]:
-            raise ConfigError("app_id: an installation token needs GitHub App credentials (app_id with private_key "
-                              "or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)")
+            raise ConfigError(
+                "app_id: an installation token needs GitHub App credentials (app_id with private_key "
+                "or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)"
+            )
         if not params["org"] and not params["installation_id"]:
             raise ConfigError("org: give the organization the App is installed on, or installation_id")
-        return (check_installation_repositories(params["repositories"], org=params["org"]),
-                check_app_permissions(params["permissions"]))
+        return (
+            check_installation_repositories(params["repositories"], org=params["org"]),
+            check_app_permissions(params["permissions"]),
+        )
 
     repositories, permissions = fail_on_input(module, check)
 
@@ -211,8 +219,13 @@ def main():
             return {"changed": revoked, "revoked": revoked, "fingerprint": fingerprint(params["token"])}
         if module.check_mode:
             installation_id = client.app_auth.resolve_installation_id(client)
-            return {"changed": True, "token": None, "fingerprint": None, "installation_id": installation_id,
-                    "repositories": repositories}
+            return {
+                "changed": True,
+                "token": None,
+                "fingerprint": None,
+                "installation_id": installation_id,
+                "repositories": repositories,
+            }
         token, info = create_scoped_token(client, repositories, permissions)
         info["token"] = token
         info["changed"] = True

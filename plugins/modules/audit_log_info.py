@@ -179,24 +179,34 @@ from ansible_collections.patguard.github.plugins.module_utils._pat import check_
 
 
 def main():
-    module = build_module(dict(
-        org=dict(type="str", required=True),
-        phrase=dict(type="str"),
-        since_days=dict(type="int"),
-        include=dict(type="str", choices=["web", "git", "all"]),
-        order=dict(type="str", choices=["desc", "asc"]),
-        after=dict(type="str", no_log=False),
-        before=dict(type="str"),
-        max_events=dict(type="int", default=1000),
-        expect=dict(type="list", elements="dict"),
-        when_unavailable=dict(type="str", choices=["fail", "warn"], default="fail"),
-    ), mutually_exclusive=[("after", "before")])
+    module = build_module(
+        dict(
+            org=dict(type="str", required=True),
+            phrase=dict(type="str"),
+            since_days=dict(type="int"),
+            include=dict(type="str", choices=["web", "git", "all"]),
+            order=dict(type="str", choices=["desc", "asc"]),
+            after=dict(type="str", no_log=False),
+            before=dict(type="str"),
+            max_events=dict(type="int", default=1000),
+            expect=dict(type="list", elements="dict"),
+            when_unavailable=dict(type="str", choices=["fail", "warn"], default="fail"),
+        ),
+        mutually_exclusive=[("after", "before")],
+    )
     params = module.params
 
     def check():
         check_org(params["org"])
-        query, cap = check_query(params["phrase"], params["include"], params["order"], params["after"],
-                                 params["before"], params["max_events"], params["since_days"])
+        query, cap = check_query(
+            params["phrase"],
+            params["include"],
+            params["order"],
+            params["after"],
+            params["before"],
+            params["max_events"],
+            params["since_days"],
+        )
         return query, cap, check_writes(params["expect"]) if params["expect"] is not None else None
 
     query, cap, expect = fail_on_input(module, check)
@@ -208,11 +218,23 @@ def main():
             if params["when_unavailable"] != "warn":
                 raise
             module.warn(exc.message)
-            return {"changed": False, "events": [], "count": 0, "truncated": False,
-                    "history": history([], params["since_days"]), "available": False,
-                    "unavailable_reason": exc.message}
-        result = {"changed": False, "events": events, "count": len(events), "truncated": truncated,
-                  "history": history(events, params["since_days"]), "available": True}
+            return {
+                "changed": False,
+                "events": [],
+                "count": 0,
+                "truncated": False,
+                "history": history([], params["since_days"]),
+                "available": False,
+                "unavailable_reason": exc.message,
+            }
+        result = {
+            "changed": False,
+            "events": events,
+            "count": len(events),
+            "truncated": truncated,
+            "history": history(events, params["since_days"]),
+            "available": True,
+        }
         if expect is not None:
             result["confirmation"] = confirm_writes(expect, events)
         return result

@@ -135,9 +135,11 @@ def main():
     def check():
         filters = filters_from_params(params)
         if not has_selector(filters):
-            raise ConfigError("give credential_ids or at least one filter (logins, credential_types, accessed_before, "
-                              "authorized_before, authorized_after, expires_before, without_expiry); an empty "
-                              "selection would remove every authorization of the organization")
+            raise ConfigError(
+                "give credential_ids or at least one filter (logins, credential_types, accessed_before, "
+                "authorized_before, authorized_after, expires_before, without_expiry); an empty "
+                "selection would remove every authorization of the organization"
+            )
         return filters
 
     filters = fail_on_input(module, check)
@@ -149,8 +151,14 @@ def main():
             if params["when_unavailable"] != "warn":
                 raise
             module.warn(exc.message)
-            return {"changed": False, "removed": [], "removed_credentials": [], "already_absent": [],
-                    "available": False, "unavailable_reason": exc.message}
+            return {
+                "changed": False,
+                "removed": [],
+                "removed_credentials": [],
+                "already_absent": [],
+                "available": False,
+                "unavailable_reason": exc.message,
+            }
         listed = set(r["credential_id"] for r in records)
         absent = [i for i in filters["credential_ids"] if i not in listed]
         result = remove_authorizations(client, params["org"], records, check_mode=module.check_mode)
@@ -165,8 +173,10 @@ def main():
         }
         if module._diff:
             before = sorted(listed)
-            out["diff"] = {"before": {"authorized": before},
-                           "after": {"authorized": sorted(set(before) - set(removed) - set(result["already_absent"]))}}
+            out["diff"] = {
+                "before": {"authorized": before},
+                "after": {"authorized": sorted(set(before) - set(removed) - set(result["already_absent"]))},
+            }
         return out
 
     run(module, task, org=params["org"])

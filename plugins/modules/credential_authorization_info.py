@@ -161,10 +161,21 @@ def main():
             if params["when_unavailable"] != "warn":
                 raise
             module.warn(exc.message)
-            return {"changed": False, "credential_authorizations": [], "count": 0, "summary": summary([]),
-                    "available": False, "unavailable_reason": exc.message}
-        return {"changed": False, "credential_authorizations": records, "count": len(records),
-                "summary": summary(records), "available": True}
+            return {
+                "changed": False,
+                "credential_authorizations": [],
+                "count": 0,
+                "summary": summary([]),
+                "available": False,
+                "unavailable_reason": exc.message,
+            }
+        return {
+            "changed": False,
+            "credential_authorizations": records,
+            "count": len(records),
+            "summary": summary(records),
+            "available": True,
+        }
 
     run(module, task, org=params["org"])
 

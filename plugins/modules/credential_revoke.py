@@ -113,14 +113,19 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import REVOKE_CALLS_PER_HOUR
-from ansible_collections.patguard.github.plugins.module_utils._credential_revoke import check_credentials, revoke_credentials
+from ansible_collections.patguard.github.plugins.module_utils._credential_revoke import (
+    check_credentials,
+    revoke_credentials,
+)
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 
 
 def main():
-    module = build_module(dict(
-        credentials=dict(type="list", elements="str", required=True, no_log=True),
-    ))
+    module = build_module(
+        dict(
+            credentials=dict(type="list", elements="str", required=True, no_log=True),
+        )
+    )
     params = module.params
     credentials, duplicates = fail_on_input(module, lambda: check_credentials(params["credentials"]))
 
@@ -130,9 +135,10 @@ def main():
         result["duplicates"] = duplicates
         result["changed"] = result["submitted"] > 0
         if result["calls"] > REVOKE_CALLS_PER_HOUR:
-            module.warn("%d calls are needed, more than GitHub's budget of about %d an hour for this endpoint; "
-                        "the task will wait for the rate limit up to rate_limit_wait"
-                        % (result["calls"], REVOKE_CALLS_PER_HOUR))
+            module.warn(
+                "%d calls are needed, more than GitHub's budget of about %d an hour for this endpoint; "
+                "the task will wait for the rate limit up to rate_limit_wait" % (result["calls"], REVOKE_CALLS_PER_HOUR)
+            )
         return result
 
     run(module, task)

@@ -189,7 +189,7 @@ def main():
     )
     module = build_module(
         spec,
-        mutually_exclusive=[("ids",) + FILTER_OPTIONS[i:i + 1] for i in range(len(FILTER_OPTIONS))],
+        mutually_exclusive=[("ids",) + FILTER_OPTIONS[i : i + 1] for i in range(len(FILTER_OPTIONS))],
         required_one_of=[("ids",) + FILTER_OPTIONS],
     )
     params = module.params
@@ -200,16 +200,19 @@ def main():
         ids = check_ids("ids", params["ids"]) if params["ids"] is not None else None
         # never_used only qualifies the last_used filters: it selects nothing by itself.
         if ids is None and not any(filters[k] for k in FILTER_OPTIONS):
-            raise ConfigError("give ids or at least one filter (owners, token_ids, repository, permission, "
-                              "last_used_before, last_used_after); an empty selection would revoke every token")
+            raise ConfigError(
+                "give ids or at least one filter (owners, token_ids, repository, permission, "
+                "last_used_before, last_used_after); an empty selection would revoke every token"
+            )
         return org, filters, ids
 
     org, filters, ids = fail_on_input(module, check)
 
     def task(client):
         if ids is not None:
-            result = revoke_grants(client, org, ids, check_mode=module.check_mode,
-                                   active=None if params["refresh"] else set(ids))
+            result = revoke_grants(
+                client, org, ids, check_mode=module.check_mode, active=None if params["refresh"] else set(ids)
+            )
             selected = ids
             by_id = {}
         else:
@@ -218,17 +221,25 @@ def main():
                 module.warn(message)
             selected = [r["id"] for r in records]
             by_id = dict((r["id"], r) for r in records)
-            result = revoke_grants(client, org, selected, check_mode=module.check_mode, active=set(selected),
-                                   token_of=dict((r["id"], r["token_id"]) for r in records))
+            result = revoke_grants(
+                client,
+                org,
+                selected,
+                check_mode=module.check_mode,
+                active=set(selected),
+                token_of=dict((r["id"], r["token_id"]) for r in records),
+            )
         result["revoked_tokens"] = [
             dict((k, by_id[i].get(k)) for k in ("id", "owner", "token_id", "token_name"))
-            for i in result["revoked"] if i in by_id
+            for i in result["revoked"]
+            if i in by_id
         ]
         result["changed"] = bool(result["revoked"] or result["unconfirmed"])
         if module._diff:
             before = sorted(i for i in selected if i not in result["unchanged"])
-            after = set(before) - set(result["revoked"]) - set(result["unconfirmed"]) \
-                - set(g["id"] for g in result["gone"])
+            after = (
+                set(before) - set(result["revoked"]) - set(result["unconfirmed"]) - set(g["id"] for g in result["gone"])
+            )
             result["diff"] = {"before": {"active": before}, "after": {"active": sorted(after)}}
         return result
 

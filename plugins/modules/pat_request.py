@@ -223,12 +223,16 @@ def main():
             ids=dict(type="list", elements="raw"),
             action=dict(type="str", choices=["approve", "deny"]),
             reason=dict(type="str"),
-            decisions=dict(type="list", elements="dict", options=dict(
-                id=dict(type="int", required=True),
-                action=dict(type="str", required=True, choices=["approve", "deny"]),
-                reason=dict(type="str"),
-                token_id=dict(type="int"),
-            )),
+            decisions=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    id=dict(type="int", required=True),
+                    action=dict(type="str", required=True, choices=["approve", "deny"]),
+                    reason=dict(type="str"),
+                    token_id=dict(type="int"),
+                ),
+            ),
             fail_on_missing=dict(type="bool", default=False),
             refresh=dict(type="bool", default=True),
         ),
@@ -240,13 +244,20 @@ def main():
 
     def check():
         return check_org(params["org"]), normalize_decisions(
-            ids=params["ids"], action=params["action"], reason=params["reason"], decisions=params["decisions"])
+            ids=params["ids"], action=params["action"], reason=params["reason"], decisions=params["decisions"]
+        )
 
     org, decisions = fail_on_input(module, check)
 
     def task(client):
-        result = review_requests(client, org, decisions, check_mode=module.check_mode,
-                                 refresh=params["refresh"], fail_on_missing=params["fail_on_missing"])
+        result = review_requests(
+            client,
+            org,
+            decisions,
+            check_mode=module.check_mode,
+            refresh=params["refresh"],
+            fail_on_missing=params["fail_on_missing"],
+        )
         acted = result["approved"] + result["denied"] + result["unconfirmed"]
         result["changed"] = bool(acted)
         if module._diff:

@@ -200,25 +200,35 @@ from ansible_collections.patguard.github.plugins.module_utils._template import (
 
 
 def main():
-    module = build_module(dict(
-        name=dict(type="str", required=True),
-        description=dict(type="str"),
-        owner=dict(type="str"),
-        owner_type=dict(type="str", choices=["user", "organization"]),
-        expires_in=dict(type="raw"),
-        permissions=dict(type="dict"),
-        repositories=dict(type="list", elements="str"),
-        requires_approval=dict(type="bool", default=False),
-        policy=dict(type="dict"),
-        web_url=dict(type="str", default="https://github.com"),
-    ))
+    module = build_module(
+        dict(
+            name=dict(type="str", required=True),
+            description=dict(type="str"),
+            owner=dict(type="str"),
+            owner_type=dict(type="str", choices=["user", "organization"]),
+            expires_in=dict(type="raw"),
+            permissions=dict(type="dict"),
+            repositories=dict(type="list", elements="str"),
+            requires_approval=dict(type="bool", default=False),
+            policy=dict(type="dict"),
+            web_url=dict(type="str", default="https://github.com"),
+        )
+    )
     p = module.params
 
     def template(owner_type):
         return build_template(
-            p["name"], description=p["description"], owner=p["owner"], owner_type=owner_type,
-            expires_in=p["expires_in"], permissions=p["permissions"], web_url=p["web_url"], policy=p["policy"],
-            repositories=p["repositories"], requires_approval=p["requires_approval"])
+            p["name"],
+            description=p["description"],
+            owner=p["owner"],
+            owner_type=owner_type,
+            expires_in=p["expires_in"],
+            permissions=p["permissions"],
+            web_url=p["web_url"],
+            policy=p["policy"],
+            repositories=p["repositories"],
+            requires_approval=p["requires_approval"],
+        )
 
     lookup = p["owner"] is not None and p["owner_type"] is None and _has_credentials(module)
     if not lookup:  # offline: owner_type given (an override), or nothing to look up with
@@ -227,8 +237,10 @@ def main():
         result["api"] = ApiStats().as_dict()
         module.exit_json(**result)
     # The name, description, owner login and web_url are checked before the lookup is sent.
-    fail_on_input(module, lambda: build_template_url(p["name"], description=p["description"], owner=p["owner"],
-                                                     web_url=p["web_url"]))
+    fail_on_input(
+        module,
+        lambda: build_template_url(p["name"], description=p["description"], owner=p["owner"], web_url=p["web_url"]),
+    )
 
     def task(client):
         result = template(lookup_owner_type(client, p["owner"]))

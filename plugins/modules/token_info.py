@@ -167,20 +167,24 @@ from ansible_collections.patguard.github.plugins.module_utils._module import bui
 
 
 def main():
-    module = build_module(dict(
-        check_token=dict(type="str", no_log=True),
-        repositories=dict(type="list", elements="str"),
-        min_days_remaining=dict(type="int"),
-        fail_if_invalid=dict(type="bool", default=False),
-        fail_if_unreachable=dict(type="bool", default=False),
-    ))
+    module = build_module(
+        dict(
+            check_token=dict(type="str", no_log=True),
+            repositories=dict(type="list", elements="str"),
+            min_days_remaining=dict(type="int"),
+            fail_if_invalid=dict(type="bool", default=False),
+            fail_if_unreachable=dict(type="bool", default=False),
+        )
+    )
     params = module.params
 
     def check():
         token = params["check_token"] or params["token"]
         if not token or not token.strip():
-            raise ConfigError("check_token: give the token to check (or set token, GITHUB_TOKEN or GH_TOKEN to "
-                              "check the connection's own token)")
+            raise ConfigError(
+                "check_token: give the token to check (or set token, GITHUB_TOKEN or GH_TOKEN to "
+                "check the connection's own token)"
+            )
         if params["min_days_remaining"] is not None and params["min_days_remaining"] < 0:
             raise ConfigError("min_days_remaining: must be 0 or more, got %d" % params["min_days_remaining"])
         return token.strip(), check_repository_names(params["repositories"])
@@ -189,8 +193,12 @@ def main():
 
     def task(client):
         info = inspect_token(client, token, repositories)
-        judge_token(info, min_days_remaining=params["min_days_remaining"],
-                    fail_if_invalid=params["fail_if_invalid"], fail_if_unreachable=params["fail_if_unreachable"])
+        judge_token(
+            info,
+            min_days_remaining=params["min_days_remaining"],
+            fail_if_invalid=params["fail_if_invalid"],
+            fail_if_unreachable=params["fail_if_unreachable"],
+        )
         info["changed"] = False
         return info
 

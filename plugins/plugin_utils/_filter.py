@@ -21,6 +21,7 @@ def filter_errors(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any
     names its variable (``qualified``); ValueError and TypeError from the input are prefixed
     too. Messages pass through redact(): a token given to a filter never reaches the error.
     """
+
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -30,8 +31,10 @@ def filter_errors(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                 raise
             except PatguardError as exc:
                 text = str(exc)  # str(): some errors keep the bare rule in .message and 'field: rule' here
-                raise AnsibleFilterError(text if exc.qualified else '%s: %s' % (name, text))
+                raise AnsibleFilterError(text if exc.qualified else "%s: %s" % (name, text))
             except (TypeError, ValueError) as exc:
-                raise AnsibleFilterError('%s: %s' % (name, redact(str(exc))))
+                raise AnsibleFilterError("%s: %s" % (name, redact(str(exc))))
+
         return wrapper
+
     return decorate

@@ -19,47 +19,56 @@ from ansible_collections.patguard.github.plugins.plugin_utils._report_model impo
     text,
 )
 
-CHANGES = ('new', 'removed', 'expired', 'newly_violating', 'resolved', 'permission_upgrades')
+CHANGES = ("new", "removed", "expired", "newly_violating", "resolved", "permission_upgrades")
 # Fields that change on every run without the inventory changing: ignored when deciding
 # whether a report changed (see same_inventory()).
-VOLATILE_KEYS = ('generated_at', 'evaluated_at', 'drift')
+VOLATILE_KEYS = ("generated_at", "evaluated_at", "drift")
 
 
 def check_previous(previous):
     """The previous report document, in the current key format, or ReportError saying why it
     cannot be compared. Schema 1 keyed rows by token id; its rows are re-keyed by kind and id."""
-    if not isinstance(previous, dict) or not isinstance(previous.get('tokens'), list):
-        raise ReportError('the previous report is not a patguard report.json (no tokens list)')
-    version = previous.get('schema_version')
+    if not isinstance(previous, dict) or not isinstance(previous.get("tokens"), list):
+        raise ReportError("the previous report is not a patguard report.json (no tokens list)")
+    version = previous.get("schema_version")
     if not is_int(version) or version > SCHEMA_VERSION or version < 1:
-        raise ReportError('the previous report has schema_version %r; this collection reads 1 to %d'
-                          % (version, SCHEMA_VERSION))
+        raise ReportError(
+            "the previous report has schema_version %r; this collection reads 1 to %d" % (version, SCHEMA_VERSION)
+        )
     if version == 1:
         tokens = []
-        for index, token in enumerate(previous['tokens']):
-            if isinstance(token, dict) and token.get('kind') in ('request', 'grant'):
-                token = dict(token, key=row_key(token['kind'], token.get('id'), index))
+        for index, token in enumerate(previous["tokens"]):
+            if isinstance(token, dict) and token.get("kind") in ("request", "grant"):
+                token = dict(token, key=row_key(token["kind"], token.get("id"), index))
             tokens.append(token)
         previous = dict(previous, tokens=tokens)
     return previous
 
 
 def _brief(token, detail=None):
-    item = {'key': token.get('key'), 'owner': token.get('owner'), 'token_name': token.get('token_name'),
-            'token_id': token.get('token_id'), 'state': token.get('state')}
+    item = {
+        "key": token.get("key"),
+        "owner": token.get("owner"),
+        "token_name": token.get("token_name"),
+        "token_id": token.get("token_id"),
+        "state": token.get("state"),
+    }
     if detail is not None:
-        item['detail'] = detail
+        item["detail"] = detail
     return item
 
 
 def _real_codes(token):
-    return set(text(v.get('code')) for v in token.get('violations') or []
-               if isinstance(v, dict) and v.get('code') != UNVERIFIABLE)
+    return set(
+        text(v.get("code"))
+        for v in token.get("violations") or []
+        if isinstance(v, dict) and v.get("code") != UNVERIFIABLE
+    )
 
 
 def _flat_permissions(token):
     result = {}
-    for entries in (token.get('permissions') or {}).values():
+    for entries in (token.get("permissions") or {}).values():
         if isinstance(entries, dict):
             for name, level in entries.items():
                 result[text(name)] = text(level)
@@ -72,19 +81,19 @@ def _upgrades(old, token):
     for name, level in sorted(_flat_permissions(token).items()):
         was = old_perms.get(name)
         if was is None:
-            upgrades.append('%s: none -> %s' % (name, level))
+            upgrades.append("%s: none -> %s" % (name, level))
         elif rank(level) > rank(was):
-            upgrades.append('%s: %s -> %s' % (name, was, level))
-    if old.get('repository_selection') != 'all' and token.get('repository_selection') == 'all':
-        upgrades.append('repositories: %s -> all' % (old.get('repository_selection') or 'none'))
+            upgrades.append("%s: %s -> %s" % (name, was, level))
+    if old.get("repository_selection") != "all" and token.get("repository_selection") == "all":
+        upgrades.append("repositories: %s -> all" % (old.get("repository_selection") or "none"))
     return upgrades
 
 
 def _present(tokens):
     rows = {}
     for token in tokens:
-        if isinstance(token, dict) and token.get('key') and token.get('state') in ALIVE_STATES:
-            rows.setdefault(token['key'], token)
+        if isinstance(token, dict) and token.get("key") and token.get("state") in ALIVE_STATES:
+            rows.setdefault(token["key"], token)
     return rows
 
 
@@ -94,19 +103,19 @@ def _pair(before, now):
     pairs = dict((key, before[key]) for key in now if key in before)
     requests = {}
     for key, old in before.items():
-        if old.get('kind') == 'request' and key not in now and is_int(old.get('token_id')):
-            requests.setdefault(old['token_id'], old)
+        if old.get("kind") == "request" and key not in now and is_int(old.get("token_id")):
+            requests.setdefault(old["token_id"], old)
     for key, token in now.items():
-        if key not in pairs and token.get('kind') == 'grant' and token.get('token_id') in requests:
-            pairs[key] = requests.pop(token['token_id'])
+        if key not in pairs and token.get("kind") == "grant" and token.get("token_id") in requests:
+            pairs[key] = requests.pop(token["token_id"])
     return pairs
 
 
 def _gone_detail(old, gone_states):
-    state = gone_states.get(old.get('key'))
-    if state in ('revoked', 'denied'):
-        return '%s by this run' % state
-    return 'no longer listed'
+    state = gone_states.get(old.get("key"))
+    if state in ("revoked", "denied"):
+        return "%s by this run" % state
+    return "no longer listed"
 
 
 def compute_drift(previous, current):
@@ -120,38 +129,37 @@ def compute_drift(previous, current):
     *permission upgrade* is a permission held at a higher level than before, or newly held.
     """
     previous = check_previous(previous)
-    before, now = _present(previous['tokens']), _present(current['tokens'])
+    before, now = _present(previous["tokens"]), _present(current["tokens"])
     pairs = _pair(before, now)
-    gone_states = dict((t['key'], t['state']) for t in current['tokens'] if t['state'] not in ALIVE_STATES)
-    held_tokens = set(t.get('token_id') for t in now.values() if t.get('kind') == 'grant')
+    gone_states = dict((t["key"], t["state"]) for t in current["tokens"] if t["state"] not in ALIVE_STATES)
+    held_tokens = set(t.get("token_id") for t in now.values() if t.get("kind") == "grant")
     drift = dict((name, []) for name in CHANGES)
-    drift['baseline_generated_at'] = previous.get('generated_at')
+    drift["baseline_generated_at"] = previous.get("generated_at")
     for key, token in now.items():
         old = pairs.get(key)
         if old is None:
-            drift['new'].append(_brief(token, ', '.join(sorted(_real_codes(token))) or None))
+            drift["new"].append(_brief(token, ", ".join(sorted(_real_codes(token))) or None))
             continue
-        if token['expired'] and not old.get('expired'):
-            drift['expired'].append(_brief(token, token.get('expires_at')))
+        if token["expired"] and not old.get("expired"):
+            drift["expired"].append(_brief(token, token.get("expires_at")))
         added = _real_codes(token) - _real_codes(old)
         if added:
-            drift['newly_violating'].append(_brief(token, ', '.join(sorted(added))))
+            drift["newly_violating"].append(_brief(token, ", ".join(sorted(added))))
         elif _real_codes(old) and not _real_codes(token):
-            drift['resolved'].append(_brief(token))
+            drift["resolved"].append(_brief(token))
         upgrades = _upgrades(old, token)
         if upgrades:
-            drift['permission_upgrades'].append(_brief(token, '; '.join(upgrades)))
+            drift["permission_upgrades"].append(_brief(token, "; ".join(upgrades)))
     matched = set(id(old) for old in pairs.values())
     for key, old in before.items():
         if id(old) in matched:
             continue
-        if old.get('kind') == 'request' and key not in gone_states and old.get('token_id') in held_tokens:
+        if old.get("kind") == "request" and key not in gone_states and old.get("token_id") in held_tokens:
             continue  # granted: the grant that holds its token is compared above
-        drift['removed'].append(_brief(old, _gone_detail(old, gone_states)))
+        drift["removed"].append(_brief(old, _gone_detail(old, gone_states)))
     for name in CHANGES:
-        drift[name].sort(key=lambda i: ((i.get('owner') or '').lower(), text(i.get('token_name')),
-                                        text(i.get('key'))))
-    drift['counts'] = dict((name, len(drift[name])) for name in CHANGES)
+        drift[name].sort(key=lambda i: ((i.get("owner") or "").lower(), text(i.get("token_name")), text(i.get("key"))))
+    drift["counts"] = dict((name, len(drift[name])) for name in CHANGES)
     return drift
 
 

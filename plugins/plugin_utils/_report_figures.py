@@ -14,14 +14,24 @@ from __future__ import annotations
 from ansible_collections.patguard.github.plugins.plugin_utils._report_text import fmt
 
 COLORS = {
-    'bad': '#c62828', 'warn': '#ef6c00', 'caution': '#f9a825', 'ok': '#2e7d32', 'neutral': '#607d8b',
-    'read': '#90caf9', 'write': '#1e88e5', 'admin': '#c62828', 'other': '#8e24aa',
-    'compliant': '#66bb6a', 'violating': '#e53935', 'open': '#e53935', 'resolved': '#9e9e9e',
+    "bad": "#c62828",
+    "warn": "#ef6c00",
+    "caution": "#f9a825",
+    "ok": "#2e7d32",
+    "neutral": "#607d8b",
+    "read": "#90caf9",
+    "write": "#1e88e5",
+    "admin": "#c62828",
+    "other": "#8e24aa",
+    "compliant": "#66bb6a",
+    "violating": "#e53935",
+    "open": "#e53935",
+    "resolved": "#9e9e9e",
 }
 
 
 def _f(value):
-    return '%.1f' % value
+    return "%.1f" % value
 
 
 def vbar(chart_id, rows, colors, note, width=440, height=220):
@@ -35,11 +45,29 @@ def vbar(chart_id, rows, colors, note, width=440, height=220):
         h = (height - top - bottom) * count / float(peak)
         x = left + index * slot + (slot - bar_width) / 2
         y = height - bottom - h
-        bars.append({'label': label, 'count': fmt(count), 'x': _f(x), 'y': _f(y), 'w': _f(bar_width),
-                     'h': _f(max(h, 0.5)), 'fill': colors.get(label, COLORS['neutral']),
-                     'cx': _f(x + bar_width / 2), 'vy': _f(y - 5), 'ly': height - bottom + 16})
-    return {'kind': 'vbar', 'id': chart_id, 'width': width, 'height': height, 'note': note, 'bars': bars,
-            'axis': {'x1': left, 'x2': width - left, 'y': height - bottom}}
+        bars.append(
+            {
+                "label": label,
+                "count": fmt(count),
+                "x": _f(x),
+                "y": _f(y),
+                "w": _f(bar_width),
+                "h": _f(max(h, 0.5)),
+                "fill": colors.get(label, COLORS["neutral"]),
+                "cx": _f(x + bar_width / 2),
+                "vy": _f(y - 5),
+                "ly": height - bottom + 16,
+            }
+        )
+    return {
+        "kind": "vbar",
+        "id": chart_id,
+        "width": width,
+        "height": height,
+        "note": note,
+        "bars": bars,
+        "axis": {"x1": left, "x2": width - left, "y": height - bottom},
+    }
 
 
 def hbar(chart_id, rows, series, note, label_width=150, width=440):
@@ -58,35 +86,60 @@ def hbar(chart_id, rows, series, note, label_width=150, width=440):
             count = values.get(name, 0)
             if count:
                 w = plot * count / float(peak)
-                parts.append({'x': _f(x), 'w': _f(max(w, 0.5)), 'fill': color})
+                parts.append({"x": _f(x), "w": _f(max(w, 0.5)), "fill": color})
                 x += w
                 total += count
-        out.append({'label': label, 'shown': label if len(label) <= room else label[:room - 1] + '\u2026',
-                    'title': ', '.join('%s %s' % (name, fmt(values.get(name, 0))) for name, _c in series
-                                       if values.get(name)),
-                    'y': y, 'ty': _f(y + row_h - 4), 'parts': parts, 'total': fmt(total), 'nx': _f(x + 4)})
-    return {'kind': 'hbar', 'id': chart_id, 'width': width, 'height': max(height, 30), 'note': note,
-            'rows': out, 'row_h': row_h, 'label_x': label_width - 6, 'empty_x': width // 2}
+        out.append(
+            {
+                "label": label,
+                "shown": label if len(label) <= room else label[: room - 1] + "\u2026",
+                "title": ", ".join(
+                    "%s %s" % (name, fmt(values.get(name, 0))) for name, _c in series if values.get(name)
+                ),
+                "y": y,
+                "ty": _f(y + row_h - 4),
+                "parts": parts,
+                "total": fmt(total),
+                "nx": _f(x + 4),
+            }
+        )
+    return {
+        "kind": "hbar",
+        "id": chart_id,
+        "width": width,
+        "height": max(height, 30),
+        "note": note,
+        "rows": out,
+        "row_h": row_h,
+        "label_x": label_width - 6,
+        "empty_x": width // 2,
+    }
 
 
 def legend(series):
     """Legend entries for a stacked chart: [(name, color)]."""
-    return [{'name': name, 'color': color} for name, color in series]
+    return [{"name": name, "color": color} for name, color in series]
 
 
-def card(card_id, title, note, figure, span='span2', legend_series=None):
+def card(card_id, title, note, figure, span="span2", legend_series=None):
     """A chart card of a ``charts.html.j2`` section."""
-    return {'id': card_id, 'title': title, 'note': note, 'figure': figure, 'span': span,
-            'legend': legend(legend_series) if legend_series else None}
+    return {
+        "id": card_id,
+        "title": title,
+        "note": note,
+        "figure": figure,
+        "span": span,
+        "legend": legend(legend_series) if legend_series else None,
+    }
 
 
 def kpi(label, value, level, sub):
     """A headline figure tile; ``level`` is ok, warn, bad or neutral."""
-    return {'label': label, 'value': fmt(value), 'level': level, 'sub': sub}
+    return {"label": label, "value": fmt(value), "level": level, "sub": sub}
 
 
 def share_level(count, present, bad_share=0.0):
     """ok when zero, bad above ``bad_share`` of ``present``, else warn."""
     if not count:
-        return 'ok'
-    return 'bad' if count / float(present or 1) > bad_share else 'warn'
+        return "ok"
+    return "bad" if count / float(present or 1) > bad_share else "warn"

@@ -20,8 +20,18 @@ ROLLUP_SCHEMA_VERSION = 1
 READS_REPORT_SCHEMAS = (1, 2)
 ROLLUP_FILES = ("index.html", "rollup.json", "summary.md")
 DRIFT_KEYS = ("new", "removed", "expired", "newly_violating", "resolved", "permission_upgrades")
-TOTAL_KEYS = ("present", "pending", "active", "violating", "expired", "never_expire", "unused_90d",
-              "approved", "denied", "revoked")
+TOTAL_KEYS = (
+    "present",
+    "pending",
+    "active",
+    "violating",
+    "expired",
+    "never_expire",
+    "unused_90d",
+    "approved",
+    "denied",
+    "revoked",
+)
 TOP_CODES = 3
 
 
@@ -54,33 +64,55 @@ def read_report(path):
 
 def org_row(org, report, completed=True, problem=None):
     """One organization's row. ``completed``: its pass finished in this run."""
-    row = {"org": org, "link": "%s/report.html" % org, "status": "ok", "problem": problem, "mode": None,
-           "evaluated_at": None, "drift": None, "top_violations": []}
+    row = {
+        "org": org,
+        "link": "%s/report.html" % org,
+        "status": "ok",
+        "problem": problem,
+        "mode": None,
+        "evaluated_at": None,
+        "drift": None,
+        "top_violations": [],
+    }
     row.update((key, None) for key in TOTAL_KEYS)
     if report is None:
         row.update(status="missing", link=None)
         return row
     summary = report["summary"]
     states = summary.get("by_state") or {}
-    row.update({
-        "mode": report.get("mode"), "evaluated_at": report.get("evaluated_at"),
-        "present": summary.get("present", 0), "pending": states.get("pending", 0),
-        "active": states.get("active", 0) + states.get("approved", 0),
-        "violating": summary.get("violating", 0), "violating_percent": summary.get("violating_percent", 0.0),
-        "expired": summary.get("expired", 0), "never_expire": summary.get("never_expire", 0),
-        "unused_90d": summary.get("unused_90d", 0), "approved": states.get("approved", 0),
-        "denied": states.get("denied", 0), "revoked": states.get("revoked", 0),
-    })
+    row.update(
+        {
+            "mode": report.get("mode"),
+            "evaluated_at": report.get("evaluated_at"),
+            "present": summary.get("present", 0),
+            "pending": states.get("pending", 0),
+            "active": states.get("active", 0) + states.get("approved", 0),
+            "violating": summary.get("violating", 0),
+            "violating_percent": summary.get("violating_percent", 0.0),
+            "expired": summary.get("expired", 0),
+            "never_expire": summary.get("never_expire", 0),
+            "unused_90d": summary.get("unused_90d", 0),
+            "approved": states.get("approved", 0),
+            "denied": states.get("denied", 0),
+            "revoked": states.get("revoked", 0),
+        }
+    )
     violations = summary.get("violations") or {}
-    row["top_violations"] = [{"code": code, "count": count} for code, count in
-                             sorted(violations.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]]
+    row["top_violations"] = [
+        {"code": code, "count": count}
+        for code, count in sorted(violations.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CODES]
+    ]
     drift = report.get("drift")
     if isinstance(drift, dict) and isinstance(drift.get("counts"), dict):
         row["drift"] = dict((key, int(drift["counts"].get(key, 0))) for key in DRIFT_KEYS)
     if not completed:
         # The file is from an earlier run: its figures are shown, flagged.
-        row.update(status="stale", problem=problem or "the pass did not complete in this run; figures from %s"
-                   % (report.get("evaluated_at") or "an earlier run"))
+        row.update(
+            status="stale",
+            problem=problem
+            or "the pass did not complete in this run; figures from %s"
+            % (report.get("evaluated_at") or "an earlier run"),
+        )
     return row
 
 
@@ -94,16 +126,26 @@ def build_rollup(rows, generated_at):
     totals["organizations"] = len(rows)
     totals["with_violations"] = sum(1 for r in counted if r["violating"])
     return {
-        "schema_version": ROLLUP_SCHEMA_VERSION, "generated_at": generated_at, "organizations": rows,
-        "totals": totals, "problems": [{"org": r["org"], "status": r["status"], "problem": r["problem"]}
-                                       for r in rows if r["status"] != "ok"],
+        "schema_version": ROLLUP_SCHEMA_VERSION,
+        "generated_at": generated_at,
+        "organizations": rows,
+        "totals": totals,
+        "problems": [
+            {"org": r["org"], "status": r["status"], "problem": r["problem"]} for r in rows if r["status"] != "ok"
+        ],
     }
 
 
 def _md(value):
     # Logins and codes are plain, but a table cell must not carry markup or break the row.
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-            .replace("\n", " "))
+    return (
+        str(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\n", " ")
+    )
 
 
 def _drift_text(drift):
@@ -120,10 +162,11 @@ def _codes_text(row):
 def render_markdown(rollup):
     t = rollup["totals"]
     lines = [
-        "# Fine-grained tokens across %d organizations" % t["organizations"], "",
+        "# Fine-grained tokens across %d organizations" % t["organizations"],
+        "",
         "%d tokens present, %d violating, in %d organizations with violations; this run approved %d, denied %d, "
-        "revoked %d." % (t["present"], t["violating"], t["with_violations"], t["approved"], t["denied"],
-                         t["revoked"]), "",
+        "revoked %d." % (t["present"], t["violating"], t["with_violations"], t["approved"], t["denied"], t["revoked"]),
+        "",
         "| Organization | Status | Mode | Present | Pending | Violating | Expired | Never expire | Unused 90+ d "
         "| Revoked | Denied | Top violations | Drift |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
@@ -132,10 +175,25 @@ def render_markdown(rollup):
         if r["status"] == "missing":
             lines.append("| %s | %s | | | | | | | | | | | |" % (_md(r["org"]), _md(r["problem"] or "no report")))
             continue
-        lines.append("| [%s](%s) | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |" % (
-            _md(r["org"]), r["link"], "ok" if r["status"] == "ok" else _md(r["problem"]), _md(r["mode"]),
-            r["present"], r["pending"], r["violating"], r["expired"], r["never_expire"], r["unused_90d"],
-            r["revoked"], r["denied"], _md(_codes_text(r)), _md(_drift_text(r["drift"]))))
+        lines.append(
+            "| [%s](%s) | %s | %s | %d | %d | %d | %d | %d | %d | %d | %d | %s | %s |"
+            % (
+                _md(r["org"]),
+                r["link"],
+                "ok" if r["status"] == "ok" else _md(r["problem"]),
+                _md(r["mode"]),
+                r["present"],
+                r["pending"],
+                r["violating"],
+                r["expired"],
+                r["never_expire"],
+                r["unused_90d"],
+                r["revoked"],
+                r["denied"],
+                _md(_codes_text(r)),
+                _md(_drift_text(r["drift"])),
+            )
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -144,8 +202,23 @@ def render_json(rollup):
 
 
 def table_columns():
-    return ("Organization", "Status", "Mode", "Present", "Pending", "Violating", "Expired", "Never expire",
-            "Unused 90+ d", "Approved", "Denied", "Revoked", "Top violations", "Drift", "Evaluated")
+    return (
+        "Organization",
+        "Status",
+        "Mode",
+        "Present",
+        "Pending",
+        "Violating",
+        "Expired",
+        "Never expire",
+        "Unused 90+ d",
+        "Approved",
+        "Denied",
+        "Revoked",
+        "Top violations",
+        "Drift",
+        "Evaluated",
+    )
 
 
 def table_rows(rollup):
@@ -153,16 +226,37 @@ def table_rows(rollup):
     out = []
     for r in rollup["organizations"]:
         org = {"text": r["org"], "href": r["link"]} if r["link"] else {"text": r["org"]}
-        status = {"text": "ok" if r["status"] == "ok" else r["problem"] or r["status"],
-                  "cls": "ok" if r["status"] == "ok" else "bad"}
+        status = {
+            "text": "ok" if r["status"] == "ok" else r["problem"] or r["status"],
+            "cls": "ok" if r["status"] == "ok" else "bad",
+        }
         if r["status"] == "missing":
             out.append([org, status] + [""] * (len(table_columns()) - 2))
             continue
-        violating = {"text": "%d (%s%%)" % (r["violating"], r["violating_percent"]), "sort": r["violating"],
-                     "cls": "bad" if r["violating"] else "ok"}
-        out.append([org, status, r["mode"] or "", r["present"], r["pending"], violating, r["expired"],
-                    r["never_expire"], r["unused_90d"], r["approved"], r["denied"], r["revoked"], _codes_text(r),
-                    _drift_text(r["drift"]), r["evaluated_at"] or ""])
+        violating = {
+            "text": "%d (%s%%)" % (r["violating"], r["violating_percent"]),
+            "sort": r["violating"],
+            "cls": "bad" if r["violating"] else "ok",
+        }
+        out.append(
+            [
+                org,
+                status,
+                r["mode"] or "",
+                r["present"],
+                r["pending"],
+                violating,
+                r["expired"],
+                r["never_expire"],
+                r["unused_90d"],
+                r["approved"],
+                r["denied"],
+                r["revoked"],
+                _codes_text(r),
+                _drift_text(r["drift"]),
+                r["evaluated_at"] or "",
+            ]
+        )
     return out
 
 
@@ -198,32 +292,59 @@ def render_html(rollup, title="Fine-grained tokens across organizations"):
         fig.kpi("Never expire", t["never_expire"], fig.share_level(t["never_expire"], t["present"]), "no expiry date"),
         fig.kpi("Unused 90+ days", t["unused_90d"], fig.share_level(t["unused_90d"], t["present"], 0.1), "grants"),
         fig.kpi("Revoked / denied", t["revoked"] + t["denied"], "neutral", "by this run; %d approved" % t["approved"]),
-        fig.kpi("Newly violating", drift.get("newly_violating", 0), "bad" if drift.get("newly_violating") else "ok",
-                "since each organization's previous report" if drift else "no baseline yet"),
+        fig.kpi(
+            "Newly violating",
+            drift.get("newly_violating", 0),
+            "bad" if drift.get("newly_violating") else "ok",
+            "since each organization's previous report" if drift else "no baseline yet",
+        ),
     ]
     problems = len(rollup["problems"])
-    summary = {"verdict": "bad" if t["violating"] or problems else "ok",
-               "headline": "%d violating tokens in %d of %d organizations" % (
-                   t["violating"], t["with_violations"], t["organizations"]),
-               "tail": " \u00b7 %d tokens present" % t["present"],
-               "subline": ("%d organization(s) without a current report." % problems) if problems else
-               "Every organization has a current report; click one to open it.", "kpis": kpis}
+    summary = {
+        "verdict": "bad" if t["violating"] or problems else "ok",
+        "headline": "%d violating tokens in %d of %d organizations"
+        % (t["violating"], t["with_violations"], t["organizations"]),
+        "tail": " \u00b7 %d tokens present" % t["present"],
+        "subline": ("%d organization(s) without a current report." % problems)
+        if problems
+        else "Every organization has a current report; click one to open it.",
+        "kpis": kpis,
+    }
     series = [("violating", fig.COLORS["violating"]), ("compliant", fig.COLORS["compliant"])]
-    chart_rows = [(r["org"], {"violating": r["violating"], "compliant": r["present"] - r["violating"]})
-                  for r in sorted(counted, key=lambda r: (-r["violating"], r["org"].lower()))]
-    cards = [fig.card("chart-organizations", "Tokens by organization", "Present tokens, violating first.",
-                      fig.hbar("svg-organizations", chart_rows, series, "Tokens by organization", label_width=150,
-                               width=660), span="span3", legend_series=series)]
+    chart_rows = [
+        (r["org"], {"violating": r["violating"], "compliant": r["present"] - r["violating"]})
+        for r in sorted(counted, key=lambda r: (-r["violating"], r["org"].lower()))
+    ]
+    cards = [
+        fig.card(
+            "chart-organizations",
+            "Tokens by organization",
+            "Present tokens, violating first.",
+            fig.hbar("svg-organizations", chart_rows, series, "Tokens by organization", label_width=150, width=660),
+            span="span3",
+            legend_series=series,
+        )
+    ]
     sections = [
         Section("summary.html.j2", summary),
         Section("charts.html.j2", {"cards": cards}),
-        Section("table.html.j2", {"id": "organizations", "title": "Organizations",
-                                  "note": "One row per organization; each links to its own report. Click a header "
-                                          "to sort.", "columns": table_columns(), "rows": page_table_rows(rollup)}),
+        Section(
+            "table.html.j2",
+            {
+                "id": "organizations",
+                "title": "Organizations",
+                "note": "One row per organization; each links to its own report. Click a header to sort.",
+                "columns": table_columns(),
+                "rows": page_table_rows(rollup),
+            },
+        ),
     ]
     return render_page(
-        title=title, heading=title,
+        title=title,
+        heading=title,
         meta="Generated %s \u00b7 %d organizations" % (rollup["generated_at"] or "", t["organizations"]),
-        sections=sections, footer="patguard.github pat_report_rollup \u00b7 rollup.json schema %d \u00b7 "
-                                  "self-contained: this file loads nothing from the network." % ROLLUP_SCHEMA_VERSION,
-        generator="patguard.github pat_report_rollup, schema %d" % ROLLUP_SCHEMA_VERSION)
+        sections=sections,
+        footer="patguard.github pat_report_rollup \u00b7 rollup.json schema %d \u00b7 "
+        "self-contained: this file loads nothing from the network." % ROLLUP_SCHEMA_VERSION,
+        generator="patguard.github pat_report_rollup, schema %d" % ROLLUP_SCHEMA_VERSION,
+    )

@@ -1,4 +1,5 @@
 """Fixtures for the tests of the fake GitHub API itself."""
+
 from __future__ import annotations
 
 from pathlib import Path

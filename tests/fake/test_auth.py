@@ -1,4 +1,5 @@
 """GitHub App authentication: JWT checks, installation tokens, who may call what."""
+
 from __future__ import annotations
 
 import time
@@ -19,8 +20,9 @@ def _get(fake, path, token=None):
 
 def _other_key() -> str:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode()
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def test_good_jwt_reaches_app_endpoints(fake):
@@ -36,14 +38,17 @@ def test_client_id_is_accepted_as_issuer(fake):
     assert _get(fake, "/app", app_jwt(fake, iss=fake.client_id)).status_code == 200
 
 
-@pytest.mark.parametrize("case, message", [
-    ("wrong key", "A JSON web token could not be decoded"),
-    ("wrong iss", "A JSON web token could not be decoded"),
-    ("expired", "'Expiration time' claim ('exp') must be a numeric value"),
-    ("exp too far", "'Expiration time' claim ('exp') is too far in the future"),
-    ("iat in future", "'Issued at' claim ('iat') must be an Integer"),
-    ("not a jwt", "A JSON web token could not be decoded"),
-])
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("wrong key", "A JSON web token could not be decoded"),
+        ("wrong iss", "A JSON web token could not be decoded"),
+        ("expired", "'Expiration time' claim ('exp') must be a numeric value"),
+        ("exp too far", "'Expiration time' claim ('exp') is too far in the future"),
+        ("iat in future", "'Issued at' claim ('iat') must be an Integer"),
+        ("not a jwt", "A JSON web token could not be decoded"),
+    ],
+)
 def test_bad_jwts_are_refused_with_401(fake, case, message):
     now = int(time.time())
     token = {
@@ -69,7 +74,8 @@ def test_clock_skew_of_a_minute_is_tolerated(fake):
 def test_installation_token_shape_and_expiry(fake_github):
     fake = fake_github(grants=5, requests=2, token_lifetime=30)
     response = session(app_jwt(fake)).post(
-        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", timeout=10)
+        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", timeout=10
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["token"].startswith("ghs_") and len(body["token"]) == 40 and body["token"][4:].isalnum()
@@ -89,8 +95,12 @@ def test_revoking_the_installation_token(fake):
 def test_token_narrowed_to_repositories_and_permissions(fake, app_session):
     response = session(app_jwt(fake)).post(
         f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens",
-        json={"repositories": [fake.state.org("acme").repositories[min(fake.state.org("acme").repositories)].name],
-              "permissions": {"organization_personal_access_tokens": "read"}}, timeout=10)
+        json={
+            "repositories": [fake.state.org("acme").repositories[min(fake.state.org("acme").repositories)].name],
+            "permissions": {"organization_personal_access_tokens": "read"},
+        },
+        timeout=10,
+    )
     assert response.status_code == 201
     body = response.json()
     assert body["repository_selection"] == "selected" and len(body["repositories"]) == 1
@@ -103,14 +113,18 @@ def test_token_narrowed_to_repositories_and_permissions(fake, app_session):
     assert requests_list.json()["message"] == "Resource not accessible by integration"
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"permissions": {"administration": "write"}}, 422),
-    ({"repositories": ["does-not-exist"]}, 422),
-    ({"repository_ids": list(range(1, 502))}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"permissions": {"administration": "write"}}, 422),
+        ({"repositories": ["does-not-exist"]}, 422),
+        ({"repository_ids": list(range(1, 502))}, 422),
+    ],
+)
 def test_token_narrowing_refusals(fake, body, status):
     response = session(app_jwt(fake)).post(
-        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", json=body, timeout=10)
+        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", json=body, timeout=10
+    )
     assert response.status_code == status
 
 
@@ -119,7 +133,9 @@ def test_pat_endpoints_refuse_personal_access_tokens(fake):
         response = _get(fake, PAT_ENDPOINT, token)
         assert response.status_code == 403
         assert response.json()["message"] == "Resource not accessible by personal access token"
-        assert response.json()["documentation_url"].startswith("https://docs.github.com/rest/orgs/personal-access-tokens")
+        assert response.json()["documentation_url"].startswith(
+            "https://docs.github.com/rest/orgs/personal-access-tokens"
+        )
 
 
 def test_pat_endpoints_refuse_jwt_and_anonymous(fake):
@@ -131,8 +147,11 @@ def test_pat_endpoints_refuse_jwt_and_anonymous(fake):
 def test_unknown_token_is_bad_credentials(fake):
     response = _get(fake, PAT_ENDPOINT, "ghs_" + "A" * 36)
     assert response.status_code == 401
-    assert response.json() == {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
-                               "status": "401"}
+    assert response.json() == {
+        "message": "Bad credentials",
+        "documentation_url": "https://docs.github.com/rest",
+        "status": "401",
+    }
 
 
 def test_installation_endpoints_refuse_installation_and_user_tokens(fake):
@@ -176,5 +195,9 @@ def test_deleting_the_installation(fake):
     assert jwt_session.delete(url, timeout=10).status_code == 204
     assert jwt_session.get(url, timeout=10).status_code == 404
     assert _get(fake, PAT_ENDPOINT, token).status_code == 401
-    assert requests.get(fake.base_url + "/orgs/acme/installation",
-                        headers={"Authorization": f"Bearer {app_jwt(fake)}"}, timeout=10).status_code == 404
+    assert (
+        requests.get(
+            fake.base_url + "/orgs/acme/installation", headers={"Authorization": f"Bearer {app_jwt(fake)}"}, timeout=10
+        ).status_code
+        == 404
+    )

@@ -1,4 +1,5 @@
 """The contract: every operation is implemented, and mismatches fail loudly (599)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,20 +23,62 @@ def _calls(demo):
     requests_path, grants_path = "/orgs/acme/personal-access-token-requests", "/orgs/acme/personal-access-tokens"
     return [
         ("orgs/list-pat-grant-requests", "GET", requests_path + "?owner[]=bob&per_page=5", "installation", None, 200),
-        ("orgs/list-pat-grant-request-repositories", "GET", f"{requests_path}/{pending['triage']}/repositories",
-         "installation", None, 200),
-        ("orgs/review-pat-grant-requests-in-bulk", "POST", requests_path, "installation",
-         {"pat_request_ids": [pending["combo"]], "action": "deny", "reason": "Too broad."}, 202),
-        ("orgs/review-pat-grant-request", "POST", f"{requests_path}/{pending['release-bot']}", "installation",
-         {"action": "approve", "reason": None}, 204),
-        ("orgs/list-pat-grants", "GET", grants_path + "?permission=contents_read&direction=asc", "installation",
-         None, 200),
-        ("orgs/list-pat-grant-repositories", "GET", f"{grants_path}/{granted['metrics']}/repositories",
-         "installation", None, 200),
-        ("orgs/update-pat-accesses", "POST", grants_path, "installation",
-         {"pat_ids": [granted["backup"]], "action": "revoke"}, 202),
-        ("orgs/update-pat-access", "POST", f"{grants_path}/{granted['unused']}", "installation",
-         {"action": "revoke"}, 204),
+        (
+            "orgs/list-pat-grant-request-repositories",
+            "GET",
+            f"{requests_path}/{pending['triage']}/repositories",
+            "installation",
+            None,
+            200,
+        ),
+        (
+            "orgs/review-pat-grant-requests-in-bulk",
+            "POST",
+            requests_path,
+            "installation",
+            {"pat_request_ids": [pending["combo"]], "action": "deny", "reason": "Too broad."},
+            202,
+        ),
+        (
+            "orgs/review-pat-grant-request",
+            "POST",
+            f"{requests_path}/{pending['release-bot']}",
+            "installation",
+            {"action": "approve", "reason": None},
+            204,
+        ),
+        (
+            "orgs/list-pat-grants",
+            "GET",
+            grants_path + "?permission=contents_read&direction=asc",
+            "installation",
+            None,
+            200,
+        ),
+        (
+            "orgs/list-pat-grant-repositories",
+            "GET",
+            f"{grants_path}/{granted['metrics']}/repositories",
+            "installation",
+            None,
+            200,
+        ),
+        (
+            "orgs/update-pat-accesses",
+            "POST",
+            grants_path,
+            "installation",
+            {"pat_ids": [granted["backup"]], "action": "revoke"},
+            202,
+        ),
+        (
+            "orgs/update-pat-access",
+            "POST",
+            f"{grants_path}/{granted['unused']}",
+            "installation",
+            {"action": "revoke"},
+            204,
+        ),
         ("orgs/list-members", "GET", "/orgs/acme/members?role=all", "installation", None, 200),
         ("orgs/check-membership-for-user", "GET", "/orgs/acme/members/bob", "installation", None, 204),
         ("teams/list-members-in-org", "GET", "/orgs/acme/teams/product/members", "installation", None, 200),
@@ -44,16 +87,34 @@ def _calls(demo):
         ("apps/list-installations", "GET", "/app/installations", "jwt", None, 200),
         ("apps/get-installation", "GET", f"/app/installations/{inst}", "jwt", None, 200),
         ("apps/get-org-installation", "GET", "/orgs/acme/installation", "jwt", None, 200),
-        ("apps/create-installation-access-token", "POST", f"/app/installations/{inst}/access_tokens", "jwt",
-         {"repositories": ["api"], "permissions": {"members": "read"}}, 201),
+        (
+            "apps/create-installation-access-token",
+            "POST",
+            f"/app/installations/{inst}/access_tokens",
+            "jwt",
+            {"repositories": ["api"], "permissions": {"members": "read"}},
+            201,
+        ),
         ("apps/revoke-installation-access-token", "DELETE", "/installation/token", "installation", None, 204),
         ("users/get-authenticated", "GET", "/user", "bob", None, 200),
         ("users/update-authenticated", "PATCH", "/user", "bob", {"name": "Robert", "location": "Berlin"}, 200),
         ("users/list-emails-for-authenticated-user", "GET", "/user/emails", "bob", None, 200),
-        ("users/add-email-for-authenticated-user", "POST", "/user/emails", "bob",
-         {"emails": ["bob@work.example.com"]}, 201),
-        ("users/delete-email-for-authenticated-user", "DELETE", "/user/emails", "bob",
-         {"emails": ["bob@work.example.com"]}, 204),
+        (
+            "users/add-email-for-authenticated-user",
+            "POST",
+            "/user/emails",
+            "bob",
+            {"emails": ["bob@work.example.com"]},
+            201,
+        ),
+        (
+            "users/delete-email-for-authenticated-user",
+            "DELETE",
+            "/user/emails",
+            "bob",
+            {"emails": ["bob@work.example.com"]},
+            204,
+        ),
         ("rate-limit/get", "GET", "/rate_limit", "bob", None, 200),
         ("credentials/revoke", "POST", "/credentials/revoke", None, {"credentials": [demo.user_tokens["carol"]]}, 202),
         ("users/get-by-username", "GET", "/users/acme", None, None, 200),
@@ -63,8 +124,11 @@ def _calls(demo):
 
 
 #: Served by the "cred" helper's route modules (extensions.py) and tested with them.
-ROUTE_MODULE_OPERATIONS = {"orgs/list-saml-sso-authorizations", "orgs/remove-saml-sso-authorization",
-                           "orgs/get-audit-log"}
+ROUTE_MODULE_OPERATIONS = {
+    "orgs/list-saml-sso-authorizations",
+    "orgs/remove-saml-sso-authorization",
+    "orgs/get-audit-log",
+}
 
 
 @pytest.mark.parametrize("product", list(PRODUCTS))
@@ -75,10 +139,12 @@ def test_every_contract_operation_is_implemented(fake_github, product):
     wanted = {op.operation_id for op in contract.operations}
     assert wanted - {c[0] for c in calls} <= ROUTE_MODULE_OPERATIONS
     for operation_id, method, path, auth, body, expected in calls:
-        token = {"jwt": app_jwt(demo), None: None}.get(auth) if auth in ("jwt", None) else (
-            installation_token(demo) if auth == "installation" else demo.user_tokens[auth])
-        response = session(token).request(method, demo.base_url + path, json=body,
-                                          allow_redirects=False, timeout=10)
+        token = (
+            {"jwt": app_jwt(demo), None: None}.get(auth)
+            if auth in ("jwt", None)
+            else (installation_token(demo) if auth == "installation" else demo.user_tokens[auth])
+        )
+        response = session(token).request(method, demo.base_url + path, json=body, allow_redirects=False, timeout=10)
         assert response.status_code == expected, (operation_id, response.status_code, response.text)
         assert expected in contract.find(method, path.split("?")[0]).statuses
         assert demo.contract_errors == [], operation_id
@@ -89,15 +155,26 @@ def _strict(fake_github):
     return fake, session(installation_token(fake))
 
 
-@pytest.mark.parametrize("method, path, body, needle", [
-    ("POST", "/orgs/acme/personal-access-token-requests", {"pat_request_ids": ["1"], "action": "approve"},
-     "is not of type 'integer'"),
-    ("GET", "/orgs/acme/personal-access-tokens?owner=alice", None, "bracket style"),
-    ("GET", "/orgs/acme/personal-access-tokens?" + "&".join(f"owner[]=u{i}" for i in range(11)), None,
-     "is too long"),
-    ("GET", "/orgs/acme/personal-access-tokens?last_used_after=2026-01-01", None, "date-time"),
-    ("GET", "/repos/acme/api/branches", None, "no such operation"),
-])
+@pytest.mark.parametrize(
+    "method, path, body, needle",
+    [
+        (
+            "POST",
+            "/orgs/acme/personal-access-token-requests",
+            {"pat_request_ids": ["1"], "action": "approve"},
+            "is not of type 'integer'",
+        ),
+        ("GET", "/orgs/acme/personal-access-tokens?owner=alice", None, "bracket style"),
+        (
+            "GET",
+            "/orgs/acme/personal-access-tokens?" + "&".join(f"owner[]=u{i}" for i in range(11)),
+            None,
+            "is too long",
+        ),
+        ("GET", "/orgs/acme/personal-access-tokens?last_used_after=2026-01-01", None, "date-time"),
+        ("GET", "/repos/acme/api/branches", None, "no such operation"),
+    ],
+)
 def test_contract_validation_catches_bad_requests(fake_github, method, path, body, needle):
     fake, gh = _strict(fake_github)
     response = gh.request(method, fake.base_url + path, json=body, timeout=10)
@@ -109,9 +186,11 @@ def test_contract_validation_catches_bad_requests(fake_github, method, path, bod
 
 def test_bracketed_arrays_validate(fake_github):
     fake, gh = _strict(fake_github)
-    response = gh.get(fake.base_url + "/orgs/acme/personal-access-tokens",
-                      params={"owner[]": ["ada", "alan"], "token_id[]": ["1", "2"],
-                              "last_used_before": "2030-01-01T00:00:00Z"}, timeout=10)
+    response = gh.get(
+        fake.base_url + "/orgs/acme/personal-access-tokens",
+        params={"owner[]": ["ada", "alan"], "token_id[]": ["1", "2"], "last_used_before": "2030-01-01T00:00:00Z"},
+        timeout=10,
+    )
     assert response.status_code == 200 and fake.contract_errors == []
 
 

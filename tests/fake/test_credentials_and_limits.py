@@ -1,4 +1,5 @@
 """POST /credentials/revoke rules and the primary rate limit."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,7 @@ def test_revoking_leaked_user_tokens(demo):
 
 def test_authenticated_revoke_call_is_refused(demo):
     carol = demo.user_tokens["carol"]
-    response = session(carol).post(demo.base_url + REVOKE, json={"credentials": [demo.user_tokens["bob"]]},
-                                   timeout=10)
+    response = session(carol).post(demo.base_url + REVOKE, json={"credentials": [demo.user_tokens["bob"]]}, timeout=10)
     assert response.status_code == 403
     assert session(demo.user_tokens["bob"]).get(demo.base_url + "/user", timeout=10).status_code == 200
 
@@ -36,8 +36,10 @@ def test_revoke_limits(fake_github, credentials):
 
 def test_revoke_is_limited_per_hour(fake_github):
     fake = fake_github(grants=1, requests=0, anonymous_rate_limit=3)
-    statuses = [session().post(fake.base_url + REVOKE, json={"credentials": ["ghp_" + "1" * 36]},
-                               timeout=10).status_code for _index in range(4)]
+    statuses = [
+        session().post(fake.base_url + REVOKE, json={"credentials": ["ghp_" + "1" * 36]}, timeout=10).status_code
+        for _index in range(4)
+    ]
     assert statuses == [202, 202, 202, 429]
 
 

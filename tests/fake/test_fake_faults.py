@@ -1,4 +1,5 @@
 """Fault injection: seeded, filtered by method, every kind behaves like the real thing."""
+
 from __future__ import annotations
 
 import pytest
@@ -80,8 +81,9 @@ def test_applied_then_drop_changes_state_without_answering(demo):
 def test_max_faults_and_control_endpoint(fake_github):
     fake = fake_github(grants=5, requests=0)
     gh = session(installation_token(fake))
-    configured = session().post(fake.base_url + "/_fake/faults",
-                                json={"rate": 1, "kinds": "500", "max_faults": 2}, timeout=10)
+    configured = session().post(
+        fake.base_url + "/_fake/faults", json={"rate": 1, "kinds": "500", "max_faults": 2}, timeout=10
+    )
     assert configured.json()["kinds"] == ["500"]
     assert _statuses(fake, gh, 4) == [500, 500, 200, 200]
     assert session().post(fake.base_url + "/_fake/faults", json={"kinds": ["teapot"]}, timeout=10).status_code == 422

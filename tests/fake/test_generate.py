@@ -1,4 +1,5 @@
 """The generator: fast, deterministic and varied enough to exercise a PAT policy."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -35,8 +36,9 @@ def test_data_covers_what_a_policy_looks_at():
     expiries = [_parse(t["token_expires_at"]) for t in tokens]
     assert any(e is None for e in expiries), "some tokens never expire"
     assert any(e is not None and e < NOW for e in expiries), "some tokens have expired"
-    lifetimes = [(_parse(t["token_expires_at"]) - _parse(t["created_at"])).days
-                 for t in tokens if t["token_expires_at"]]
+    lifetimes = [
+        (_parse(t["token_expires_at"]) - _parse(t["created_at"])).days for t in tokens if t["token_expires_at"]
+    ]
     assert min(lifetimes) >= 7 and max(lifetimes) <= 400 and max(lifetimes) > 366
     selections = [t["repositories"] if isinstance(t["repositories"], str) else "subset" for t in tokens]
     assert {"none", "all", "subset"} <= set(selections)

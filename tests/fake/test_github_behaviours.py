@@ -1,4 +1,5 @@
 """GitHub behaviours the fake models on request (issue 12): each test turns one option on."""
+
 from __future__ import annotations
 
 import re
@@ -49,7 +50,8 @@ STATELESS = re.compile(r"ghs_[A-Za-z0-9._]{36,}")
 
 def _new_token(fake, headers=None):
     created = session(app_jwt(fake)).post(
-        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", headers=headers, timeout=10)
+        f"{fake.base_url}/app/installations/{fake.installation_id}/access_tokens", headers=headers, timeout=10
+    )
     assert created.status_code == 201, created.text
     return created.json()["token"]
 
@@ -84,11 +86,18 @@ def test_stateless_header_asks_early_but_not_on_ghes(fake_github):
 # -- 12.4 permission-upgrade requests -------------------------------------------------------------
 def _upgrade(fake):
     org = fake.state.org("acme")
-    grant = next(g for g in org.grants.by_id.values() if org.role_of(g.token.owner.login) == "member"
-                 and g.token.repository_selection == "subset")
-    request = fake.create_request(grant.token.owner.login, upgrade_of_token_id=grant.token.token_id,
-                                  permissions={"repository": {"metadata": "read", "issues": "write"}},
-                                  repositories="all", reason="Needs issues on every repository.")
+    grant = next(
+        g
+        for g in org.grants.by_id.values()
+        if org.role_of(g.token.owner.login) == "member" and g.token.repository_selection == "subset"
+    )
+    request = fake.create_request(
+        grant.token.owner.login,
+        upgrade_of_token_id=grant.token.token_id,
+        permissions={"repository": {"metadata": "read", "issues": "write"}},
+        repositories="all",
+        reason="Needs issues on every repository.",
+    )
     return grant, request
 
 
@@ -119,14 +128,38 @@ def test_generated_and_fixture_upgrade_requests(fake_github):
     upgrades = [r for r in org.requests.by_id.values() if r.upgrade]
     assert len(upgrades) == 3 and len(org.requests) == 8
     assert all(r.token.token_id in org.grants.by_token for r in upgrades)
-    fixture = fake_github(fixture={"organizations": [{
-        "login": "acme", "members": ["bob"], "repositories": ["api"],
-        "grants": [{"owner": "bob", "token_name": "ci", "repositories": ["api"],
-                    "permissions": {"repository": {"metadata": "read"}}}],
-        "requests": [{"owner": "bob", "upgrade_of": "ci", "repositories": "all", "reason": "more",
-                      "permissions": {"repository": {"metadata": "read", "contents": "write"}}}]}]})
+    fixture = fake_github(
+        fixture={
+            "organizations": [
+                {
+                    "login": "acme",
+                    "members": ["bob"],
+                    "repositories": ["api"],
+                    "grants": [
+                        {
+                            "owner": "bob",
+                            "token_name": "ci",
+                            "repositories": ["api"],
+                            "permissions": {"repository": {"metadata": "read"}},
+                        }
+                    ],
+                    "requests": [
+                        {
+                            "owner": "bob",
+                            "upgrade_of": "ci",
+                            "repositories": "all",
+                            "reason": "more",
+                            "permissions": {"repository": {"metadata": "read", "contents": "write"}},
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     forg = fixture.state.org("acme")
-    assert [r.token.token_id for r in forg.requests.by_id.values()] == [g.token.token_id for g in forg.grants.by_id.values()]
+    assert [r.token.token_id for r in forg.requests.by_id.values()] == [
+        g.token.token_id for g in forg.grants.by_id.values()
+    ]
 
 
 # -- 12.5 lost answers, late bulk writes, resends ---------------------------------------------------
@@ -143,7 +176,10 @@ def test_bulk_writes_show_late_in_listings(fake_github):
     fake = fake_github(grants=5, requests=4, seed=3, bulk_delay_requests=2)
     gh = session(installation_token(fake))
     ids = [r["id"] for r in gh.get(fake.base_url + REQUESTS, timeout=10).json()][:2]
-    assert gh.post(fake.base_url + REQUESTS, json={"pat_request_ids": ids, "action": "deny"}, timeout=10).status_code == 202
+    assert (
+        gh.post(fake.base_url + REQUESTS, json={"pat_request_ids": ids, "action": "deny"}, timeout=10).status_code
+        == 202
+    )
     seen = [{r["id"] for r in gh.get(fake.base_url + REQUESTS, timeout=10).json()} for _index in range(3)]
     assert set(ids) <= seen[0] and set(ids) <= seen[1]  # two listings still show the old state
     assert not set(ids) & seen[2]
@@ -154,26 +190,35 @@ def test_bulk_delay_in_seconds_and_settle(fake_github):
     fake = fake_github(grants=4, requests=0, seed=3, bulk_delay_seconds=30)
     gh = session(installation_token(fake))
     pat_id = next(iter(fake.state.org("acme").grants.by_id))
-    assert gh.post(fake.base_url + GRANTS, json={"pat_ids": [pat_id], "action": "revoke"}, timeout=10).status_code == 202
+    assert (
+        gh.post(fake.base_url + GRANTS, json={"pat_ids": [pat_id], "action": "revoke"}, timeout=10).status_code == 202
+    )
     assert pat_id in {g["id"] for g in gh.get(fake.base_url + GRANTS, timeout=10).json()}
     assert session().post(fake.root_url + "/_fake/settle", timeout=10).json() == {"pending": 0}
     assert pat_id not in {g["id"] for g in gh.get(fake.base_url + GRANTS, timeout=10).json()}
 
 
-@pytest.mark.parametrize("choice, bulk, single", [
-    ("as-unknown", [422, 422], [404, 404]), ("422", [422, 422], [422, 422]), ("404", [404, 404], [404, 404]),
-    ("alternate", [422, 404], [422, 404]),
-])
+@pytest.mark.parametrize(
+    "choice, bulk, single",
+    [
+        ("as-unknown", [422, 422], [404, 404]),
+        ("422", [422, 422], [422, 422]),
+        ("404", [404, 404], [404, 404]),
+        ("alternate", [422, 404], [422, 404]),
+    ],
+)
 def test_resend_of_handled_ids_answers_as_configured(fake_github, choice, bulk, single):
     fake = fake_github(grants=6, requests=0, seed=3, already_handled=choice)
     gh = session(installation_token(fake))
     first, second = list(fake.state.org("acme").grants.by_id)[:2]
     assert gh.post(fake.base_url + GRANTS, json={"pat_ids": [first], "action": "revoke"}, timeout=10).status_code == 202
     assert gh.post(f"{fake.base_url}{GRANTS}/{second}", json={"action": "revoke"}, timeout=10).status_code == 204
-    statuses = [gh.post(fake.base_url + GRANTS, json={"pat_ids": [first], "action": "revoke"}, timeout=10).status_code,
-                gh.post(f"{fake.base_url}{GRANTS}/{second}", json={"action": "revoke"}, timeout=10).status_code,
-                gh.post(fake.base_url + GRANTS, json={"pat_ids": [second], "action": "revoke"}, timeout=10).status_code,
-                gh.post(f"{fake.base_url}{GRANTS}/{first}", json={"action": "revoke"}, timeout=10).status_code]
+    statuses = [
+        gh.post(fake.base_url + GRANTS, json={"pat_ids": [first], "action": "revoke"}, timeout=10).status_code,
+        gh.post(f"{fake.base_url}{GRANTS}/{second}", json={"action": "revoke"}, timeout=10).status_code,
+        gh.post(fake.base_url + GRANTS, json={"pat_ids": [second], "action": "revoke"}, timeout=10).status_code,
+        gh.post(f"{fake.base_url}{GRANTS}/{first}", json={"action": "revoke"}, timeout=10).status_code,
+    ]
     assert [statuses[0], statuses[2]] == bulk or choice == "alternate"
     assert [statuses[1], statuses[3]] == single or choice == "alternate"
     if choice == "alternate":
@@ -187,8 +232,15 @@ def test_resend_of_handled_ids_answers_as_configured(fake_github, choice, bulk, 
 def test_records_vanish_after_the_listing(fake_github):
     fake = fake_github(grants=6, requests=4, seed=5)
     gh = session(installation_token(fake))
-    chosen = session().post(fake.root_url + "/_fake/vanish",
-                            json={"newest_requests": 1, "newest_grants": 1, "after_requests": 2}, timeout=10).json()
+    chosen = (
+        session()
+        .post(
+            fake.root_url + "/_fake/vanish",
+            json={"newest_requests": 1, "newest_grants": 1, "after_requests": 2},
+            timeout=10,
+        )
+        .json()
+    )
     requests_listed = gh.get(fake.base_url + REQUESTS, timeout=10).json()
     grants_listed = gh.get(fake.base_url + GRANTS, timeout=10).json()
     assert requests_listed[0]["id"] == chosen["requests"][0] and grants_listed[0]["id"] == chosen["grants"][0]
@@ -196,7 +248,9 @@ def test_records_vanish_after_the_listing(fake_github):
     assert gh.get(f"{fake.base_url}{REQUESTS}/{request_id}/repositories", timeout=10).status_code == 404
     assert gh.get(f"{fake.base_url}{GRANTS}/{grant_id}/repositories", timeout=10).status_code == 404
     assert gh.post(f"{fake.base_url}{REQUESTS}/{request_id}", json={"action": "approve"}, timeout=10).status_code == 404
-    assert gh.post(fake.base_url + GRANTS, json={"pat_ids": [grant_id], "action": "revoke"}, timeout=10).status_code == 422
+    assert (
+        gh.post(fake.base_url + GRANTS, json={"pat_ids": [grant_id], "action": "revoke"}, timeout=10).status_code == 422
+    )
     snapshot = fake.state.snapshot()["organizations"]["acme"]
     assert snapshot["cancellations"][0]["pat_request_id"] == request_id
     assert snapshot["revocations"][0] == {**snapshot["revocations"][0], "pat_id": grant_id, "source": "web-ui"}
@@ -211,8 +265,10 @@ def test_vanish_by_review_in_the_web_ui(fake_github):
 
 
 # -- 12.7 never-used tokens and last_used filters -----------------------------------------------
-@pytest.mark.parametrize("choice, before, after", [
-    ("none", False, False), ("before", True, False), ("after", False, True), ("both", True, True)])
+@pytest.mark.parametrize(
+    "choice, before, after",
+    [("none", False, False), ("before", True, False), ("after", False, True), ("both", True, True)],
+)
 def test_never_used_tokens_match_as_configured(fake_github, choice, before, after):
     fake = fake_github(fixture=DEMO, never_used_matches=choice)
     gh = session(installation_token(fake))
@@ -251,13 +307,17 @@ def test_owner_user_to_server_token_works_on_the_org_pat_endpoints(fake_github):
     owner = session(fake.user_to_server_token("ada"))
     assert owner.get(fake.base_url + GRANTS, timeout=10).status_code == 200
     pending = owner.get(fake.base_url + REQUESTS, timeout=10).json()
-    assert owner.post(f"{fake.base_url}{REQUESTS}/{pending[0]['id']}", json={"action": "deny"},
-                      timeout=10).status_code == 204
+    assert (
+        owner.post(f"{fake.base_url}{REQUESTS}/{pending[0]['id']}", json={"action": "deny"}, timeout=10).status_code
+        == 204
+    )
     assert owner.get(fake.base_url + "/user", timeout=10).json()["login"] == "ada"
     member = session(fake.user_to_server_token("bob"))
     assert member.get(fake.base_url + GRANTS, timeout=10).status_code == 403  # not an owner
     classic = session(fake.user_tokens["ada"]).get(fake.base_url + GRANTS, timeout=10)
-    assert classic.status_code == 403 and classic.json()["message"] == "Resource not accessible by personal access token"
+    assert (
+        classic.status_code == 403 and classic.json()["message"] == "Resource not accessible by personal access token"
+    )
     minted = session().post(fake.root_url + "/_fake/user-to-server-token", json={"login": "grace"}, timeout=10)
     assert minted.status_code == 201 and minted.json()["token"].startswith("ghu_")
     assert session(minted.json()["token"]).get(fake.base_url + GRANTS, timeout=10).status_code == 200
@@ -268,13 +328,16 @@ def test_credentials_revoke_takes_user_to_server_tokens(fake_github):
     fake = fake_github(grants=1, requests=0)
     admin = next(login for login, (_user, role) in fake.state.org("acme").members.items() if role == "admin")
     token = fake.user_to_server_token(admin)
-    assert session().post(fake.base_url + "/credentials/revoke", json={"credentials": [token]},
-                          timeout=10).status_code == 202
+    assert (
+        session().post(fake.base_url + "/credentials/revoke", json={"credentials": [token]}, timeout=10).status_code
+        == 202
+    )
     assert session(token).get(fake.base_url + "/user", timeout=10).status_code == 401
 
 
-@pytest.mark.parametrize("product, client_id_ok", [("github.com", True), ("ghec", True), ("ghes-3.17", False),
-                                                   ("ghes-3.19", True)])
+@pytest.mark.parametrize(
+    "product, client_id_ok", [("github.com", True), ("ghec", True), ("ghes-3.17", False), ("ghes-3.19", True)]
+)
 def test_app_jwt_iss_client_id_or_app_id(fake_github, product, client_id_ok):
     fake = fake_github(grants=1, requests=0, product=product)
     by_id = session(app_jwt(fake, iss=str(fake.app_id))).get(fake.base_url + "/app", timeout=10)
@@ -291,7 +354,16 @@ def test_cli_prints_member_and_user_to_server_tokens(fake_github):
     run = [sys.executable, "-m", "fake_github", "token", "bob", "--url", fake.base_url]
     printed = subprocess.run(run, capture_output=True, text=True, timeout=60, env=env, check=True).stdout.strip()
     assert printed == fake.user_tokens["bob"]
-    ghu = subprocess.run(run[:4] + ["ada", "--user-to-server", "--url", fake.base_url], capture_output=True, text=True,
-                         timeout=60, env=env, check=True).stdout.strip()
-    assert ghu.startswith("ghu_") and requests.get(fake.base_url + GRANTS, timeout=10,
-                                                   headers={"Authorization": f"Bearer {ghu}"}).status_code == 200
+    ghu = subprocess.run(
+        run[:4] + ["ada", "--user-to-server", "--url", fake.base_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=True,
+    ).stdout.strip()
+    assert (
+        ghu.startswith("ghu_")
+        and requests.get(fake.base_url + GRANTS, timeout=10, headers={"Authorization": f"Bearer {ghu}"}).status_code
+        == 200
+    )

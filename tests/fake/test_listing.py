@@ -1,4 +1,5 @@
 """List endpoints: filters, sorting, pagination and GitHub's Link header."""
+
 from __future__ import annotations
 
 import re
@@ -35,8 +36,9 @@ def test_default_order_is_newest_first_and_asc_reverses(fake, gh):
     desc = gh.get(fake.base_url + GRANTS, params={"per_page": 100}, timeout=10).json()
     times = [g["access_granted_at"] for g in desc]
     assert times == sorted(times, reverse=True) and len(desc) == 60
-    asc = gh.get(fake.base_url + GRANTS, params={"per_page": 100, "direction": "asc", "sort": "created_at"},
-                 timeout=10).json()
+    asc = gh.get(
+        fake.base_url + GRANTS, params={"per_page": 100, "direction": "asc", "sort": "created_at"}, timeout=10
+    ).json()
     assert [g["id"] for g in asc] == [g["id"] for g in reversed(desc)]
 
 
@@ -44,17 +46,21 @@ def test_link_header_is_formatted_like_githubs(fake, gh):
     org_id = fake.state.org("acme").id
     first = gh.get(fake.base_url + GRANTS + "?per_page=25", timeout=10)
     base = f"{fake.base_url}/organizations/{org_id}/personal-access-tokens"
-    assert first.headers["Link"] == (f'<{base}?per_page=25&page=2>; rel="next", '
-                                     f'<{base}?per_page=25&page=3>; rel="last"')
+    assert first.headers["Link"] == (
+        f'<{base}?per_page=25&page=2>; rel="next", <{base}?per_page=25&page=3>; rel="last"'
+    )
     middle = gh.get(fake.base_url + GRANTS + "?page=2&per_page=25", timeout=10)
-    assert middle.headers["Link"] == (f'<{base}?page=1&per_page=25>; rel="prev", '
-                                      f'<{base}?page=3&per_page=25>; rel="next", '
-                                      f'<{base}?page=3&per_page=25>; rel="last", '
-                                      f'<{base}?page=1&per_page=25>; rel="first"')
+    assert middle.headers["Link"] == (
+        f'<{base}?page=1&per_page=25>; rel="prev", '
+        f'<{base}?page=3&per_page=25>; rel="next", '
+        f'<{base}?page=3&per_page=25>; rel="last", '
+        f'<{base}?page=1&per_page=25>; rel="first"'
+    )
     last = gh.get(fake.base_url + GRANTS + "?per_page=25&page=3", timeout=10)
     assert len(last.json()) == 10
-    assert last.headers["Link"] == (f'<{base}?per_page=25&page=2>; rel="prev", '
-                                    f'<{base}?per_page=25&page=1>; rel="first"')
+    assert last.headers["Link"] == (
+        f'<{base}?per_page=25&page=2>; rel="prev", <{base}?per_page=25&page=1>; rel="first"'
+    )
     single = gh.get(fake.base_url + GRANTS + "?per_page=100", timeout=10)
     assert "Link" not in single.headers
 
@@ -94,7 +100,8 @@ def test_owner_and_token_id_filters(fake, gh):
     assert sorted(str(g["token_id"]) for g in got) == sorted(ids)
     both = _all(fake, gh, GRANTS, **{"token_id[]": ids, "owner[]": [owner]})
     assert {str(g["token_id"]) for g in both} == {ids[0]} | {
-        str(g.token.token_id) for g in grants[1:3] if g.token.owner.login == owner}
+        str(g.token.token_id) for g in grants[1:3] if g.token.owner.login == owner
+    }
 
 
 def test_repository_filter_follows_the_selection(fake, gh):
@@ -102,8 +109,11 @@ def test_repository_filter_follows_the_selection(fake, gh):
     subset = next(g for g in org.grants.by_id.values() if g.token.repository_selection == "subset")
     repo = org.repositories[subset.token.repository_ids[0]]
     got = _all(fake, gh, GRANTS, repository=repo.name)
-    expected = {g.id for g in org.grants.by_id.values()
-                if g.token.repository_selection == "all" or repo.id in g.token.repository_ids}
+    expected = {
+        g.id
+        for g in org.grants.by_id.values()
+        if g.token.repository_selection == "all" or repo.id in g.token.repository_ids
+    }
     assert {g["id"] for g in got} == expected and subset.id in expected
     assert all(g["repository_selection"] != "none" for g in got)
     assert _all(fake, gh, GRANTS, repository="no-such-repo") == []
@@ -117,7 +127,9 @@ def test_permission_filter_matches_at_that_level_or_higher(fake, gh, permission)
     expected = {g.id for g in org.grants.by_id.values() if holds(g.token.permissions, name, level)}
     assert {g["id"] for g in got} == expected
     if level == "read":
-        writers = {g.id for g in org.grants.by_id.values() if g.token.permissions.get("repository", {}).get(name) == "write"}
+        writers = {
+            g.id for g in org.grants.by_id.values() if g.token.permissions.get("repository", {}).get(name) == "write"
+        }
         assert writers <= expected
 
 
@@ -136,8 +148,10 @@ def test_last_used_filters(fake, gh):
 def test_request_list_carries_reasons_and_repositories_are_paginated(fake, gh):
     requests_ = _all(fake, gh, REQUESTS)
     assert len(requests_) == 20 and all("reason" in r and "created_at" in r for r in requests_)
-    subset = max((r for r in requests_ if r["repository_selection"] == "subset"),
-                 key=lambda r: len(fake.state.org("acme").requests.by_id[r["id"]].token.repository_ids))
+    subset = max(
+        (r for r in requests_ if r["repository_selection"] == "subset"),
+        key=lambda r: len(fake.state.org("acme").requests.by_id[r["id"]].token.repository_ids),
+    )
     count = len(fake.state.org("acme").requests.by_id[subset["id"]].token.repository_ids)
     repos = _all(fake, gh, f"{REQUESTS}/{subset['id']}/repositories", per_page=2)
     assert len(repos) == count and all("full_name" in r for r in repos)
@@ -151,17 +165,20 @@ def test_unknown_ids_on_repository_lists_are_404(fake, gh):
     assert gh.get(f"{fake.base_url}/orgs/nobody/personal-access-tokens", timeout=10).status_code == 404
 
 
-@pytest.mark.parametrize("query, field", [
-    ("&".join(f"owner[]=u{i}" for i in range(11)), "owner"),
-    ("&".join(f"token_id[]={i}" for i in range(51)), "token_id"),
-    ("token_id[]=abc", "token_id"),
-    ("permission=nonsense_read", "permission"),
-    ("permission=metadata_write", "permission"),
-    ("last_used_before=yesterday", "last_used_before"),
-    ("direction=up", "direction"),
-    ("sort=name", "sort"),
-    ("owner=alice", "owner"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("&".join(f"owner[]=u{i}" for i in range(11)), "owner"),
+        ("&".join(f"token_id[]={i}" for i in range(51)), "token_id"),
+        ("token_id[]=abc", "token_id"),
+        ("permission=nonsense_read", "permission"),
+        ("permission=metadata_write", "permission"),
+        ("last_used_before=yesterday", "last_used_before"),
+        ("direction=up", "direction"),
+        ("sort=name", "sort"),
+        ("owner=alice", "owner"),
+    ],
+)
 def test_bad_queries_are_422_like_github(fake_github, query, field):
     fake = fake_github(grants=5, requests=2, validate=False)
     response = session(installation_token(fake)).get(f"{fake.base_url}{GRANTS}?{query}", timeout=10)
@@ -195,7 +212,8 @@ def test_a_large_organization_is_served_quickly(fake_github, app_session):
     started = time.monotonic()
     for page in range(1, 6):
         assert gh.get(fake.base_url + GRANTS, params={"per_page": 100, "page": page}, timeout=10).status_code == 200
-    filtered = gh.get(fake.base_url + GRANTS, params={"owner[]": owner, "permission": "contents_read",
-                                                      "per_page": 100}, timeout=10)
+    filtered = gh.get(
+        fake.base_url + GRANTS, params={"owner[]": owner, "permission": "contents_read", "per_page": 100}, timeout=10
+    )
     assert filtered.status_code == 200 and filtered.json()
     assert time.monotonic() - started < 5

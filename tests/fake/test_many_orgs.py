@@ -1,4 +1,5 @@
 """Many organizations (issue 16.5): one installation each, own data, own rate-limit budget."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,9 @@ from fake_github.testing import app_jwt, installation_token, session
 
 @pytest.fixture
 def many(fake_github):
-    return fake_github(orgs=5, grants=12, requests=4, seed=3, lacking_pat_permission=2,
-                       user_installation="octo-solo", rate_limit=40)
+    return fake_github(
+        orgs=5, grants=12, requests=4, seed=3, lacking_pat_permission=2, user_installation="octo-solo", rate_limit=40
+    )
 
 
 def _all_installations(fake):
@@ -62,12 +64,16 @@ def test_each_organization_has_its_own_installation_and_data(many):
 
 def test_pat_endpoints_refuse_an_installation_lacking_the_permission(many):
     lacks_tokens = session(installation_token(many, org="acme-04"))
-    assert lacks_tokens.get(many.base_url + "/orgs/acme-04/personal-access-token-requests", timeout=10).status_code == 200
+    assert (
+        lacks_tokens.get(many.base_url + "/orgs/acme-04/personal-access-token-requests", timeout=10).status_code == 200
+    )
     refused = lacks_tokens.get(many.base_url + "/orgs/acme-04/personal-access-tokens", timeout=10)
     assert refused.status_code == 403 and refused.json()["message"] == "Resource not accessible by integration"
     lacks_requests = session(installation_token(many, org="acme-05"))
-    assert lacks_requests.get(many.base_url + "/orgs/acme-05/personal-access-token-requests",
-                              timeout=10).status_code == 403
+    assert (
+        lacks_requests.get(many.base_url + "/orgs/acme-05/personal-access-token-requests", timeout=10).status_code
+        == 403
+    )
     assert many.contract_errors == []
 
 
@@ -92,13 +98,15 @@ def test_user_account_installation_issues_tokens_but_reaches_no_org(many):
 
 def installation_token_for(fake, login):
     created = session(app_jwt(fake)).post(
-        f"{fake.base_url}/app/installations/{fake.installation_ids[login]}/access_tokens", timeout=10)
+        f"{fake.base_url}/app/installations/{fake.installation_ids[login]}/access_tokens", timeout=10
+    )
     assert created.status_code == 201, created.text
     return created.json()["token"]
 
 
 def test_single_organization_data_is_unchanged_by_the_new_options():
     from datetime import datetime, timezone
+
     now = datetime(2026, 11, 25, tzinfo=timezone.utc)
     single = generate(grants=20, requests=5, seed=4, now=now)
     assert [o["login"] for o in single["organizations"]] == ["acme", "acme-labs"]

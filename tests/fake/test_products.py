@@ -1,4 +1,5 @@
 """One fake, four products: each serves and validates against its own GitHub description."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,18 +38,22 @@ def test_ghes_serves_under_api_v3(fake_github, product):
 @pytest.mark.parametrize("product", ["ghes-3.17", "ghes-3.19"])
 def test_ghes_has_no_credentials_revoke(fake_github, product):
     fake = fake_github(grants=1, requests=0, product=product)
-    answer = session().post(fake.base_url + "/credentials/revoke",
-                            json={"credentials": [fake.user_tokens["ada"]]}, timeout=10)
+    answer = session().post(
+        fake.base_url + "/credentials/revoke", json={"credentials": [fake.user_tokens["ada"]]}, timeout=10
+    )
     assert answer.status_code == 404 and answer.json()["message"] == "Not Found"
     assert fake.contract_errors == []  # GitHub's answer, not a client mistake
     assert not fake.state.user("ada").token_revoked
 
 
-@pytest.mark.parametrize("product, path, status", [
-    ("github.com", "/orgs/acme/credential-authorizations", 404),
-    ("ghes-3.19", "/orgs/acme/credential-authorizations", 404),
-    ("github.com", "/orgs/acme/audit-log", 404),
-])
+@pytest.mark.parametrize(
+    "product, path, status",
+    [
+        ("github.com", "/orgs/acme/credential-authorizations", 404),
+        ("ghes-3.19", "/orgs/acme/credential-authorizations", 404),
+        ("github.com", "/orgs/acme/audit-log", 404),
+    ],
+)
 def test_operations_a_product_lacks_answer_404(fake_github, product, path, status):
     fake = fake_github(grants=1, requests=0, product=product)
     answer = session(fake.user_tokens["ada"]).get(fake.base_url + path, timeout=10)
@@ -61,7 +66,8 @@ def test_each_product_validates_against_its_own_description(fake_github):
         fake = fake_github(grants=1, requests=0, product=name)
         assert fake.api.contract.product.name == name
         assert fake.api.contract.product.contract_file.name.startswith(
-            "api.github.com" if name == "github.com" else name)
+            "api.github.com" if name == "github.com" else name
+        )
 
 
 def test_user_by_username_tells_users_from_organizations(fake_github):
@@ -75,10 +81,18 @@ def test_user_by_username_tells_users_from_organizations(fake_github):
 
 
 def test_repository_visibility(fake_github):
-    fake = fake_github(fixture={"organizations": [{
-        "login": "acme", "repositories": ["api", {"name": "site", "private": False}, "secret"],
-        "members": [{"login": "ada", "role": "admin"}, {"login": "bob", "token_repositories": ["api"]}]},
-        {"login": "other", "members": ["carol"], "installed": False}]})
+    fake = fake_github(
+        fixture={
+            "organizations": [
+                {
+                    "login": "acme",
+                    "repositories": ["api", {"name": "site", "private": False}, "secret"],
+                    "members": [{"login": "ada", "role": "admin"}, {"login": "bob", "token_repositories": ["api"]}],
+                },
+                {"login": "other", "members": ["carol"], "installed": False},
+            ]
+        }
+    )
     url = fake.base_url + "/repos/acme/"
     assert session(fake.user_tokens["bob"]).get(url + "api", timeout=10).status_code == 200
     assert session(fake.user_tokens["bob"]).get(url + "secret", timeout=10).status_code == 404  # beyond his token

@@ -1,4 +1,5 @@
 """Reviews and revocations: bulk limits, 422s, state changes, recorded reasons."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,12 +28,16 @@ def test_bulk_approve_moves_requests_to_grants(demo, gh):
     pending = _pending(demo)
     chosen = [pending["release-bot"], pending["triage"]]
     started = iso(demo.clock.now())
-    response = gh.post(demo.base_url + REQUESTS, json={"pat_request_ids": [r.id for r in chosen],
-                                                       "action": "approve", "reason": "Looks fine."}, timeout=10)
+    response = gh.post(
+        demo.base_url + REQUESTS,
+        json={"pat_request_ids": [r.id for r in chosen], "action": "approve", "reason": "Looks fine."},
+        timeout=10,
+    )
     assert response.status_code == 202 and response.json() == {}
     assert not {"release-bot", "triage"} & set(_pending(demo))
-    grants = gh.get(demo.base_url + GRANTS, params={"token_id[]": [str(r.token.token_id) for r in chosen]},
-                    timeout=10).json()
+    grants = gh.get(
+        demo.base_url + GRANTS, params={"token_id[]": [str(r.token.token_id) for r in chosen]}, timeout=10
+    ).json()
     assert len(grants) == 2
     by_token = {g["token_id"]: g for g in grants}
     for request in chosen:
@@ -45,13 +50,18 @@ def test_bulk_approve_moves_requests_to_grants(demo, gh):
         assert [r["id"] for r in repos] == list(request.token.repository_ids)
     reviews = demo.state.snapshot()["organizations"]["acme"]["reviews"]
     assert [(r["token_name"], r["action"], r["reason"], r["source"]) for r in reviews] == [
-        ("release-bot", "approve", "Looks fine.", "bulk"), ("triage", "approve", "Looks fine.", "bulk")]
+        ("release-bot", "approve", "Looks fine.", "bulk"),
+        ("triage", "approve", "Looks fine.", "bulk"),
+    ]
 
 
 def test_single_deny_records_the_reason(demo, gh):
     request = _pending(demo)["everything"]
-    response = gh.post(f"{demo.base_url}{REQUESTS}/{request.id}",
-                       json={"action": "deny", "reason": "All repositories is too broad."}, timeout=10)
+    response = gh.post(
+        f"{demo.base_url}{REQUESTS}/{request.id}",
+        json={"action": "deny", "reason": "All repositories is too broad."},
+        timeout=10,
+    )
     assert response.status_code == 204 and response.content == b""
     assert "everything" not in _pending(demo) and "everything" not in _granted(demo)
     review = demo.state.snapshot()["organizations"]["acme"]["reviews"][-1]
@@ -67,38 +77,49 @@ def test_bulk_with_an_unknown_id_is_422_and_changes_nothing(demo, gh):
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "pat_request_ids"
     assert set(_pending(demo)) == before
-    revoke = gh.post(demo.base_url + GRANTS, json={"pat_ids": [_granted(demo)["backup"].id, 2], "action": "revoke"},
-                     timeout=10)
+    revoke = gh.post(
+        demo.base_url + GRANTS, json={"pat_ids": [_granted(demo)["backup"].id, 2], "action": "revoke"}, timeout=10
+    )
     assert revoke.status_code == 422 and "backup" in _granted(demo)
 
 
 def test_revoke_bulk_and_single(demo, gh):
     granted = _granted(demo)
-    response = gh.post(demo.base_url + GRANTS, json={"action": "revoke",
-                                                     "pat_ids": [granted["backup"].id, granted["legacy-bot"].id]},
-                       timeout=10)
+    response = gh.post(
+        demo.base_url + GRANTS,
+        json={"action": "revoke", "pat_ids": [granted["backup"].id, granted["legacy-bot"].id]},
+        timeout=10,
+    )
     assert response.status_code == 202 and response.json() == {}
     single = gh.post(f"{demo.base_url}{GRANTS}/{granted['unused'].id}", json={"action": "revoke"}, timeout=10)
     assert single.status_code == 204
     assert not {"backup", "legacy-bot", "unused"} & set(_granted(demo))
-    assert gh.post(f"{demo.base_url}{GRANTS}/{granted['unused'].id}", json={"action": "revoke"},
-                   timeout=10).status_code == 404
+    assert (
+        gh.post(f"{demo.base_url}{GRANTS}/{granted['unused'].id}", json={"action": "revoke"}, timeout=10).status_code
+        == 404
+    )
     revocations = demo.state.snapshot()["organizations"]["acme"]["revocations"]
     assert [(r["token_name"], r["source"]) for r in revocations] == [
-        ("backup", "bulk"), ("legacy-bot", "bulk"), ("unused", "single")]
+        ("backup", "bulk"),
+        ("legacy-bot", "bulk"),
+        ("unused", "single"),
+    ]
 
 
-@pytest.mark.parametrize("path, body", [
-    (REQUESTS, {"pat_request_ids": list(range(1, 102)), "action": "approve"}),
-    (REQUESTS, {"pat_request_ids": [], "action": "approve"}),
-    (REQUESTS, {"pat_request_ids": ["1"], "action": "approve"}),
-    (REQUESTS, {"pat_request_ids": [1], "action": "maybe"}),
-    (REQUESTS, {"pat_request_ids": [1], "action": "deny", "reason": "x" * 1025}),
-    (REQUESTS + "/1", {"reason": "no action"}),
-    (GRANTS, {"pat_ids": list(range(1, 102)), "action": "revoke"}),
-    (GRANTS, {"pat_ids": [1], "action": "delete"}),
-    (GRANTS + "/1", {"action": "approve"}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        (REQUESTS, {"pat_request_ids": list(range(1, 102)), "action": "approve"}),
+        (REQUESTS, {"pat_request_ids": [], "action": "approve"}),
+        (REQUESTS, {"pat_request_ids": ["1"], "action": "approve"}),
+        (REQUESTS, {"pat_request_ids": [1], "action": "maybe"}),
+        (REQUESTS, {"pat_request_ids": [1], "action": "deny", "reason": "x" * 1025}),
+        (REQUESTS + "/1", {"reason": "no action"}),
+        (GRANTS, {"pat_ids": list(range(1, 102)), "action": "revoke"}),
+        (GRANTS, {"pat_ids": [1], "action": "delete"}),
+        (GRANTS + "/1", {"action": "approve"}),
+    ],
+)
 def test_bad_bodies_are_422_without_validation_and_599_with_it(fake_github, path, body):
     plain = fake_github(grants=3, requests=3, validate=False)
     response = session(installation_token(plain)).post(plain.base_url + path, json=body, timeout=10)
@@ -111,22 +132,38 @@ def test_bad_bodies_are_422_without_validation_and_599_with_it(fake_github, path
 
 
 def test_admin_requests_are_approved_on_creation(demo):
-    grant = demo.create_request("ada", token_name="admin-quick", permissions={"repository": {"contents": "read"}},
-                                repositories=["api"], token_expires_at="+30d")
+    grant = demo.create_request(
+        "ada",
+        token_name="admin-quick",
+        permissions={"repository": {"contents": "read"}},
+        repositories=["api"],
+        token_expires_at="+30d",
+    )
     assert "admin-quick" in _granted(demo) and "admin-quick" not in _pending(demo)
     assert demo.state.org("acme").reviews[-1]["source"] == "auto-admin"
     assert grant.token.token_name == "admin-quick"
 
 
 def test_control_endpoint_creates_requests(demo):
-    created = session().post(demo.base_url + "/_fake/requests", json={
-        "owner": "bob", "token_name": "from-control", "reason": "testing",
-        "permissions": {"repository": {"issues": "read"}}, "repositories": ["web"], "token_expires_at": "+10d"},
-        timeout=10)
+    created = session().post(
+        demo.base_url + "/_fake/requests",
+        json={
+            "owner": "bob",
+            "token_name": "from-control",
+            "reason": "testing",
+            "permissions": {"repository": {"issues": "read"}},
+            "repositories": ["web"],
+            "token_expires_at": "+10d",
+        },
+        timeout=10,
+    )
     assert created.status_code == 201 and created.json()["kind"] == "request"
     assert _pending(demo)["from-control"].reason == "testing"
-    bad = session().post(demo.base_url + "/_fake/requests", json={
-        "owner": "bob", "token_name": "x", "permissions": {"repository": {"nope": "read"}}}, timeout=10)
+    bad = session().post(
+        demo.base_url + "/_fake/requests",
+        json={"owner": "bob", "token_name": "x", "permissions": {"repository": {"nope": "read"}}},
+        timeout=10,
+    )
     assert bad.status_code == 422
 
 

@@ -3,6 +3,7 @@
 See docs/fake-github.md. Entry points: :class:`FakeGitHub` (Python), ``python -m fake_github``
 (CLI) and the ``fake_github`` pytest fixture (``pytest_plugins = ["fake_github.pytest_plugin"]``).
 """
+
 from .generate import generate
 from .server import FakeGitHub
 

@@ -3,6 +3,7 @@
 ``serve`` runs in the foreground until SIGTERM/SIGINT; scripts start it in the background,
 wait for the port file, ``source`` the env file and later call ``stop --pid-file``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,12 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--requests", type=int, default=40, help="generated pending requests (per organization)")
     serve.add_argument("--seed", type=int, default=1, help="seed of the generated data")
     serve.add_argument("--org", default="acme", help="organization login (the first, with --orgs)")
-    serve.add_argument("--orgs", type=int, default=1,
-                       help="generated organizations, each installed with its own data (acme, acme-02, ...)")
-    serve.add_argument("--lacking-pat-permission", type=int, default=0,
-                       help="how many of them (the last) have an installation without one PAT permission")
-    serve.add_argument("--user-installation", metavar="LOGIN",
-                       help="also install the App on the user account LOGIN")
+    serve.add_argument(
+        "--orgs",
+        type=int,
+        default=1,
+        help="generated organizations, each installed with its own data (acme, acme-02, ...)",
+    )
+    serve.add_argument(
+        "--lacking-pat-permission",
+        type=int,
+        default=0,
+        help="how many of them (the last) have an installation without one PAT permission",
+    )
+    serve.add_argument("--user-installation", metavar="LOGIN", help="also install the App on the user account LOGIN")
     serve.add_argument("--token-lifetime", type=int, default=3600, help="installation token lifetime (s)")
     serve.add_argument("--rate-limit", type=int, default=5000, help="hourly budget per installation/user")
     serve.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0..1)")
@@ -49,26 +57,57 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--latency-ms", type=int, default=0, help="delay added to every request")
     serve.add_argument("--no-validate", action="store_true", help="do not validate against the contract")
     serve.add_argument("--log-file", help="append every request log entry here as a JSON line")
-    serve.add_argument("--emu-members", type=int, default=0,
-                       help="members per generated organization with EMU logins (handle_shortcode)")
-    serve.add_argument("--upgrade-requests", type=int, default=0,
-                       help="extra pending requests per organization that widen a granted token (same token_id)")
-    serve.add_argument("--stateless-tokens", action="store_true",
-                       help="issue stateless installation tokens ghs_<APPID>_<JWT> (not on GHES)")
-    serve.add_argument("--never-used-matches", choices=NEVER_USED_CHOICES, default="none",
-                       help="which last_used_before/after filter a never-used token matches")
-    serve.add_argument("--already-handled", choices=ALREADY_HANDLED_CHOICES, default="as-unknown",
-                       help="answer to a review/revoke of ids already handled")
-    serve.add_argument("--bulk-delay-requests", type=int, default=0,
-                       help="bulk writes show in listings only after this many more requests")
+    serve.add_argument(
+        "--emu-members",
+        type=int,
+        default=0,
+        help="members per generated organization with EMU logins (handle_shortcode)",
+    )
+    serve.add_argument(
+        "--upgrade-requests",
+        type=int,
+        default=0,
+        help="extra pending requests per organization that widen a granted token (same token_id)",
+    )
+    serve.add_argument(
+        "--stateless-tokens",
+        action="store_true",
+        help="issue stateless installation tokens ghs_<APPID>_<JWT> (not on GHES)",
+    )
+    serve.add_argument(
+        "--never-used-matches",
+        choices=NEVER_USED_CHOICES,
+        default="none",
+        help="which last_used_before/after filter a never-used token matches",
+    )
+    serve.add_argument(
+        "--already-handled",
+        choices=ALREADY_HANDLED_CHOICES,
+        default="as-unknown",
+        help="answer to a review/revoke of ids already handled",
+    )
+    serve.add_argument(
+        "--bulk-delay-requests",
+        type=int,
+        default=0,
+        help="bulk writes show in listings only after this many more requests",
+    )
     serve.add_argument("--bulk-delay-seconds", type=float, default=0.0, help="... or after this many seconds")
-    serve.add_argument("--product", choices=sorted(PRODUCTS), default=None,
-                       help="GitHub product to pretend to be (default $FAKE_GITHUB_PRODUCT or github.com)")
-    token = commands.add_parser("token", help="print a member's token from a running fake (to try token_info, "
-                                              "credential_revoke)")
+    serve.add_argument(
+        "--product",
+        choices=sorted(PRODUCTS),
+        default=None,
+        help="GitHub product to pretend to be (default $FAKE_GITHUB_PRODUCT or github.com)",
+    )
+    token = commands.add_parser(
+        "token", help="print a member's token from a running fake (to try token_info, credential_revoke)"
+    )
     token.add_argument("login", help="member login")
-    token.add_argument("--user-to-server", action="store_true",
-                       help="mint a ghu_ token through the App instead (an owner's works on the org PAT endpoints)")
+    token.add_argument(
+        "--user-to-server",
+        action="store_true",
+        help="mint a ghu_ token through the App instead (an owner's works on the org PAT endpoints)",
+    )
     where = token.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="the fake's root URL (http://127.0.0.1:PORT)")
     where.add_argument("--port-file", help="the port file serve wrote")
@@ -81,24 +120,46 @@ def _parser() -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     key_file = Path(args.key_file) if args.key_file else None
     fake = FakeGitHub(
-        org=args.org, grants=args.grants, requests=args.requests, seed=args.seed, orgs=args.orgs,
-        lacking_pat_permission=args.lacking_pat_permission, user_installation=args.user_installation,
-        token_lifetime=args.token_lifetime, validate=not args.no_validate, latency_ms=args.latency_ms,
-        faults={"rate": args.fault_rate, "kinds": args.fault_kinds, "methods": args.fault_methods,
-                "seed": args.fault_seed},
-        fixture=args.fixture, port=args.port, rate_limit=args.rate_limit, log_file=args.log_file,
-        key_path=key_file if key_file and key_file.exists() else None, product=args.product,
-        emu_members=args.emu_members, upgrade_requests=args.upgrade_requests, stateless_tokens=args.stateless_tokens,
-        never_used_matches=args.never_used_matches, already_handled=args.already_handled,
-        bulk_delay_requests=args.bulk_delay_requests, bulk_delay_seconds=args.bulk_delay_seconds,
+        org=args.org,
+        grants=args.grants,
+        requests=args.requests,
+        seed=args.seed,
+        orgs=args.orgs,
+        lacking_pat_permission=args.lacking_pat_permission,
+        user_installation=args.user_installation,
+        token_lifetime=args.token_lifetime,
+        validate=not args.no_validate,
+        latency_ms=args.latency_ms,
+        faults={
+            "rate": args.fault_rate,
+            "kinds": args.fault_kinds,
+            "methods": args.fault_methods,
+            "seed": args.fault_seed,
+        },
+        fixture=args.fixture,
+        port=args.port,
+        rate_limit=args.rate_limit,
+        log_file=args.log_file,
+        key_path=key_file if key_file and key_file.exists() else None,
+        product=args.product,
+        emu_members=args.emu_members,
+        upgrade_requests=args.upgrade_requests,
+        stateless_tokens=args.stateless_tokens,
+        never_used_matches=args.never_used_matches,
+        already_handled=args.already_handled,
+        bulk_delay_requests=args.bulk_delay_requests,
+        bulk_delay_seconds=args.bulk_delay_seconds,
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     fake.start()
     try:
-        key_path = fake.write_private_key(key_file) if key_file and not key_file.exists() else (
-            str(key_file) if key_file else fake.private_key_path)
+        key_path = (
+            fake.write_private_key(key_file)
+            if key_file and not key_file.exists()
+            else (str(key_file) if key_file else fake.private_key_path)
+        )
         if args.pid_file:
             Path(args.pid_file).write_text(f"{os.getpid()}\n", encoding="ascii")
         if args.env_file:
@@ -170,9 +231,12 @@ def token(args: argparse.Namespace) -> int:
     root = args.url or f"http://127.0.0.1:{Path(args.port_file).read_text(encoding='ascii').strip()}"
     root = root.rstrip("/").removesuffix("/api/v3")
     if args.user_to_server:
-        request = urllib.request.Request(root + "/_fake/user-to-server-token", method="POST",
-                                         data=json.dumps({"login": args.login}).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            root + "/_fake/user-to-server-token",
+            method="POST",
+            data=json.dumps({"login": args.login}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
     else:
         request = urllib.request.Request(root + "/_fake/tokens")
     with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 (a local fake)

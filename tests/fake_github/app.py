@@ -6,6 +6,7 @@ credentials, primary rate limit, access rules, the handler, rate limit headers, 
 check of the response (599 on mismatch), request log. Control
 endpoints under ``/_fake/`` skip all of it (see ``control.py``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,8 +29,16 @@ from . import render
 from .auth import Caller, fingerprint, identify
 from .contract import Contract, any_product_operations
 from .extensions import extension_routes
-from .errors import (RATE_LIMIT_DOCS, ApiError, invalid_request, json_response, jwt_not_decoded, not_found,
-                     requires_authentication, validation_failed)
+from .errors import (
+    RATE_LIMIT_DOCS,
+    ApiError,
+    invalid_request,
+    json_response,
+    jwt_not_decoded,
+    not_found,
+    requires_authentication,
+    validation_failed,
+)
 from .behaviour import Behaviour, Scheduler
 from .faults import FaultInjector
 from .tokens import installation_token_value
@@ -84,22 +93,62 @@ ROUTES = [
     Route("/app/installations/<int:installation_id>/access_tokens", "POST", "create_installation_token", JWT),
     Route("/orgs/<org>/installation", "GET", "get_org_installation", JWT),
     Route("/installation/token", "DELETE", "revoke_installation_token", INSTALLATION),
-    Route("/orgs/<org>/personal-access-token-requests", "GET", "list_requests", INSTALLATION,
-          ("organization_personal_access_token_requests", "read")),
-    Route("/orgs/<org>/personal-access-token-requests", "POST", "review_requests", INSTALLATION,
-          ("organization_personal_access_token_requests", "write")),
-    Route("/orgs/<org>/personal-access-token-requests/<int:pat_request_id>", "POST", "review_request",
-          INSTALLATION, ("organization_personal_access_token_requests", "write")),
-    Route("/orgs/<org>/personal-access-token-requests/<int:pat_request_id>/repositories", "GET",
-          "list_request_repositories", INSTALLATION, ("organization_personal_access_token_requests", "read")),
-    Route("/orgs/<org>/personal-access-tokens", "GET", "list_grants", INSTALLATION,
-          ("organization_personal_access_tokens", "read")),
-    Route("/orgs/<org>/personal-access-tokens", "POST", "revoke_grants", INSTALLATION,
-          ("organization_personal_access_tokens", "write")),
-    Route("/orgs/<org>/personal-access-tokens/<int:pat_id>", "POST", "revoke_grant", INSTALLATION,
-          ("organization_personal_access_tokens", "write")),
-    Route("/orgs/<org>/personal-access-tokens/<int:pat_id>/repositories", "GET", "list_grant_repositories",
-          INSTALLATION, ("organization_personal_access_tokens", "read")),
+    Route(
+        "/orgs/<org>/personal-access-token-requests",
+        "GET",
+        "list_requests",
+        INSTALLATION,
+        ("organization_personal_access_token_requests", "read"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-token-requests",
+        "POST",
+        "review_requests",
+        INSTALLATION,
+        ("organization_personal_access_token_requests", "write"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-token-requests/<int:pat_request_id>",
+        "POST",
+        "review_request",
+        INSTALLATION,
+        ("organization_personal_access_token_requests", "write"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-token-requests/<int:pat_request_id>/repositories",
+        "GET",
+        "list_request_repositories",
+        INSTALLATION,
+        ("organization_personal_access_token_requests", "read"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-tokens",
+        "GET",
+        "list_grants",
+        INSTALLATION,
+        ("organization_personal_access_tokens", "read"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-tokens",
+        "POST",
+        "revoke_grants",
+        INSTALLATION,
+        ("organization_personal_access_tokens", "write"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-tokens/<int:pat_id>",
+        "POST",
+        "revoke_grant",
+        INSTALLATION,
+        ("organization_personal_access_tokens", "write"),
+    ),
+    Route(
+        "/orgs/<org>/personal-access-tokens/<int:pat_id>/repositories",
+        "GET",
+        "list_grant_repositories",
+        INSTALLATION,
+        ("organization_personal_access_tokens", "read"),
+    ),
     Route("/credentials/revoke", "POST", "revoke_credentials", ANONYMOUS),
     Route("/user", "GET", "get_user", USER),
     Route("/user", "PATCH", "update_user", USER),
@@ -181,9 +230,18 @@ class Ctx:
 class GitHubAPI:
     """The fake API as a WSGI callable; shared objects are owned by :class:`FakeGitHub`."""
 
-    def __init__(self, state: FakeState, *, contract: Contract, validate: bool, faults: FaultInjector,
-                 limiter: RateLimiter, log: RequestLog, control: Callable[[Request], Response],
-                 behaviour: Behaviour | None = None) -> None:
+    def __init__(
+        self,
+        state: FakeState,
+        *,
+        contract: Contract,
+        validate: bool,
+        faults: FaultInjector,
+        limiter: RateLimiter,
+        log: RequestLog,
+        control: Callable[[Request], Response],
+        behaviour: Behaviour | None = None,
+    ) -> None:
         self.state = state
         self.behaviour = behaviour or Behaviour()
         self.scheduler = Scheduler()
@@ -203,7 +261,7 @@ class GitHubAPI:
         request = Request(environ)
         path = request.path
         if self.prefix and (path == self.prefix or path.startswith(self.prefix + "/")):
-            path = path[len(self.prefix):] or "/"
+            path = path[len(self.prefix) :] or "/"
         elif self.prefix and not path.startswith("/_fake/"):
             return not_found().response()(environ, start_response)  # GHES: not the REST API
         if path.startswith("/_fake/"):
@@ -214,9 +272,17 @@ class GitHubAPI:
         if latency:
             time.sleep(latency / 1000)
         path = self._canonical_path(path)
-        entry = {"time": iso(self.state.clock.now()), "method": request.method, "path": request.path,
-                 "query": {k: request.args.getlist(k) for k in request.args}, "json": None,
-                 "status": None, "auth": "none", "fingerprint": None, "fault": None}
+        entry = {
+            "time": iso(self.state.clock.now()),
+            "method": request.method,
+            "path": request.path,
+            "query": {k: request.args.getlist(k) for k in request.args},
+            "json": None,
+            "status": None,
+            "auth": "none",
+            "fingerprint": None,
+            "fault": None,
+        }
         fault = None
         try:
             response, fault = self._handle(request, path, entry)
@@ -246,8 +312,7 @@ class GitHubAPI:
             if self.contract.find(request.method, path) is None and self._known(request.method, path):
                 # Another product has this operation; this one does not: GitHub's 404.
                 return self._dispatch(request, path, body, caller), None
-            problems = self.contract.check_request(request.method, path, request.args,
-                                                   request.content_type or "", raw)
+            problems = self.contract.check_request(request.method, path, request.args, request.content_type or "", raw)
             if problems:
                 return self._violation("request", request, path, 0, problems), None
         fault = self.faults.decide(request.method)
@@ -259,9 +324,14 @@ class GitHubAPI:
         if fault == "applied_then_502":  # the write took effect; the gateway lost the answer
             return self._fault_response("502", caller), fault
         if self.validate:
-            problems = self.contract.check_response(request.method, path, response.status_code,
-                                                    response.headers, response.content_type or "",
-                                                    response.get_data())
+            problems = self.contract.check_response(
+                request.method,
+                path,
+                response.status_code,
+                response.headers,
+                response.content_type or "",
+                response.get_data(),
+            )
             if problems:
                 return self._violation("response", request, path, response.status_code, problems), fault
         return response, fault
@@ -292,8 +362,14 @@ class GitHubAPI:
                 raise caller.error
             if handler != "get_rate_limit":  # GitHub does not count /rate_limit against the limit
                 budget = self.limiter.spend(caller.rate_key, now, _rate_subject(caller, request))
-            ctx = Ctx(request=request, path=path, base=request.host_url.rstrip("/") + self.prefix, body=body,
-                      caller=caller, route=route)
+            ctx = Ctx(
+                request=request,
+                path=path,
+                base=request.host_url.rstrip("/") + self.prefix,
+                body=body,
+                caller=caller,
+                route=route,
+            )
             self._authorize(ctx, args.get("org"))
             response = route.func(self, ctx, **args) if route.func else getattr(self, handler)(ctx, **args)
         except ApiError as exc:
@@ -305,8 +381,9 @@ class GitHubAPI:
             response.headers.setdefault(name, value)
         user = caller.user
         if user is not None and user.token_expires_at is not None:
-            response.headers["GitHub-Authentication-Token-Expiration"] = \
-                user.token_expires_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+            response.headers["GitHub-Authentication-Token-Expiration"] = user.token_expires_at.strftime(
+                "%Y-%m-%d %H:%M:%S UTC"
+            )
         return response
 
     def _canonical_path(self, path: str) -> str:
@@ -319,25 +396,35 @@ class GitHubAPI:
         return path.rstrip("/") or "/"
 
     def _violation(self, phase: str, request: Request, path: str, status: int, problems: list[str]) -> Response:
-        record = {"phase": phase, "method": request.method, "path": path,
-                  "query": {k: request.args.getlist(k) for k in request.args}, "status": status or None,
-                  "problems": problems}
+        record = {
+            "phase": phase,
+            "method": request.method,
+            "path": path,
+            "query": {k: request.args.getlist(k) for k in request.args},
+            "status": status or None,
+            "problems": problems,
+        }
         self.contract_errors.append(record)
         return json_response({"message": f"Contract violation in the {phase}", **record}, CONTRACT_VIOLATION)
 
     def _fault_response(self, fault: str, caller: Caller) -> Response:
         cfg = self.faults.config
         if fault == "502":
-            page = ("<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head>"
-                    "<body><h1>No server is currently available to service your request.</h1>"
-                    "<p>Sorry about that. Please try refreshing and contact us if the problem persists.</p>"
-                    "</body></html>\n")
+            page = (
+                "<!DOCTYPE html>\n<html><head><title>Unicorn! &middot; GitHub</title></head>"
+                "<body><h1>No server is currently available to service your request.</h1>"
+                "<p>Sorry about that. Please try refreshing and contact us if the problem persists.</p>"
+                "</body></html>\n"
+            )
             return Response(page, status=502, content_type="text/html; charset=utf-8")
         if fault == "500":
             return ApiError(500, "Server Error").response()
         if fault == "504":
-            return ApiError(504, "We couldn't respond to your request in time. Sorry about that. Please try "
-                                 "resubmitting your request and contact us if the problem persists.").response()
+            return ApiError(
+                504,
+                "We couldn't respond to your request in time. Sorry about that. Please try "
+                "resubmitting your request and contact us if the problem persists.",
+            ).response()
         now = int(self.state.clock.now().timestamp())
         if fault.startswith("secondary"):
             # GitHub's three shapes: with Retry-After; without it but remaining 0 and a reset
@@ -349,10 +436,14 @@ class GitHubAPI:
                 headers = Budget(limit, limit, now + cfg.retry_after).headers()
             else:
                 headers = self.limiter.peek(caller.rate_key, now).headers()
-            return ApiError(403, "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                                 "try again. If you reach out to GitHub Support for help, please include the "
-                                 "request ID 0000:FAKE:0000000:0000000:00000000.", headers=headers,
-                            documentation_url=RATE_LIMIT_DOCS + "#about-secondary-rate-limits").response()
+            return ApiError(
+                403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                "try again. If you reach out to GitHub Support for help, please include the "
+                "request ID 0000:FAKE:0000000:0000000:00000000.",
+                headers=headers,
+                documentation_url=RATE_LIMIT_DOCS + "#about-secondary-rate-limits",
+            ).response()
         # primary: the caller's budget is (pretend) exhausted until shortly
         key = caller.rate_key
         limit = self.limiter.anonymous_limit if key[0] == "anonymous" else self.limiter.limit
@@ -449,7 +540,7 @@ class GitHubAPI:
         per_page = min(max(_int_param(ctx, "per_page", 30), 1), 100)
         page = max(_int_param(ctx, "page", 1), 1)
         last = max(math.ceil(len(items) / per_page), 1)
-        chunk = items[(page - 1) * per_page: page * per_page]
+        chunk = items[(page - 1) * per_page : page * per_page]
         with self.state.lock:
             body = [render_item(item) for item in chunk]
         response = json_response(body)
@@ -530,8 +621,9 @@ class GitHubAPI:
         names = _list_of(body, "repositories", str)
         ids = _list_of(body, "repository_ids", int)
         permissions = body.get("permissions")
-        if permissions is not None and not (isinstance(permissions, dict)
-                                            and all(isinstance(v, str) for v in permissions.values())):
+        if permissions is not None and not (
+            isinstance(permissions, dict) and all(isinstance(v, str) for v in permissions.values())
+        ):
             raise invalid_request("For 'properties/permissions', the value must be an object of strings.")
         org = inst.account
         if not isinstance(org, Organization):  # a user account installation: no repositories here
@@ -543,12 +635,22 @@ class GitHubAPI:
                 repo = org.repos_by_name.get(name.lower())
                 wanted.append(repo.id if repo else -1)
             if len(wanted) > MAX_TOKEN_REPOSITORIES:
-                raise validation_failed([{"resource": "InstallationToken", "field": "repositories",
-                                          "code": "invalid",
-                                          "message": f"at most {MAX_TOKEN_REPOSITORIES} repositories"}])
+                raise validation_failed(
+                    [
+                        {
+                            "resource": "InstallationToken",
+                            "field": "repositories",
+                            "code": "invalid",
+                            "message": f"at most {MAX_TOKEN_REPOSITORIES} repositories",
+                        }
+                    ]
+                )
             if any(i not in org.repositories for i in wanted):
-                raise ApiError(422, "There is at least one repository that does not exist or is not accessible "
-                                    "to the parent installation.")
+                raise ApiError(
+                    422,
+                    "There is at least one repository that does not exist or is not accessible "
+                    "to the parent installation.",
+                )
             repo_ids = tuple(dict.fromkeys(wanted))
         granted = dict(inst.permissions)
         if permissions:
@@ -559,12 +661,18 @@ class GitHubAPI:
             granted = dict(permissions)
         stateless = self.product.stateless_tokens and (
             self.behaviour.stateless_tokens
-            or ctx.request.headers.get("X-GitHub-Stateless-S2S-Token", "").lower() in ("1", "true"))
-        token = installation_token_value(inst, stateless, self.state.clock.now() + timedelta(
-            seconds=self.state.token_lifetime))
+            or ctx.request.headers.get("X-GitHub-Stateless-S2S-Token", "").lower() in ("1", "true")
+        )
+        token = installation_token_value(
+            inst, stateless, self.state.clock.now() + timedelta(seconds=self.state.token_lifetime)
+        )
         record = self.state.issue_installation_token(inst, granted, repo_ids, token)
-        result = {"token": token, "expires_at": iso(record.expires_at), "permissions": granted,
-                  "repository_selection": "all" if repo_ids is None else "selected"}
+        result = {
+            "token": token,
+            "expires_at": iso(record.expires_at),
+            "permissions": granted,
+            "repository_selection": "all" if repo_ids is None else "selected",
+        }
         if repo_ids is not None:
             result["repositories"] = [render.repository(org.repositories[i], org, ctx.base) for i in repo_ids]
         return json_response(result, 201)
@@ -617,9 +725,16 @@ class GitHubAPI:
         if status == 404:
             raise not_found()
         field_name = "pat_request_ids" if kind == "requests" else "pat_ids"
-        raise validation_failed([{"resource": "OrganizationProgrammaticAccessGrant" + (
-            "Request" if kind == "requests" else ""), "field": field_name, "code": "invalid",
-            "message": "already handled: " + ", ".join(map(str, ids))}])
+        raise validation_failed(
+            [
+                {
+                    "resource": "OrganizationProgrammaticAccessGrant" + ("Request" if kind == "requests" else ""),
+                    "field": field_name,
+                    "code": "invalid",
+                    "message": "already handled: " + ", ".join(map(str, ids)),
+                }
+            ]
+        )
 
     def _bulk(self, found: Organization, kind: str, ids: list[int], apply: Callable[[], None]) -> None:
         """Apply a bulk write now, or (``bulk_delay_*``) accept it now and apply it later, so the
@@ -646,15 +761,21 @@ class GitHubAPI:
         ids = _id_list(body, "pat_request_ids")
         action, reason = _review_fields(body)
         try:
-            self._bulk(found, "requests", ids,
-                       lambda: self.state.review_requests(found, ids, action, reason, source="bulk"))
+            self._bulk(
+                found, "requests", ids, lambda: self.state.review_requests(found, ids, action, reason, source="bulk")
+            )
         except UnknownIds as exc:
             self._already_handled(found, "requests", exc.ids)
-            raise validation_failed([{
-                "resource": "OrganizationProgrammaticAccessGrantRequest", "field": "pat_request_ids",
-                "code": "invalid",
-                "message": "not found or not pending: " + ", ".join(map(str, exc.ids)),
-            }]) from None
+            raise validation_failed(
+                [
+                    {
+                        "resource": "OrganizationProgrammaticAccessGrantRequest",
+                        "field": "pat_request_ids",
+                        "code": "invalid",
+                        "message": "not found or not pending: " + ", ".join(map(str, exc.ids)),
+                    }
+                ]
+            ) from None
         return json_response({}, 202)
 
     def review_request(self, ctx: Ctx, org: str, pat_request_id: int) -> Response:
@@ -676,10 +797,16 @@ class GitHubAPI:
             self._bulk(found, "grants", ids, lambda: self.state.revoke_grants(found, ids, source="bulk"))
         except UnknownIds as exc:
             self._already_handled(found, "grants", exc.ids)
-            raise validation_failed([{
-                "resource": "OrganizationProgrammaticAccessGrant", "field": "pat_ids", "code": "invalid",
-                "message": "not found: " + ", ".join(map(str, exc.ids)),
-            }]) from None
+            raise validation_failed(
+                [
+                    {
+                        "resource": "OrganizationProgrammaticAccessGrant",
+                        "field": "pat_ids",
+                        "code": "invalid",
+                        "message": "not found: " + ", ".join(map(str, exc.ids)),
+                    }
+                ]
+            ) from None
         return json_response({}, 202)
 
     def revoke_grant(self, ctx: Ctx, org: str, pat_id: int) -> Response:
@@ -696,10 +823,14 @@ class GitHubAPI:
     def revoke_credentials(self, ctx: Ctx) -> Response:
         body = ctx.body
         credentials = body.get("credentials") if isinstance(body, dict) else None
-        if (not isinstance(credentials, list) or not 1 <= len(credentials) <= MAX_CREDENTIALS
-                or not all(isinstance(c, str) for c in credentials)):
-            raise ApiError(422, "Invalid request.",
-                           errors=[f"credentials must be a list of 1 to {MAX_CREDENTIALS} strings"])
+        if (
+            not isinstance(credentials, list)
+            or not 1 <= len(credentials) <= MAX_CREDENTIALS
+            or not all(isinstance(c, str) for c in credentials)
+        ):
+            raise ApiError(
+                422, "Invalid request.", errors=[f"credentials must be a list of 1 to {MAX_CREDENTIALS} strings"]
+            )
         self.state.revoke_credentials(credentials)
         return json_response({}, 202)
 
@@ -765,8 +896,15 @@ class GitHubAPI:
         role = ctx.query.get("role", "all")
         member_filter = ctx.query.get("filter", "all")
         if role not in ("all", "admin", "member") or member_filter not in ("all", "2fa_disabled", "2fa_insecure"):
-            raise validation_failed([{"resource": "Organization", "field": "role" if role not in (
-                "all", "admin", "member") else "filter", "code": "invalid"}])
+            raise validation_failed(
+                [
+                    {
+                        "resource": "Organization",
+                        "field": "role" if role not in ("all", "admin", "member") else "filter",
+                        "code": "invalid",
+                    }
+                ]
+            )
         members = []
         if self._sees_members(ctx, found) and member_filter == "all":  # every fake user has 2FA
             members = sorted((u for u, r in found.members.values() if role in ("all", r)), key=lambda u: u.id)
@@ -775,7 +913,9 @@ class GitHubAPI:
     def check_member(self, ctx: Ctx, org: str, username: str) -> Response:
         found = self._org(org)
         if not self._sees_members(ctx, found):
-            return Response(status=302, headers={"Location": f"{ctx.base}/orgs/{found.login}/public_members/{username}"})
+            return Response(
+                status=302, headers={"Location": f"{ctx.base}/orgs/{found.login}/public_members/{username}"}
+            )
         if found.role_of(username) is None:
             return Response(status=404)
         return Response(status=204)
@@ -796,8 +936,14 @@ class GitHubAPI:
         if team is None or not self._sees_members(ctx, found):
             raise not_found()
         role = ctx.query.get("role", "all")
-        users = sorted((found.members[login][0] for login, r in team.members.items()
-                        if role in ("all", r) and login in found.members), key=lambda u: u.id)
+        users = sorted(
+            (
+                found.members[login][0]
+                for login, r in team.members.items()
+                if role in ("all", r) and login in found.members
+            ),
+            key=lambda u: u.id,
+        )
         return self._page(ctx, users, lambda u: render.simple_user(u, ctx.base))
 
     # -- users and repositories by name ---------------------------------------------------------
@@ -845,20 +991,21 @@ def _int_param(ctx: Ctx, name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise validation_failed([{"field": name, "code": "invalid", "message": f"{name} must be an integer"}]) \
-            from None
+        raise validation_failed([{"field": name, "code": "invalid", "message": f"{name} must be an integer"}]) from None
 
 
 def _array_param(ctx: Ctx, name: str, limit: int) -> list[str] | None:
     if name in ctx.query:
-        raise validation_failed([{"field": name, "code": "invalid",
-                                  "message": f"{name} must be an array ({name}[]=...)"}])
+        raise validation_failed(
+            [{"field": name, "code": "invalid", "message": f"{name} must be an array ({name}[]=...)"}]
+        )
     values = ctx.query.getlist(f"{name}[]")
     if not values:
         return None
     if len(values) > limit:
-        raise validation_failed([{"field": name, "code": "invalid",
-                                  "message": f"{name} accepts at most {limit} values"}])
+        raise validation_failed(
+            [{"field": name, "code": "invalid", "message": f"{name} accepts at most {limit} values"}]
+        )
     return values
 
 
@@ -869,9 +1016,15 @@ def _time_param(ctx: Ctx, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise validation_failed([{"field": name, "code": "invalid",
-                                  "message": f"{name} must be an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SSZ)"}]) \
-            from None
+        raise validation_failed(
+            [
+                {
+                    "field": name,
+                    "code": "invalid",
+                    "message": f"{name} must be an ISO 8601 timestamp (YYYY-MM-DDTHH:MM:SSZ)",
+                }
+            ]
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
@@ -893,8 +1046,9 @@ def _list_query(ctx: Ctx, never_used: str = "none") -> ListQuery:
         try:
             parsed_permission = parse_permission_filter(permission)
         except ValueError:
-            raise validation_failed([{"field": "permission", "code": "invalid",
-                                      "message": f"unknown permission {permission!r}"}]) from None
+            raise validation_failed(
+                [{"field": "permission", "code": "invalid", "message": f"unknown permission {permission!r}"}]
+            ) from None
     return ListQuery(
         owners=frozenset(o.lower() for o in owners) if owners is not None else None,
         token_ids=frozenset(int(t) for t in token_ids) if token_ids is not None else None,
@@ -915,8 +1069,11 @@ def _object_body(ctx: Ctx) -> dict:
 
 def _id_list(body: dict, field: str) -> list[int]:
     ids = body.get(field)
-    if (not isinstance(ids, list) or not 1 <= len(ids) <= MAX_BULK_IDS
-            or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)):
+    if (
+        not isinstance(ids, list)
+        or not 1 <= len(ids) <= MAX_BULK_IDS
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
         raise invalid_request(f"For 'properties/{field}', the value must be a list of 1 to {MAX_BULK_IDS} integers.")
     return ids
 
@@ -924,16 +1081,22 @@ def _id_list(body: dict, field: str) -> list[int]:
 def _review_fields(body: dict) -> tuple[str, str | None]:
     action = body.get("action")
     if action not in ("approve", "deny"):
-        raise invalid_request(f"For 'properties/action', {json.dumps(action)} is not a member of [\"approve\", \"deny\"].")
+        raise invalid_request(
+            f'For \'properties/action\', {json.dumps(action)} is not a member of ["approve", "deny"].'
+        )
     reason = body.get("reason")
     if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-        raise invalid_request(f"For 'properties/reason', the value must be a string of at most {MAX_REASON} characters.")
+        raise invalid_request(
+            f"For 'properties/reason', the value must be a string of at most {MAX_REASON} characters."
+        )
     return action, reason
 
 
 def _revoke_action(body: dict) -> None:
     if body.get("action") != "revoke":
-        raise invalid_request(f"For 'properties/action', {json.dumps(body.get('action'))} is not a member of [\"revoke\"].")
+        raise invalid_request(
+            f"For 'properties/action', {json.dumps(body.get('action'))} is not a member of [\"revoke\"]."
+        )
 
 
 def _list_of(body: dict, field: str, kind: type) -> list | None:

@@ -15,6 +15,7 @@ words must appear in the action. ``include=git`` has no events here. Pagination:
 Callers: an organization owner's user token, or an installation of the organization with the
 ``organization_administration`` read permission.
 """
+
 from __future__ import annotations
 
 import base64
@@ -48,10 +49,17 @@ def _parse(value: str | None) -> datetime | None:
 
 def _event(org, action: str, at: datetime, **fields) -> dict:
     key = "%s|%s|%s|%s" % (org.id, action, _ms(at), sorted(fields.items()))
-    event = {"@timestamp": _ms(at), "created_at": _ms(at), "_document_id": base64.urlsafe_b64encode(
-        hashlib.sha256(key.encode()).digest()[:16]).decode().rstrip("="), "action": action, "org": org.login,
-        "org_id": org.id, "operation_type": {"request_created": "create", "access_revoked": "remove",
-                                             "revoke": "remove"}.get(action.rsplit(".", 1)[-1], "modify")}
+    event = {
+        "@timestamp": _ms(at),
+        "created_at": _ms(at),
+        "_document_id": base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()[:16]).decode().rstrip("="),
+        "action": action,
+        "org": org.login,
+        "org_id": org.id,
+        "operation_type": {"request_created": "create", "access_revoked": "remove", "revoke": "remove"}.get(
+            action.rsplit(".", 1)[-1], "modify"
+        ),
+    }
     event.update({k: v for k, v in fields.items() if v is not None})
     return event
 
@@ -63,21 +71,49 @@ def events_of(state, org) -> list[dict]:
         result = []
         for request in org.requests.ordered():
             token = request.token
-            result.append(_event(org, "personal_access_token.request_created", request.created_at,
-                                 actor=token.owner.login, user=token.owner.login, token_id=token.token_id,
-                                 token_name=token.token_name))
+            result.append(
+                _event(
+                    org,
+                    "personal_access_token.request_created",
+                    request.created_at,
+                    actor=token.owner.login,
+                    user=token.owner.login,
+                    token_id=token.token_id,
+                    token_name=token.token_name,
+                )
+            )
         for review in org.reviews:
-            action = "personal_access_token.access_granted" if review["action"] == "approve" \
+            action = (
+                "personal_access_token.access_granted"
+                if review["action"] == "approve"
                 else "personal_access_token.request_denied"
+            )
             actor = review["owner"] if review["source"] == "auto-admin" else bot
-            result.append(_event(org, action, _parse(review["at"]), actor=actor, user=review["owner"],
-                                 token_id=review["token_id"], token_name=review["token_name"],
-                                 reason=review.get("reason")))
+            result.append(
+                _event(
+                    org,
+                    action,
+                    _parse(review["at"]),
+                    actor=actor,
+                    user=review["owner"],
+                    token_id=review["token_id"],
+                    token_name=review["token_name"],
+                    reason=review.get("reason"),
+                )
+            )
         for revocation in org.revocations:
             actor = bot if revocation["source"] in ("bulk", "single") else None
-            result.append(_event(org, "personal_access_token.access_revoked", _parse(revocation["at"]),
-                                 actor=actor, user=revocation["owner"], token_id=revocation["token_id"],
-                                 token_name=revocation["token_name"]))
+            result.append(
+                _event(
+                    org,
+                    "personal_access_token.access_revoked",
+                    _parse(revocation["at"]),
+                    actor=actor,
+                    user=revocation["owner"],
+                    token_id=revocation["token_id"],
+                    token_name=revocation["token_name"],
+                )
+            )
         for written in state.extras.get(NAME, {}).get(org.login.lower(), []):
             fields = {k: v for k, v in written.items() if k not in ("action", "at")}
             result.append(_event(org, written["action"], written["at"], **fields))
@@ -99,9 +135,13 @@ def _matches(event: dict, terms: list[tuple[str, str]]) -> bool:
             day = datetime.fromisoformat(match.group(2)).replace(tzinfo=timezone.utc)
             moment = datetime.fromtimestamp(event["@timestamp"] / 1000, timezone.utc)
             op = match.group(1)
-            if (op == ">=" and moment < day) or (op == ">" and moment < day + timedelta(days=1)) \
-                    or (op == "<=" and moment >= day + timedelta(days=1)) or (op == "<" and moment >= day) \
-                    or (op is None and not day <= moment < day + timedelta(days=1)):
+            if (
+                (op == ">=" and moment < day)
+                or (op == ">" and moment < day + timedelta(days=1))
+                or (op == "<=" and moment >= day + timedelta(days=1))
+                or (op == "<" and moment >= day)
+                or (op is None and not day <= moment < day + timedelta(days=1))
+            ):
                 return False
         elif value not in event["action"]:
             return False
@@ -114,8 +154,9 @@ def _terms(phrase: str) -> list[tuple[str, str]]:
         key, sep, value = word.partition(":")
         if sep and key in ("action", "actor", "user", "created"):
             if key == "created" and not _CREATED.match(value):
-                raise validation_failed([{"field": "phrase", "code": "invalid",
-                                          "message": f"cannot parse created qualifier {value!r}"}])
+                raise validation_failed(
+                    [{"field": "phrase", "code": "invalid", "message": f"cannot parse created qualifier {value!r}"}]
+                )
             terms.append((key, value))
         else:
             terms.append(("text", word))
@@ -158,8 +199,11 @@ def get_audit_log(api, ctx, org: str) -> object:
     query = ctx.query
     include = query.get("include", "web")
     order = query.get("order", "desc")
-    events = [] if include == "git" else [e for e in events_of(api.state, found)
-                                          if _matches(e, _terms(query.get("phrase", "")))]
+    events = (
+        []
+        if include == "git"
+        else [e for e in events_of(api.state, found) if _matches(e, _terms(query.get("phrase", "")))]
+    )
     if order == "asc":
         events.reverse()
     if "page" in query:  # page-based, as GHES documents it
@@ -167,7 +211,7 @@ def get_audit_log(api, ctx, org: str) -> object:
     per_page = min(max(int(query.get("per_page") or 30), 1), 100)
     if query.get("after"):
         start = _position(events, query["after"]) + 1
-        chunk = events[start:start + per_page]
+        chunk = events[start : start + per_page]
     elif query.get("before"):
         end = _position(events, query["before"])
         start = max(end - per_page, 0)

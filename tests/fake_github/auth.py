@@ -4,6 +4,7 @@ GitHub recognises the credential by its shape (``ghs_`` installation tokens, ``g
 ``ghp_``/``gho_``/``ghu_`` user tokens, three dot-separated parts for a JWT), then checks it;
 a credential that fails the check is refused with 401 on every endpoint.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,10 @@ CLOCK_SKEW = 60
 MAX_JWT_LIFETIME = 600
 
 IAT_INVALID = "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
-EXP_INVALID = ("'Expiration time' claim ('exp') must be a numeric value representing the future time at which "
-               "the assertion expires")
+EXP_INVALID = (
+    "'Expiration time' claim ('exp') must be a numeric value representing the future time at which "
+    "the assertion expires"
+)
 EXP_TOO_FAR = "'Expiration time' claim ('exp') is too far in the future"
 
 
@@ -71,11 +74,20 @@ def identify(authorization: str | None, state: FakeState, client_id_iss: bool = 
     now = state.clock.now()
     if value.startswith("ghs_"):
         record = state.installation_tokens.get(value)
-        if (record is None or record.revoked or record.expires_at <= now
-                or record.installation.id not in state.installations):
+        if (
+            record is None
+            or record.revoked
+            or record.expires_at <= now
+            or record.installation.id not in state.installations
+        ):
             return Caller("installation", print_, error=bad_credentials())
-        return Caller("installation", print_, installation=record.installation, installation_token=record,
-                      app=record.installation.app)
+        return Caller(
+            "installation",
+            print_,
+            installation=record.installation,
+            installation_token=record,
+            app=record.installation.app,
+        )
     if value.count(".") == 2 and not value.startswith(USER_TOKEN_PREFIXES):
         try:
             verify_app_jwt(value, state.app, client_id_iss=client_id_iss)
@@ -103,9 +115,18 @@ def verify_app_jwt(token: str, app: App, now: float | None = None, client_id_iss
     now = time.time() if now is None else now
     try:
         header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, app.public_key, algorithms=["RS256"],
-                            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False,
-                                     "verify_aud": False, "verify_iss": False})
+        claims = jwt.decode(
+            token,
+            app.public_key,
+            algorithms=["RS256"],
+            options={
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+                "verify_aud": False,
+                "verify_iss": False,
+            },
+        )
     except jwt.PyJWTError:
         raise jwt_not_decoded() from None
     issuers = (str(app.id), app.client_id) if client_id_iss else (str(app.id),)

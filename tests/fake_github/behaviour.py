@@ -5,6 +5,7 @@ id already handled answers, whether a never-used token matches ``last_used_*``),
 offers each answer as a setting, so a client can be tested against every one of them.
 Defaults keep the behaviour of before. ``POST /_fake/behaviour`` changes them at runtime.
 """
+
 from __future__ import annotations
 
 import threading
@@ -73,8 +74,13 @@ class Scheduler:
     def after(self, action: Callable[[], None], requests: int = 0, seconds: float = 0.0) -> None:
         """Run ``action`` once ``requests`` more API requests have arrived, or ``seconds`` passed."""
         with self._lock:
-            self._jobs.append((self.requests + requests if requests else None,
-                               time.monotonic() + seconds if seconds else None, action))
+            self._jobs.append(
+                (
+                    self.requests + requests if requests else None,
+                    time.monotonic() + seconds if seconds else None,
+                    action,
+                )
+            )
 
     def tick(self) -> None:
         with self._lock:
@@ -82,8 +88,13 @@ class Scheduler:
             if not self._jobs:
                 return
             now = time.monotonic()
-            due = [job for job in self._jobs if (job[0] is not None and self.requests > job[0])
-                   or (job[1] is not None and now >= job[1]) or (job[0] is None and job[1] is None)]
+            due = [
+                job
+                for job in self._jobs
+                if (job[0] is not None and self.requests > job[0])
+                or (job[1] is not None and now >= job[1])
+                or (job[0] is None and job[1] is None)
+            ]
             self._jobs = [job for job in self._jobs if job not in due]
         for _count, _at, action in due:
             action()

@@ -13,6 +13,7 @@ adaptations are needed to judge real traffic fairly; each is narrow:
   (401 bad credentials, 403/429 rate limits, 404). Such an answer is accepted when its body
   has the ``basic-error`` shape.
 """
+
 from __future__ import annotations
 
 import functools
@@ -47,15 +48,23 @@ class Operation:
 class _Request:
     """The ``openapi_core`` request protocol, filled from what the fake received."""
 
-    def __init__(self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None,
-                 host_url: str = "https://api.github.com") -> None:
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query: MultiDict,
+        content_type: str,
+        body: bytes | None,
+        host_url: str = "https://api.github.com",
+    ) -> None:
         self.host_url = host_url
         self.method = method.lower()
         self.path = path
         self.content_type = content_type or "application/octet-stream"
         self.body = body
-        self.parameters = RequestParameters(query=ImmutableMultiDict(query), header=Headers(),
-                                            cookie=ImmutableMultiDict())
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(query), header=Headers(), cookie=ImmutableMultiDict()
+        )
 
 
 class _Response:
@@ -84,16 +93,25 @@ class Contract:
             for method, spec in item.items():
                 if method not in HTTP_METHODS:
                     continue
-                params = [components[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
-                          for p in item.get("parameters", []) + spec.get("parameters", [])]
-                operations.append(Operation(
-                    method=method.upper(), template=template, operation_id=spec["operationId"],
-                    docs_url=spec.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
-                    array_params=frozenset(p["name"] for p in params
-                                           if p["in"] == "query" and p.get("schema", {}).get("type") == "array"),
-                    statuses=frozenset(int(code) for code in spec["responses"] if code.isdigit()),
-                    regex=regex,
-                ))
+                params = [
+                    components[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+                    for p in item.get("parameters", []) + spec.get("parameters", [])
+                ]
+                operations.append(
+                    Operation(
+                        method=method.upper(),
+                        template=template,
+                        operation_id=spec["operationId"],
+                        docs_url=spec.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
+                        array_params=frozenset(
+                            p["name"]
+                            for p in params
+                            if p["in"] == "query" and p.get("schema", {}).get("type") == "array"
+                        ),
+                        statuses=frozenset(int(code) for code in spec["responses"] if code.isdigit()),
+                        regex=regex,
+                    )
+                )
         # Literal paths before templated ones so /user/emails never matches a {param} route.
         operations.sort(key=lambda op: op.template.count("{"))
         return operations
@@ -101,8 +119,9 @@ class Contract:
     def has(self, method: str, template: str) -> bool:
         """Whether the product has the operation ``method template`` (``{param}`` names ignored)."""
         shape = re.sub(r"\{[^}]+\}", "{}", template)
-        return any(op.method == method.upper() and re.sub(r"\{[^}]+\}", "{}", op.template) == shape
-                   for op in self.operations)
+        return any(
+            op.method == method.upper() and re.sub(r"\{[^}]+\}", "{}", op.template) == shape for op in self.operations
+        )
 
     def _request(self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None) -> _Request:
         return _Request(method, self.product.prefix + path, query, content_type, body, self.product.host_url)
@@ -113,8 +132,9 @@ class Contract:
                 return op
         return None
 
-    def check_request(self, method: str, path: str, query: MultiDict, content_type: str,
-                      body: bytes | None) -> list[str]:
+    def check_request(
+        self, method: str, path: str, query: MultiDict, content_type: str, body: bytes | None
+    ) -> list[str]:
         """Mismatches of a request (empty list when it follows the contract)."""
         op = self.find(method, path)
         if op is None:
@@ -125,8 +145,9 @@ class Contract:
             if key.endswith("[]") and key[:-2] in op.array_params:
                 mapped.add(key[:-2], value)
             elif key in op.array_params:
-                problems.append(f"{op.operation_id}: array parameter {key!r} must be sent as '{key}[]=…' "
-                                "(GitHub's bracket style)")
+                problems.append(
+                    f"{op.operation_id}: array parameter {key!r} must be sent as '{key}[]=…' (GitHub's bracket style)"
+                )
             else:
                 mapped.add(key, value)
         try:
@@ -135,8 +156,9 @@ class Contract:
             problems.append(f"{op.operation_id}: {_describe(exc)}")
         return problems
 
-    def check_response(self, method: str, path: str, status: int, headers: Headers, content_type: str,
-                       data: bytes) -> list[str]:
+    def check_response(
+        self, method: str, path: str, status: int, headers: Headers, content_type: str, data: bytes
+    ) -> list[str]:
         """Mismatches of a response to a request that itself followed the contract."""
         op = self.find(method, path)
         if op is None:
@@ -168,8 +190,10 @@ def any_product_operations() -> tuple[tuple[str, re.Pattern], ...]:
             for method in item:
                 if method in HTTP_METHODS:
                     found.add((method.upper(), template))
-    return tuple((method, re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"))
-                 for method, template in sorted(found))
+    return tuple(
+        (method, re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"))
+        for method, template in sorted(found)
+    )
 
 
 def _describe(exc: Exception) -> str:

@@ -29,6 +29,7 @@ They bypass authentication, rate limits, faults, the request log and contract va
 ``POST /_fake/settle``    apply every delayed write and scheduled change now
 =======================  ===========================================================
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -68,12 +69,27 @@ def make_control(fake: "FakeGitHub"):
             if route == ("POST", "/_fake/faults"):
                 config = parse_config(body, fake.api.faults.config)
                 fake.api.faults.configure(config)
-                return json_response({k: sorted(v) if isinstance(v, frozenset) else v
-                                      for k, v in asdict(config).items()})
+                return json_response(
+                    {k: sorted(v) if isinstance(v, frozenset) else v for k, v in asdict(config).items()}
+                )
             if route == ("POST", "/_fake/reset"):
-                fake.reset(**{k: body[k] for k in ("grants", "requests", "seed", "fixture", "orgs",
-                                                   "lacking_pat_permission", "user_installation", "emu_members",
-                                                   "upgrade_requests") if k in body})
+                fake.reset(
+                    **{
+                        k: body[k]
+                        for k in (
+                            "grants",
+                            "requests",
+                            "seed",
+                            "fixture",
+                            "orgs",
+                            "lacking_pat_permission",
+                            "user_installation",
+                            "emu_members",
+                            "upgrade_requests",
+                        )
+                        if k in body
+                    }
+                )
                 return json_response({"organizations": list(fake.state.snapshot()["organizations"])})
             if route == ("POST", "/_fake/requests"):
                 return create_request(body)
@@ -91,11 +107,15 @@ def make_control(fake: "FakeGitHub"):
                 token = fake.user_to_server_token(body["login"], int(body.get("lifetime", 8 * 3600)))
                 return json_response({"token": token, "login": body["login"]}, 201)
             if route == ("POST", "/_fake/vanish"):
-                common = {"how": body.get("how"), "after_requests": int(body.get("after_requests", 0)),
-                          "org": body.get("org")}
+                common = {
+                    "how": body.get("how"),
+                    "after_requests": int(body.get("after_requests", 0)),
+                    "org": body.get("org"),
+                }
                 if "newest_requests" in body or "newest_grants" in body:
-                    chosen = fake.vanish_newest(requests=int(body.get("newest_requests", 0)),
-                                                grants=int(body.get("newest_grants", 0)), **common)
+                    chosen = fake.vanish_newest(
+                        requests=int(body.get("newest_requests", 0)), grants=int(body.get("newest_grants", 0)), **common
+                    )
                 else:
                     chosen = {"requests": list(body.get("requests", [])), "grants": list(body.get("grants", []))}
                     fake.vanish(**chosen, **common)
@@ -120,8 +140,12 @@ def make_control(fake: "FakeGitHub"):
             return fail(f"no organization {body.get('org')!r}", 404)
         now = state.clock.now()
         record = state.create_request(
-            org, body["owner"], token_name=body.get("token_name", ""), permissions=body.get("permissions") or {},
-            repositories=body.get("repositories", "none"), reason=body.get("reason"),
+            org,
+            body["owner"],
+            token_name=body.get("token_name", ""),
+            permissions=body.get("permissions") or {},
+            repositories=body.get("repositories", "none"),
+            reason=body.get("reason"),
             expires_at=parse_time(body.get("token_expires_at"), now),
             last_used_at=parse_time(body.get("token_last_used_at"), now),
             token_id=body.get("upgrade_of_token_id"),

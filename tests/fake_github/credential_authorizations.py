@@ -18,6 +18,7 @@ Fixture keys, per organization::
 Removing an authorization records an ``org_credential_authorization.revoke`` event for the
 audit log (``audit_log.py``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,11 +35,22 @@ from .errors import not_found
 from .state import iso, parse_time
 
 NAME = "credential_authorizations"
-LABELS = {"personal_access_token": "personal access token", "ssh_key": "SSH key",
-          "oauth_app_token": "OAuth app token", "github_app_token": "GitHub app token"}
+LABELS = {
+    "personal_access_token": "personal access token",
+    "ssh_key": "SSH key",
+    "oauth_app_token": "OAuth app token",
+    "github_app_token": "GitHub app token",
+}
 PREFIXES = {"personal_access_token": "ghp_", "oauth_app_token": "gho_", "github_app_token": "ghu_"}
-SCOPE_SETS = (["repo"], ["repo", "admin:org"], ["read:org"], ["repo", "delete_repo", "workflow"], ["gist"],
-              ["admin:org", "admin:repo_hook", "user"], [])
+SCOPE_SETS = (
+    ["repo"],
+    ["repo", "admin:org"],
+    ["read:org"],
+    ["repo", "delete_repo", "workflow"],
+    ["gist"],
+    ["admin:org", "admin:repo_hook", "user"],
+    [],
+)
 _ALNUM = string.ascii_letters + string.digits
 
 
@@ -94,21 +106,29 @@ def setup(state, data: dict) -> None:
 
 def _generated(logins: list[str], rng: random.Random) -> list[dict]:
     """Every member gets one to three credentials; the cycle guarantees each kind of case appears."""
-    kinds = itertools.cycle(["personal_access_token", "ssh_key", "oauth_app_token", "github_app_token",
-                             "personal_access_token"])
+    kinds = itertools.cycle(
+        ["personal_access_token", "ssh_key", "oauth_app_token", "github_app_token", "personal_access_token"]
+    )
     expiries = itertools.cycle(["never", "+30d", "-5d", "+400d", "+80d"])
     accesses = itertools.cycle(["-1d", "never", "-200d", "-20d"])
     result = []
     for login in logins:
         for _index in range(rng.randint(1, 3)):
             kind = next(kinds)
-            entry = {"login": login, "type": kind, "authorized_at": "-%dd" % rng.randint(3, 500),
-                     "accessed_at": next(accesses)}
+            entry = {
+                "login": login,
+                "type": kind,
+                "authorized_at": "-%dd" % rng.randint(3, 500),
+                "accessed_at": next(accesses),
+            }
             if kind == "ssh_key":
                 entry["title"] = rng.choice(["laptop", "ci runner", "yubikey"])
             else:
-                entry.update(scopes=rng.choice(SCOPE_SETS), expires_at=next(expiries),
-                             note=rng.choice(["deploy", "ci", "local dev", None]))
+                entry.update(
+                    scopes=rng.choice(SCOPE_SETS),
+                    expires_at=next(expiries),
+                    note=rng.choice(["deploy", "ci", "local dev", None]),
+                )
             result.append(entry)
     return result
 
@@ -125,11 +145,19 @@ def _credential(entry: dict, credential_id: int, underlying: int, now: datetime,
     else:
         secret = PREFIXES[kind] + "".join(rng.choices(_ALNUM, k=36))
     return Credential(
-        credential_id=credential_id, authorized_credential_id=underlying, login=entry["login"], kind=kind,
-        secret=secret, scopes=list(entry.get("scopes") or []) if kind != "ssh_key" else [],
-        authorized_at=authorized, accessed_at=parse_time(entry.get("accessed_at"), now),
+        credential_id=credential_id,
+        authorized_credential_id=underlying,
+        login=entry["login"],
+        kind=kind,
+        secret=secret,
+        scopes=list(entry.get("scopes") or []) if kind != "ssh_key" else [],
+        authorized_at=authorized,
+        accessed_at=parse_time(entry.get("accessed_at"), now),
         expires_at=parse_time(entry.get("expires_at"), now) if kind != "ssh_key" else None,
-        note=entry.get("note"), title=entry.get("title") if kind == "ssh_key" else None, fingerprint=fingerprint)
+        note=entry.get("note"),
+        title=entry.get("title") if kind == "ssh_key" else None,
+        fingerprint=fingerprint,
+    )
 
 
 # -- wire ----------------------------------------------------------------------------------
@@ -145,9 +173,12 @@ def render(credential: Credential) -> dict:
     if credential.kind == "ssh_key":
         body.update(fingerprint=credential.fingerprint, authorized_credential_title=credential.title)
     else:
-        body.update(token_last_eight=credential.secret[-8:], scopes=list(credential.scopes),
-                    authorized_credential_note=credential.note,
-                    authorized_credential_expires_at=iso(credential.expires_at))
+        body.update(
+            token_last_eight=credential.secret[-8:],
+            scopes=list(credential.scopes),
+            authorized_credential_note=credential.note,
+            authorized_credential_expires_at=iso(credential.expires_at),
+        )
     return body
 
 
@@ -178,33 +209,64 @@ def remove_authorization(api, ctx, org: str, credential_id: int) -> Response:
         now = api.state.clock.now()
         if credential.secret:
             holder.removed_secrets.append(credential.secret)
-        holder.removed.append({"credential_id": credential_id, "login": credential.login,
-                               "type": credential.kind, "by": ctx.caller.user.login, "at": iso(now)})
+        holder.removed.append(
+            {
+                "credential_id": credential_id,
+                "login": credential.login,
+                "type": credential.kind,
+                "by": ctx.caller.user.login,
+                "at": iso(now),
+            }
+        )
     from .audit_log import record  # the audit log reads these writes back
 
-    record(api.state, found, "org_credential_authorization.revoke", now, actor=ctx.caller.user.login,
-           user=credential.login, token_id=credential.authorized_credential_id,
-           token_scopes=",".join(credential.scopes) or None)
+    record(
+        api.state,
+        found,
+        "org_credential_authorization.revoke",
+        now,
+        actor=ctx.caller.user.login,
+        user=credential.login,
+        token_id=credential.authorized_credential_id,
+        token_scopes=",".join(credential.scopes) or None,
+    )
     return Response(status=204)
 
 
 def snapshot(state) -> dict:
-    return {login: {"saml_sso": holder.saml_sso,
-                    "credentials": [dict(render(c), secret_fingerprint=hashlib.sha256(
-                        (c.secret or "").encode()).hexdigest()[:12]) for c in holder.items.values()],
-                    "removed": list(holder.removed)}
-            for login, holder in store(state).items()}
+    return {
+        login: {
+            "saml_sso": holder.saml_sso,
+            "credentials": [
+                dict(render(c), secret_fingerprint=hashlib.sha256((c.secret or "").encode()).hexdigest()[:12])
+                for c in holder.items.values()
+            ],
+            "removed": list(holder.removed),
+        }
+        for login, holder in store(state).items()
+    }
 
 
 def secrets_of(state) -> list[str]:
     """Every full token value the fake knows (tests check none of their fragments leaks)."""
-    return [c.secret for holder in store(state).values() for c in holder.items.values() if c.secret] + \
-        [secret for holder in store(state).values() for secret in holder.removed_secrets]
+    return [c.secret for holder in store(state).values() for c in holder.items.values() if c.secret] + [
+        secret for holder in store(state).values() for secret in holder.removed_secrets
+    ]
 
 
 ROUTES = [
-    Route("/orgs/<org>/credential-authorizations", "GET", "list_credential_authorizations", OWNER,
-          func=list_authorizations),
-    Route("/orgs/<org>/credential-authorizations/<int:credential_id>", "DELETE", "remove_credential_authorization",
-          OWNER, func=remove_authorization),
+    Route(
+        "/orgs/<org>/credential-authorizations",
+        "GET",
+        "list_credential_authorizations",
+        OWNER,
+        func=list_authorizations,
+    ),
+    Route(
+        "/orgs/<org>/credential-authorizations/<int:credential_id>",
+        "DELETE",
+        "remove_credential_authorization",
+        OWNER,
+        func=remove_authorization,
+    ),
 ]

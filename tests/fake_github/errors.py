@@ -4,6 +4,7 @@ Handlers raise :class:`ApiError`; the application turns it into the JSON body Gi
 sends (``message``, ``documentation_url``, ``status`` as a string, plus ``errors`` for
 validation failures), so every error path produces the same shape.
 """
+
 from __future__ import annotations
 
 import json

@@ -18,6 +18,7 @@ A route module is a file in this package that defines
 A route is served only when the chosen product's description has its operation, so a
 GHEC-only endpoint answers 404 on github.com and GHES with no code for it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,5 +49,8 @@ def setup(state, data: dict) -> None:
 
 
 def snapshot(state) -> dict:
-    return {module.__name__.rsplit(".", 1)[-1]: module.snapshot(state)
-            for module in modules() if hasattr(module, "snapshot")}
+    return {
+        module.__name__.rsplit(".", 1)[-1]: module.snapshot(state)
+        for module in modules()
+        if hasattr(module, "snapshot")
+    }

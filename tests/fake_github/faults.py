@@ -5,14 +5,28 @@ the draw is below ``rate`` one of ``kinds`` is chosen (a second draw). The same 
 same sequence of requests therefore give the same faults. ``max_faults`` stops injecting
 after that many (for "fails once, then works" tests).
 """
+
 from __future__ import annotations
 
 import random
 import threading
 from dataclasses import dataclass, field, replace
 
-KINDS = frozenset({"500", "502", "504", "secondary", "secondary_reset", "secondary_bare", "primary", "drop", "slow",
-                   "applied_then_drop", "applied_then_502"})
+KINDS = frozenset(
+    {
+        "500",
+        "502",
+        "504",
+        "secondary",
+        "secondary_reset",
+        "secondary_bare",
+        "primary",
+        "drop",
+        "slow",
+        "applied_then_drop",
+        "applied_then_502",
+    }
+)
 #: Kinds used when a rate is set without naming kinds: the transient answers clients must retry.
 DEFAULT_KINDS = frozenset({"500", "502", "504", "secondary"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

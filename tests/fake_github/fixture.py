@@ -20,6 +20,7 @@ Format (see ``fixtures/demo_org.yml`` and docs/fake-github.md)::
 
 Times are ISO 8601, ``now``, relative to now (``-3d``, ``+90d``, ``-6h``) or ``never``/null.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,15 +61,23 @@ def user_token(rng: random.Random, kind: str = "fine-grained") -> str:
     return "github_pat_" + "".join(rng.choices(_ALNUM, k=22)) + "_" + "".join(rng.choices(_ALNUM, k=59))
 
 
-def build_state(data: dict, *, clock: Clock, private_key_pem: bytes, public_key, token_lifetime: int = 3600,
-                seed: int = 0) -> FakeState:
+def build_state(
+    data: dict, *, clock: Clock, private_key_pem: bytes, public_key, token_lifetime: int = 3600, seed: int = 0
+) -> FakeState:
     """Create the state described by ``data``; member tokens not given are derived from ``seed``."""
     state = FakeState(clock, token_lifetime=token_lifetime)
     now = clock.now()
     app = {**DEFAULT_APP, **(data.get("app") or {})}
-    state.app = App(id=int(app["id"]), client_id=str(app["client_id"]), slug=app["slug"], name=app["name"],
-                    private_key_pem=private_key_pem, public_key=public_key,
-                    permissions=dict(app.get("permissions") or DEFAULT_APP_PERMISSIONS), created_at=now)
+    state.app = App(
+        id=int(app["id"]),
+        client_id=str(app["client_id"]),
+        slug=app["slug"],
+        name=app["name"],
+        private_key_pem=private_key_pem,
+        public_key=public_key,
+        permissions=dict(app.get("permissions") or DEFAULT_APP_PERMISSIONS),
+        created_at=now,
+    )
     rng = random.Random(seed)
     for spec in data.get("organizations") or []:
         _build_org(state, spec, now, rng)
@@ -87,8 +96,13 @@ def _build_org(state: FakeState, spec: dict, now, rng: random.Random) -> None:
         user = state.user(member["login"])
         if user is None:
             token = member.get("token") or user_token(rng, member.get("token_kind", "fine-grained"))
-            user = state.add_user(member["login"], name=member.get("name"), email=member.get("email"), token=token,
-                                  token_expires_at=parse_time(member.get("token_expires_at"), now))
+            user = state.add_user(
+                member["login"],
+                name=member.get("name"),
+                email=member.get("email"),
+                token=token,
+                token_expires_at=parse_time(member.get("token_expires_at"), now),
+            )
             reach = member.get("token_repositories")
             if reach is not None:
                 user.token_repositories = frozenset(str(name).lower() for name in reach)
@@ -103,13 +117,20 @@ def _build_org(state: FakeState, spec: dict, now, rng: random.Random) -> None:
     if spec.get("installed", True):
         state.install_app(org, spec.get("installation_permissions"))
     for item in spec.get("grants") or []:
-        state.add_grant(org, item["owner"], **_token_args(item, now),
-                        access_granted_at=parse_time(item.get("access_granted_at", "now"), now))
+        state.add_grant(
+            org,
+            item["owner"],
+            **_token_args(item, now),
+            access_granted_at=parse_time(item.get("access_granted_at", "now"), now),
+        )
     for item in spec.get("requests") or []:
         args = _token_args(item, now)
         if item.get("upgrade_of"):  # a request to widen the token of that grant (same token_id)
-            match = [g for g in org.grants.by_id.values() if g.token.token_name == item["upgrade_of"]
-                     and g.token.owner.login.lower() == item["owner"].lower()]
+            match = [
+                g
+                for g in org.grants.by_id.values()
+                if g.token.token_name == item["upgrade_of"] and g.token.owner.login.lower() == item["owner"].lower()
+            ]
             if len(match) != 1:
                 raise StateError(f"upgrade_of {item['upgrade_of']!r}: no single grant of {item['owner']} named so")
             args["token_id"] = match[0].token.token_id

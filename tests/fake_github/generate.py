@@ -6,6 +6,7 @@ permissions are drawn from the shared catalogue at every level they accept, reas
 from missing to very long, and last use is never/old/recent. About 50 owners, a few of
 them org admins. Deterministic for a given ``seed`` and ``now``.
 """
+
 from __future__ import annotations
 
 import random
@@ -14,16 +15,93 @@ from datetime import datetime, timedelta
 from .permissions import CATALOG
 from .state import UTC, iso
 
-FIRST = ["ada", "alan", "barbara", "brian", "carla", "dennis", "edsger", "frances", "grace", "guido", "hedy",
-         "ivan", "jean", "ken", "linus", "margaret", "niklaus", "olga", "peter", "radia", "rob", "sophie",
-         "tim", "ursula", "vint", "wendy", "xavier", "yukihiro", "zoe", "anita"]
-LAST = ["lovelace", "turing", "liskov", "kernighan", "hopper", "ritchie", "dijkstra", "allen", "hamilton",
-        "wirth", "perlman", "pike", "wilson", "berners-lee", "borg"]
-REPO_WORDS = ["api", "web", "billing", "auth", "search", "infra", "payments", "mobile", "docs", "ledger",
-              "gateway", "notifications", "reports", "scheduler", "analytics", "catalog", "inventory", "ml"]
+FIRST = [
+    "ada",
+    "alan",
+    "barbara",
+    "brian",
+    "carla",
+    "dennis",
+    "edsger",
+    "frances",
+    "grace",
+    "guido",
+    "hedy",
+    "ivan",
+    "jean",
+    "ken",
+    "linus",
+    "margaret",
+    "niklaus",
+    "olga",
+    "peter",
+    "radia",
+    "rob",
+    "sophie",
+    "tim",
+    "ursula",
+    "vint",
+    "wendy",
+    "xavier",
+    "yukihiro",
+    "zoe",
+    "anita",
+]
+LAST = [
+    "lovelace",
+    "turing",
+    "liskov",
+    "kernighan",
+    "hopper",
+    "ritchie",
+    "dijkstra",
+    "allen",
+    "hamilton",
+    "wirth",
+    "perlman",
+    "pike",
+    "wilson",
+    "berners-lee",
+    "borg",
+]
+REPO_WORDS = [
+    "api",
+    "web",
+    "billing",
+    "auth",
+    "search",
+    "infra",
+    "payments",
+    "mobile",
+    "docs",
+    "ledger",
+    "gateway",
+    "notifications",
+    "reports",
+    "scheduler",
+    "analytics",
+    "catalog",
+    "inventory",
+    "ml",
+]
 REPO_SUFFIXES = ["", "-service", "-ui", "-worker", "-config", "-terraform", "-sdk", "-cli"]
-TOKEN_PURPOSES = ["deploy", "ci", "release", "backup", "migration", "dashboard", "triage", "sync", "audit",
-                  "renovate", "docs-publish", "local-dev", "terraform", "metrics", "oncall"]
+TOKEN_PURPOSES = [
+    "deploy",
+    "ci",
+    "release",
+    "backup",
+    "migration",
+    "dashboard",
+    "triage",
+    "sync",
+    "audit",
+    "renovate",
+    "docs-publish",
+    "local-dev",
+    "terraform",
+    "metrics",
+    "oncall",
+]
 REASON_PARTS = [
     "Needed for the nightly release pipeline.",
     "Used by the internal dashboard to read issue metrics.",
@@ -49,10 +127,22 @@ def org_logins(org: str, orgs: int) -> list[str]:
     return [org] + [f"{org}-{i:02d}" for i in range(2, orgs + 1)]
 
 
-def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "acme",
-             now: datetime | None = None, owners: int = 50, admins: int = 3, repositories: int = 120, *,
-             orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None,
-             emu_members: int = 0, upgrade_requests: int = 0) -> dict:
+def generate(
+    grants: int = 250,
+    requests: int = 40,
+    seed: int = 1,
+    org: str = "acme",
+    now: datetime | None = None,
+    owners: int = 50,
+    admins: int = 3,
+    repositories: int = 120,
+    *,
+    orgs: int = 1,
+    lacking_pat_permission: int = 0,
+    user_installation: str | None = None,
+    emu_members: int = 0,
+    upgrade_requests: int = 0,
+) -> dict:
     """Fixture data for ``orgs`` organizations, each with ``grants`` active grants and ``requests``
     pending ones (per organization).
 
@@ -74,8 +164,18 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
     logins_of_orgs = org_logins(org, orgs)
     data: dict = {"organizations": []}
     for index, login in enumerate(logins_of_orgs):
-        spec = _organization(grants, requests, seed if index == 0 else seed * 1000 + index, login, now, owners,
-                             admins, repositories, shift=index, token_base=10_000_000 + index * 100_000_000)
+        spec = _organization(
+            grants,
+            requests,
+            seed if index == 0 else seed * 1000 + index,
+            login,
+            now,
+            owners,
+            admins,
+            repositories,
+            shift=index,
+            token_base=10_000_000 + index * 100_000_000,
+        )
         if emu_members:
             _make_emu(spec, emu_members, emu_shortcode(org))
         if upgrade_requests:
@@ -85,9 +185,13 @@ def generate(grants: int = 250, requests: int = 40, seed: int = 1, org: str = "a
         data["organizations"].append(spec)
     first = data["organizations"][0]
     data["organizations"].append(
-        {"login": f"{org}-labs", "installed": False, "members": [{"login": first["members"][0]["login"],
-                                                                 "role": "admin"}],
-         "repositories": ["sandbox"]})
+        {
+            "login": f"{org}-labs",
+            "installed": False,
+            "members": [{"login": first["members"][0]["login"], "role": "admin"}],
+            "repositories": ["sandbox"],
+        }
+    )
     if user_installation:
         data["user_installations"] = [user_installation]
     return data
@@ -119,22 +223,40 @@ def _add_upgrades(spec: dict, count: int, rng: random.Random, now: datetime) -> 
         permissions = {section: dict(values) for section, values in grant["permissions"].items()}
         permissions.setdefault("repository", {})["metadata"] = "read"
         permissions["repository"]["issues"] = "write"
-        spec["requests"].append({
-            "owner": grant["owner"], "token_id": grant["token_id"], "token_name": grant["token_name"],
-            "created_at": iso(now - timedelta(hours=rng.randint(1, 48))), "token_expires_at": grant["token_expires_at"],
-            "token_last_used_at": grant["token_last_used_at"],
-            "repositories": grant["repositories"] if grant["repositories"] != "none" else "all",
-            "permissions": permissions, "reason": "Needs to write issues too (permission upgrade).",
-        })
+        spec["requests"].append(
+            {
+                "owner": grant["owner"],
+                "token_id": grant["token_id"],
+                "token_name": grant["token_name"],
+                "created_at": iso(now - timedelta(hours=rng.randint(1, 48))),
+                "token_expires_at": grant["token_expires_at"],
+                "token_last_used_at": grant["token_last_used_at"],
+                "repositories": grant["repositories"] if grant["repositories"] != "none" else "all",
+                "permissions": permissions,
+                "reason": "Needs to write issues too (permission upgrade).",
+            }
+        )
 
 
-def _organization(grants: int, requests: int, seed: int, org: str, now: datetime, owners: int, admins: int,
-                  repositories: int, shift: int, token_base: int) -> dict:
+def _organization(
+    grants: int,
+    requests: int,
+    seed: int,
+    org: str,
+    now: datetime,
+    owners: int,
+    admins: int,
+    repositories: int,
+    shift: int,
+    token_base: int,
+) -> dict:
     rng = random.Random(seed)
     # Each further organization shifts the member list a little: members overlap, admins differ.
-    logins = _logins(owners + 7 * shift)[7 * shift:]
-    members = [{"login": login, "role": "admin" if i < admins else "member", "name": login.replace("-", " ").title()}
-               for i, login in enumerate(logins)]
+    logins = _logins(owners + 7 * shift)[7 * shift :]
+    members = [
+        {"login": login, "role": "admin" if i < admins else "member", "name": login.replace("-", " ").title()}
+        for i, login in enumerate(logins)
+    ]
     # One member's own token expires soon, so /user shows GitHub-Authentication-Token-Expiration.
     members[admins]["token_expires_at"] = iso(now + timedelta(days=25))
     repo_names = _repo_names(rng, repositories)
@@ -142,14 +264,22 @@ def _organization(grants: int, requests: int, seed: int, org: str, now: datetime
     # A fine-grained PAT has one resource owner, so token ids never repeat across organizations.
     token_ids = iter(rng.sample(range(token_base, token_base + 89_999_999), grants + requests))
     grant_items = [_token(rng, now, logins, repo_names, next(token_ids), granted=True) for _index in range(grants)]
-    request_items = [_token(rng, now, non_admins, repo_names, next(token_ids), granted=False) for _index in range(requests)]
+    request_items = [
+        _token(rng, now, non_admins, repo_names, next(token_ids), granted=False) for _index in range(requests)
+    ]
     teams = [
         {"slug": "platform", "members": non_admins[:8], "maintainers": logins[:1]},
         {"slug": "security", "members": non_admins[8:12], "maintainers": logins[1:2]},
         {"slug": "developers", "members": non_admins[12:], "maintainers": logins[2:3]},
     ]
-    return {"login": org, "members": members, "repositories": repo_names, "teams": teams,
-            "grants": grant_items, "requests": request_items}
+    return {
+        "login": org,
+        "members": members,
+        "repositories": repo_names,
+        "teams": teams,
+        "grants": grant_items,
+        "requests": request_items,
+    }
 
 
 def _logins(count: int) -> list[str]:
@@ -167,10 +297,12 @@ def _repo_names(rng: random.Random, count: int) -> list[str]:
     return names[:count]
 
 
-def _token(rng: random.Random, now: datetime, owners: list[str], repos: list[str], token_id: int,
-           granted: bool) -> dict:
-    created = now - timedelta(days=rng.uniform(0, 420) if granted else rng.uniform(0, 20),
-                              seconds=rng.randint(0, 86_399))
+def _token(
+    rng: random.Random, now: datetime, owners: list[str], repos: list[str], token_id: int, granted: bool
+) -> dict:
+    created = now - timedelta(
+        days=rng.uniform(0, 420) if granted else rng.uniform(0, 20), seconds=rng.randint(0, 86_399)
+    )
     roll = rng.random()
     if roll < 0.10:
         expires = None  # never expires
@@ -210,8 +342,10 @@ def _token(rng: random.Random, now: datetime, owners: list[str], repos: list[str
     return item
 
 
-_BY_SECTION = {section: [p for p in CATALOG.values() if p.section == section]
-               for section in ("repository", "organization", "other")}
+_BY_SECTION = {
+    section: [p for p in CATALOG.values() if p.section == section]
+    for section in ("repository", "organization", "other")
+}
 
 
 def _permissions(rng: random.Random, repository_access: bool) -> dict:

@@ -4,15 +4,14 @@ The fake does not keep its own copy: it reads
 ``tests/contract/github-facts/fine-grained-pat-permissions.tsv`` so that generated data and
 the ``permission`` list filter always agree with the catalogue the collection ships.
 """
+
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-FACTS_FILE = (
-    Path(__file__).resolve().parent.parent / "contract" / "github-facts" / "fine-grained-pat-permissions.tsv"
-)
+FACTS_FILE = Path(__file__).resolve().parent.parent / "contract" / "github-facts" / "fine-grained-pat-permissions.tsv"
 
 #: Levels in increasing strength; ``write`` implies ``read``, ``admin`` implies ``write``.
 LEVELS = ("read", "write", "admin")

@@ -11,6 +11,7 @@ ones, listed here so one place says what a product is:
 * App JWT ``iss`` = Client ID: github.com, GHEC and GHES from 3.18 (GitHub's JWT page,
   ``client-id-for-app`` feature flag); the numeric App ID works everywhere.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,15 +40,33 @@ class Product:
 
 def _ghes(version: str, client_id_iss: bool) -> Product:
     # The GHES descriptions' server is "{protocol}://{hostname}/api/v3"; any host matches it.
-    return Product(f"ghes-{version}", CONTRACT_DIR / f"ghes-{version}.pat-subset.json", "/api/v3",
-                   "http://HOSTNAME", stateless_tokens=False, client_id_iss=client_id_iss)
+    return Product(
+        f"ghes-{version}",
+        CONTRACT_DIR / f"ghes-{version}.pat-subset.json",
+        "/api/v3",
+        "http://HOSTNAME",
+        stateless_tokens=False,
+        client_id_iss=client_id_iss,
+    )
 
 
 PRODUCTS: dict[str, Product] = {
-    "github.com": Product("github.com", CONTRACT_DIR / "api.github.com.pat-subset.json", "",
-                          "https://api.github.com", stateless_tokens=True, client_id_iss=True),
-    "ghec": Product("ghec", CONTRACT_DIR / "ghec.pat-subset.json", "", "https://api.github.com",
-                    stateless_tokens=True, client_id_iss=True),
+    "github.com": Product(
+        "github.com",
+        CONTRACT_DIR / "api.github.com.pat-subset.json",
+        "",
+        "https://api.github.com",
+        stateless_tokens=True,
+        client_id_iss=True,
+    ),
+    "ghec": Product(
+        "ghec",
+        CONTRACT_DIR / "ghec.pat-subset.json",
+        "",
+        "https://api.github.com",
+        stateless_tokens=True,
+        client_id_iss=True,
+    ),
     "ghes-3.17": _ghes("3.17", client_id_iss=False),
     "ghes-3.19": _ghes("3.19", client_id_iss=True),
 }

@@ -9,6 +9,7 @@ Use it from a conftest with ``pytest_plugins = ["fake_github.pytest_plugin"]``::
 At teardown every fake is stopped, then the test fails if any of them recorded a contract
 mismatch (a test that provokes one on purpose clears ``fake.contract_errors`` itself).
 """
+
 from __future__ import annotations
 
 import json

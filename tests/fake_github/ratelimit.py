@@ -4,6 +4,7 @@ Every API response carries the ``x-ratelimit-*`` headers of the budget it spent;
 budget is gone the request is refused with GitHub's message and ``x-ratelimit-remaining: 0``
 (403 for authenticated callers, 429 for anonymous ones) until the window resets.
 """
+
 from __future__ import annotations
 
 import threading
@@ -75,8 +76,14 @@ def exceeded(key: tuple, who: str, budget: Budget) -> ApiError:
     anonymous = key[0] == "anonymous"
     message = f"API rate limit exceeded for {who}."
     if anonymous:
-        message += (" (But here's the good news: Authenticated requests get a higher rate limit. "
-                    "Check out the documentation for more details.)")
+        message += (
+            " (But here's the good news: Authenticated requests get a higher rate limit. "
+            "Check out the documentation for more details.)"
+        )
     exhausted = Budget(budget.limit, budget.limit, budget.reset)
-    return ApiError(429 if anonymous else 403, message, headers=exhausted.headers(),
-                    documentation_url=RATE_LIMIT_DOCS + "#about-primary-rate-limits")
+    return ApiError(
+        429 if anonymous else 403,
+        message,
+        headers=exhausted.headers(),
+        documentation_url=RATE_LIMIT_DOCS + "#about-primary-rate-limits",
+    )

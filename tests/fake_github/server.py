@@ -1,4 +1,5 @@
 """``FakeGitHub``: owns the state, the App key and a threaded werkzeug server on 127.0.0.1."""
+
 from __future__ import annotations
 
 import functools
@@ -60,25 +61,54 @@ class FakeGitHub:
     github.com) picks the description it serves and validates against (see ``products.py``).
     """
 
-    def __init__(self, org: str = "acme", grants: int = 250, requests: int = 40, seed: int = 1, *,
-                 token_lifetime: int = 3600, validate: bool = True, faults: dict | None = None,
-                 latency_ms: int = 0, fixture: str | Path | dict | None = None, port: int = 0,
-                 key_path: str | Path | None = None, rate_limit: int = 5000, anonymous_rate_limit: int = 60,
-                 log_file: str | None = None, now: datetime | None = None, product: str | None = None,
-                 orgs: int = 1, lacking_pat_permission: int = 0, user_installation: str | None = None,
-                 emu_members: int = 0, upgrade_requests: int = 0, stateless_tokens: bool = False,
-                 never_used_matches: str = "none", already_handled: str = "as-unknown",
-                 bulk_delay_requests: int = 0, bulk_delay_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        org: str = "acme",
+        grants: int = 250,
+        requests: int = 40,
+        seed: int = 1,
+        *,
+        token_lifetime: int = 3600,
+        validate: bool = True,
+        faults: dict | None = None,
+        latency_ms: int = 0,
+        fixture: str | Path | dict | None = None,
+        port: int = 0,
+        key_path: str | Path | None = None,
+        rate_limit: int = 5000,
+        anonymous_rate_limit: int = 60,
+        log_file: str | None = None,
+        now: datetime | None = None,
+        product: str | None = None,
+        orgs: int = 1,
+        lacking_pat_permission: int = 0,
+        user_installation: str | None = None,
+        emu_members: int = 0,
+        upgrade_requests: int = 0,
+        stateless_tokens: bool = False,
+        never_used_matches: str = "none",
+        already_handled: str = "as-unknown",
+        bulk_delay_requests: int = 0,
+        bulk_delay_seconds: float = 0.0,
+    ) -> None:
         self.product = get_product(product)
         if stateless_tokens and not self.product.stateless_tokens:
             raise ValueError(f"{self.product.name} does not issue stateless installation tokens")
         self.org = org
         self.seed = seed
         self.token_lifetime = token_lifetime
-        self._generation = {"grants": grants, "requests": requests, "seed": seed, "fixture": fixture, "now": now,
-                            "orgs": orgs, "lacking_pat_permission": lacking_pat_permission,
-                            "user_installation": user_installation, "emu_members": emu_members,
-                            "upgrade_requests": upgrade_requests}
+        self._generation = {
+            "grants": grants,
+            "requests": requests,
+            "seed": seed,
+            "fixture": fixture,
+            "now": now,
+            "orgs": orgs,
+            "lacking_pat_permission": lacking_pat_permission,
+            "user_installation": user_installation,
+            "emu_members": emu_members,
+            "upgrade_requests": upgrade_requests,
+        }
         self._port = port
         self.clock = Clock()
         if key_path is not None:
@@ -86,8 +116,8 @@ class FakeGitHub:
         else:
             self.private_key = _shared_private_key()
         self.private_key_pem = self.private_key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption()).decode("ascii")
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ).decode("ascii")
         self.private_key_path: str | None = None
         fault_config = parse_config({**(faults or {}), "latency_ms": latency_ms}, FaultConfig())
         self.api = GitHubAPI(
@@ -98,9 +128,13 @@ class FakeGitHub:
             limiter=RateLimiter(rate_limit, anonymous_rate_limit),
             log=RequestLog(log_file),
             control=make_control(self),
-            behaviour=Behaviour(stateless_tokens=stateless_tokens, never_used_matches=never_used_matches,
-                                already_handled=already_handled, bulk_delay_requests=bulk_delay_requests,
-                                bulk_delay_seconds=bulk_delay_seconds),
+            behaviour=Behaviour(
+                stateless_tokens=stateless_tokens,
+                never_used_matches=never_used_matches,
+                already_handled=already_handled,
+                bulk_delay_requests=bulk_delay_requests,
+                bulk_delay_seconds=bulk_delay_seconds,
+            ),
         )
         self._server = None
         self._thread: threading.Thread | None = None
@@ -110,21 +144,41 @@ class FakeGitHub:
         spec = self._generation
         fixture = spec["fixture"]
         if fixture is None:
-            data = generate(grants=spec["grants"], requests=spec["requests"], seed=spec["seed"], org=self.org,
-                            now=spec["now"], orgs=spec["orgs"], lacking_pat_permission=spec["lacking_pat_permission"],
-                            user_installation=spec["user_installation"], emu_members=spec["emu_members"],
-                            upgrade_requests=spec["upgrade_requests"])
+            data = generate(
+                grants=spec["grants"],
+                requests=spec["requests"],
+                seed=spec["seed"],
+                org=self.org,
+                now=spec["now"],
+                orgs=spec["orgs"],
+                lacking_pat_permission=spec["lacking_pat_permission"],
+                user_installation=spec["user_installation"],
+                emu_members=spec["emu_members"],
+                upgrade_requests=spec["upgrade_requests"],
+            )
         else:
             data = fixture if isinstance(fixture, dict) else read_fixture(fixture)
-        return build_state(data, clock=self.clock, private_key_pem=self.private_key_pem.encode(),
-                           public_key=self.private_key.public_key(), token_lifetime=self.token_lifetime,
-                           seed=spec["seed"])
+        return build_state(
+            data,
+            clock=self.clock,
+            private_key_pem=self.private_key_pem.encode(),
+            public_key=self.private_key.public_key(),
+            token_lifetime=self.token_lifetime,
+            seed=spec["seed"],
+        )
 
     def reset(self, **changes) -> None:
         """Rebuild the state (same App and key), e.g. ``reset(grants=10, seed=3)`` or ``reset(fixture=path)``."""
         self._generation.update(changes)
-        generated = {"grants", "requests", "orgs", "lacking_pat_permission", "user_installation", "emu_members",
-                     "upgrade_requests"}
+        generated = {
+            "grants",
+            "requests",
+            "orgs",
+            "lacking_pat_permission",
+            "user_installation",
+            "emu_members",
+            "upgrade_requests",
+        }
         if "fixture" not in changes and set(changes) & generated:
             self._generation["fixture"] = None
         self.api.state = self._build_state()
@@ -183,17 +237,20 @@ class FakeGitHub:
         ``installation`` (ghs_, classic and stateless), ``user_to_server`` (ghu_), ``user`` (PATs)."""
         state = self.state
         with state.lock:
-            return {"installation": list(state.installation_tokens),
-                    "user_to_server": list(state.user_to_server_tokens),
-                    "user": [u.token for u in state.users.values() if u.token]}
+            return {
+                "installation": list(state.installation_tokens),
+                "user_to_server": list(state.user_to_server_tokens),
+                "user": [u.token for u in state.users.values() if u.token],
+            }
 
     def user_to_server_token(self, login: str, lifetime: int = 8 * 3600) -> str:
         """A ``ghu_`` token of ``login`` through the App, as the App's user authorization flow
         gives it (an owner's works on the org PAT endpoints)."""
         return self.state.mint_user_to_server_token(login, user_to_server_value(), lifetime).token
 
-    def vanish(self, *, requests=(), grants=(), how: str | None = None, after_requests: int = 0,
-               org: str | None = None) -> None:
+    def vanish(
+        self, *, requests=(), grants=(), how: str | None = None, after_requests: int = 0, org: str | None = None
+    ) -> None:
         """Someone else acts out of band (the owner cancels, an admin reviews or revokes in the
         web UI) after ``after_requests`` more API requests: later calls on these ids get 404/422.
 
@@ -221,28 +278,55 @@ class FakeGitHub:
         if not after_requests:
             self.api.scheduler.flush()
 
-    def vanish_newest(self, *, requests: int = 0, grants: int = 0, after_requests: int = 0, how: str | None = None,
-                      org: str | None = None) -> dict:
+    def vanish_newest(
+        self,
+        *,
+        requests: int = 0,
+        grants: int = 0,
+        after_requests: int = 0,
+        how: str | None = None,
+        org: str | None = None,
+    ) -> dict:
         """:meth:`vanish` the ``requests`` newest pending requests and ``grants`` newest grants
         (the first ones a listing shows); returns their ids."""
         found = self.state.org(org or self.org)
-        chosen = {"requests": [r.id for r in reversed(found.requests.ordered())][:requests],
-                  "grants": [g.id for g in reversed(found.grants.ordered())][:grants]}
-        self.vanish(requests=chosen["requests"], grants=chosen["grants"], how=how, after_requests=after_requests,
-                    org=org)
+        chosen = {
+            "requests": [r.id for r in reversed(found.requests.ordered())][:requests],
+            "grants": [g.id for g in reversed(found.grants.ordered())][:grants],
+        }
+        self.vanish(
+            requests=chosen["requests"], grants=chosen["grants"], how=how, after_requests=after_requests, org=org
+        )
         return chosen
 
-    def create_request(self, owner: str, *, token_name: str = "", permissions: dict, repositories="none",
-                       reason: str | None = None, token_expires_at=None, token_last_used_at=None,
-                       org: str | None = None, upgrade_of_token_id: int | None = None) -> PatRequest | PatGrant:
+    def create_request(
+        self,
+        owner: str,
+        *,
+        token_name: str = "",
+        permissions: dict,
+        repositories="none",
+        reason: str | None = None,
+        token_expires_at=None,
+        token_last_used_at=None,
+        org: str | None = None,
+        upgrade_of_token_id: int | None = None,
+    ) -> PatRequest | PatGrant:
         """A member generates a token that needs approval (an admin's is approved at once).
         ``upgrade_of_token_id``: the member asks to widen that granted token instead."""
         state = self.state
         now = state.clock.now()
-        return state.create_request(state.org(org or self.org), owner, token_name=token_name,
-                                    permissions=permissions, repositories=repositories, reason=reason,
-                                    expires_at=parse_time(token_expires_at, now),
-                                    last_used_at=parse_time(token_last_used_at, now), token_id=upgrade_of_token_id)
+        return state.create_request(
+            state.org(org or self.org),
+            owner,
+            token_name=token_name,
+            permissions=permissions,
+            repositories=repositories,
+            reason=reason,
+            expires_at=parse_time(token_expires_at, now),
+            last_used_at=parse_time(token_last_used_at, now),
+            token_id=upgrade_of_token_id,
+        )
 
     # -- server ----------------------------------------------------------------------------------
     @property
@@ -279,8 +363,9 @@ class FakeGitHub:
         self._server = make_server(HOST, self._port, self.api, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True
         # A short poll interval makes stop() quick (the default 0.5 s adds up over a test suite).
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-github", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-github", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -4,6 +4,7 @@ Everything that changes state goes through :class:`FakeState` methods under one 
 threaded server sees consistent data, and every review or revocation is recorded (with its
 reason) for tests to inspect. Representations for the wire live in ``render.py``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -304,15 +305,26 @@ class FakeState:
         return self.users_by_token.get(token)
 
     # -- building ----------------------------------------------------------------------
-    def add_user(self, login: str, *, name: str | None = None, email: str | None = None,
-                 token: str | None = None, token_expires_at: datetime | None = None) -> User:
+    def add_user(
+        self,
+        login: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        token: str | None = None,
+        token_expires_at: datetime | None = None,
+    ) -> User:
         with self.lock:
             if login.lower() in self.users:
                 raise StateError(f"user {login!r} exists")
             email = email or f"{login.lower()}@users.example.com"
             user = User(
-                id=next(self._next_user), login=login, name=name or login, email=email,
-                created_at=self.clock.now() - timedelta(days=900), token=token,
+                id=next(self._next_user),
+                login=login,
+                name=name or login,
+                email=email,
+                created_at=self.clock.now() - timedelta(days=900),
+                token=token,
                 token_expires_at=token_expires_at,
                 emails=[{"email": email, "primary": True, "verified": True, "visibility": "private"}],
             )
@@ -325,8 +337,12 @@ class FakeState:
         with self.lock:
             if login.lower() in self.orgs:
                 raise StateError(f"organization {login!r} exists")
-            org = Organization(id=org_id or 9_000_000 + len(self.orgs) + 1, login=login, name=name or login,
-                               created_at=self.clock.now() - timedelta(days=2000))
+            org = Organization(
+                id=org_id or 9_000_000 + len(self.orgs) + 1,
+                login=login,
+                name=name or login,
+                created_at=self.clock.now() - timedelta(days=2000),
+            )
             self.orgs[login.lower()] = org
             self.orgs_by_id[org.id] = org
             return org
@@ -341,10 +357,16 @@ class FakeState:
             raise StateError(f"role must be admin or member, not {role!r}")
         org.members[user.login.lower()] = (user, role)
 
-    def add_repository(self, org: Organization, name: str, *, private: bool = True,
-                       description: str | None = None) -> Repository:
-        repo = Repository(id=next(self._next_repo), name=name, private=private, description=description,
-                          created_at=org.created_at + timedelta(days=len(org.repositories)))
+    def add_repository(
+        self, org: Organization, name: str, *, private: bool = True, description: str | None = None
+    ) -> Repository:
+        repo = Repository(
+            id=next(self._next_repo),
+            name=name,
+            private=private,
+            description=description,
+            created_at=org.created_at + timedelta(days=len(org.repositories)),
+        )
         org.add_repository(repo)
         return repo
 
@@ -352,8 +374,12 @@ class FakeState:
         for login in members:
             if org.role_of(login) is None:
                 raise StateError(f"team {slug}: {login!r} is not a member of {org.login}")
-        team = Team(id=next(self._next_team), slug=slug, name=name or slug,
-                    members={login.lower(): role for login, role in members.items()})
+        team = Team(
+            id=next(self._next_team),
+            slug=slug,
+            name=name or slug,
+            members={login.lower(): role for login, role in members.items()},
+        )
         org.teams[slug.lower()] = team
         return team
 
@@ -363,16 +389,30 @@ class FakeState:
         unknown = set(permissions or {}) - set(self.app.permissions)
         if unknown:
             raise StateError(f"installation permissions {sorted(unknown)} are not permissions of the App")
-        inst = Installation(id=next(self._next_installation), app=self.app, account=org,
-                            permissions=dict(permissions or self.app.permissions),
-                            created_at=self.clock.now() - timedelta(days=30))
+        inst = Installation(
+            id=next(self._next_installation),
+            app=self.app,
+            account=org,
+            permissions=dict(permissions or self.app.permissions),
+            created_at=self.clock.now() - timedelta(days=30),
+        )
         self.installations[inst.id] = inst
         org.installation = inst
         return inst
 
-    def _token(self, org: Organization, owner_login: str, *, token_name: str, permissions: dict,
-               repositories, expires_at: datetime | None, last_used_at: datetime | None,
-               created_at: datetime, token_id: int | None) -> PatToken:
+    def _token(
+        self,
+        org: Organization,
+        owner_login: str,
+        *,
+        token_name: str,
+        permissions: dict,
+        repositories,
+        expires_at: datetime | None,
+        last_used_at: datetime | None,
+        created_at: datetime,
+        token_id: int | None,
+    ) -> PatToken:
         entry = org.members.get(owner_login.lower())
         if entry is None:
             raise StateError(f"{owner_login!r} is not a member of {org.login}")
@@ -397,14 +437,32 @@ class FakeState:
             if not ids:
                 raise StateError("a subset selection needs at least one repository")
             repo_ids = tuple(dict.fromkeys(ids))
-        return PatToken(token_id=token_id or next(self._next_token), token_name=token_name, owner=entry[0],
-                        created_at=created_at, expires_at=expires_at, last_used_at=last_used_at,
-                        permissions=perms, repository_selection=selection, repository_ids=repo_ids)
+        return PatToken(
+            token_id=token_id or next(self._next_token),
+            token_name=token_name,
+            owner=entry[0],
+            created_at=created_at,
+            expires_at=expires_at,
+            last_used_at=last_used_at,
+            permissions=perms,
+            repository_selection=selection,
+            repository_ids=repo_ids,
+        )
 
-    def create_request(self, org: Organization, owner: str, *, token_name: str, permissions: dict,
-                       repositories="none", reason: str | None = None, expires_at: datetime | None = None,
-                       last_used_at: datetime | None = None, created_at: datetime | None = None,
-                       token_id: int | None = None) -> PatRequest | PatGrant:
+    def create_request(
+        self,
+        org: Organization,
+        owner: str,
+        *,
+        token_name: str,
+        permissions: dict,
+        repositories="none",
+        reason: str | None = None,
+        expires_at: datetime | None = None,
+        last_used_at: datetime | None = None,
+        created_at: datetime | None = None,
+        token_id: int | None = None,
+    ) -> PatRequest | PatGrant:
         """A member asks for access with a new token. An org admin's request is approved at once
         (GitHub never asks admins for approval), so this then returns the grant.
 
@@ -418,30 +476,61 @@ class FakeState:
                 if old.owner.login.lower() != owner.lower():
                     raise StateError(f"token_id {token_id} belongs to {old.owner.login}, not {owner}")
                 token_name, expires_at, last_used_at = old.token_name, old.expires_at, old.last_used_at
-            token = self._token(org, owner, token_name=token_name, permissions=permissions,
-                                repositories=repositories, expires_at=expires_at, last_used_at=last_used_at,
-                                created_at=granted.token.created_at if granted else created_at, token_id=token_id)
+            token = self._token(
+                org,
+                owner,
+                token_name=token_name,
+                permissions=permissions,
+                repositories=repositories,
+                expires_at=expires_at,
+                last_used_at=last_used_at,
+                created_at=granted.token.created_at if granted else created_at,
+                token_id=token_id,
+            )
             if granted is None:
                 self._check_token_id_free(org, token.token_id)
             elif token.token_id in org.requests.by_token:
                 raise StateError(f"token_id {token.token_id} already has a pending request in {org.login}")
-            request = PatRequest(id=next(self._next_request), token=token, reason=reason, created_at=created_at,
-                                 upgrade=granted is not None)
+            request = PatRequest(
+                id=next(self._next_request),
+                token=token,
+                reason=reason,
+                created_at=created_at,
+                upgrade=granted is not None,
+            )
             if org.role_of(owner) == "admin":
                 return self._approve(org, request, reason=None, source="auto-admin", at=created_at)
             org.requests.add(request)
             return request
 
-    def add_grant(self, org: Organization, owner: str, *, token_name: str, permissions: dict,
-                  repositories="none", expires_at: datetime | None = None, last_used_at: datetime | None = None,
-                  access_granted_at: datetime | None = None, created_at: datetime | None = None,
-                  token_id: int | None = None) -> PatGrant:
+    def add_grant(
+        self,
+        org: Organization,
+        owner: str,
+        *,
+        token_name: str,
+        permissions: dict,
+        repositories="none",
+        expires_at: datetime | None = None,
+        last_used_at: datetime | None = None,
+        access_granted_at: datetime | None = None,
+        created_at: datetime | None = None,
+        token_id: int | None = None,
+    ) -> PatGrant:
         """Seed an already approved token (fixtures and the generator)."""
         with self.lock:
             granted = access_granted_at or self.clock.now()
-            token = self._token(org, owner, token_name=token_name, permissions=permissions,
-                                repositories=repositories, expires_at=expires_at, last_used_at=last_used_at,
-                                created_at=created_at or granted, token_id=token_id)
+            token = self._token(
+                org,
+                owner,
+                token_name=token_name,
+                permissions=permissions,
+                repositories=repositories,
+                expires_at=expires_at,
+                last_used_at=last_used_at,
+                created_at=created_at or granted,
+                token_id=token_id,
+            )
             self._check_token_id_free(org, token.token_id)
             grant = PatGrant(id=next(self._next_grant), token=token, access_granted_at=granted)
             org.grants.add(grant)
@@ -453,8 +542,7 @@ class FakeState:
             raise StateError(f"token_id {token_id} is already used in {org.login}")
 
     # -- PAT writes ---------------------------------------------------------------------
-    def review_requests(self, org: Organization, ids: list[int], action: str, reason: str | None,
-                        source: str) -> None:
+    def review_requests(self, org: Organization, ids: list[int], action: str, reason: str | None, source: str) -> None:
         """Approve or deny pending requests, all or nothing: an unknown id changes nothing."""
         with self.lock:
             unique = list(dict.fromkeys(ids))
@@ -478,12 +566,19 @@ class FakeState:
                 raise UnknownIds([request_id])
             request = org.requests.remove(request_id)
             org.handled_requests.add(request_id)
-            org.cancellations.append({"pat_request_id": request.id, "token_id": request.token.token_id,
-                                      "token_name": request.token.token_name, "owner": request.token.owner.login,
-                                      "at": iso(self.clock.now())})
+            org.cancellations.append(
+                {
+                    "pat_request_id": request.id,
+                    "token_id": request.token.token_id,
+                    "token_name": request.token.token_name,
+                    "owner": request.token.owner.login,
+                    "at": iso(self.clock.now()),
+                }
+            )
 
-    def _approve(self, org: Organization, request: PatRequest, *, reason: str | None, source: str,
-                 at: datetime) -> PatGrant:
+    def _approve(
+        self, org: Organization, request: PatRequest, *, reason: str | None, source: str, at: datetime
+    ) -> PatGrant:
         grant = org.grants.by_token.get(request.token.token_id) if request.upgrade else None
         if grant is not None:
             # An approved upgrade changes the existing grant, under its own id (GitHub's webhook
@@ -499,11 +594,20 @@ class FakeState:
         return grant
 
     @staticmethod
-    def _review_record(request: PatRequest, action: str, reason: str | None, source: str, at: datetime,
-                       grant_id: int | None) -> dict:
-        return {"pat_request_id": request.id, "token_id": request.token.token_id,
-                "token_name": request.token.token_name, "owner": request.token.owner.login,
-                "action": action, "reason": reason, "source": source, "at": iso(at), "grant_id": grant_id}
+    def _review_record(
+        request: PatRequest, action: str, reason: str | None, source: str, at: datetime, grant_id: int | None
+    ) -> dict:
+        return {
+            "pat_request_id": request.id,
+            "token_id": request.token.token_id,
+            "token_name": request.token.token_name,
+            "owner": request.token.owner.login,
+            "action": action,
+            "reason": reason,
+            "source": source,
+            "at": iso(at),
+            "grant_id": grant_id,
+        }
 
     def revoke_grants(self, org: Organization, ids: list[int], source: str) -> None:
         """Revoke granted access, all or nothing like :meth:`review_requests`."""
@@ -519,9 +623,16 @@ class FakeState:
 
     @staticmethod
     def _revoke(org: Organization, grant: PatGrant, source: str, at: datetime) -> None:
-        org.revocations.append({"pat_id": grant.id, "token_id": grant.token.token_id,
-                                "token_name": grant.token.token_name, "owner": grant.token.owner.login,
-                                "source": source, "at": iso(at)})
+        org.revocations.append(
+            {
+                "pat_id": grant.id,
+                "token_id": grant.token.token_id,
+                "token_name": grant.token.token_name,
+                "owner": grant.token.owner.login,
+                "source": source,
+                "at": iso(at),
+            }
+        )
 
     def remove_member(self, org: Organization, login: str) -> None:
         """Offboarding: the member leaves, so do their teams, pending requests and grants."""
@@ -587,17 +698,23 @@ class FakeState:
             user = self.user(login)
             if user is None:
                 raise StateError(f"no user {login!r}")
-            record = UserToServerToken(token=token, user=user, app=self.app,
-                                       expires_at=self.clock.now() + timedelta(seconds=lifetime))
+            record = UserToServerToken(
+                token=token, user=user, app=self.app, expires_at=self.clock.now() + timedelta(seconds=lifetime)
+            )
             self.user_to_server_tokens[token] = record
             return record
 
-    def issue_installation_token(self, inst: Installation, permissions: dict[str, str],
-                                 repository_ids: tuple[int, ...] | None, token: str) -> InstallationToken:
+    def issue_installation_token(
+        self, inst: Installation, permissions: dict[str, str], repository_ids: tuple[int, ...] | None, token: str
+    ) -> InstallationToken:
         with self.lock:
-            record = InstallationToken(token=token, installation=inst, permissions=permissions,
-                                       repository_ids=repository_ids,
-                                       expires_at=self.clock.now() + timedelta(seconds=self.token_lifetime))
+            record = InstallationToken(
+                token=token,
+                installation=inst,
+                permissions=permissions,
+                repository_ids=repository_ids,
+                expires_at=self.clock.now() + timedelta(seconds=self.token_lifetime),
+            )
             self.installation_tokens[token] = record
             return record
 
@@ -616,10 +733,17 @@ class FakeState:
             now = self.clock.now()
             return {
                 "now": iso(now),
-                "app": {"id": self.app.id, "client_id": self.app.client_id, "slug": self.app.slug} if self.app else None,
-                "installations": {inst.account.login: {"id": inst.id, "type": type(inst.account).__name__,
-                                                       "permissions": dict(inst.permissions)}
-                                  for inst in self.installations.values()},
+                "app": {"id": self.app.id, "client_id": self.app.client_id, "slug": self.app.slug}
+                if self.app
+                else None,
+                "installations": {
+                    inst.account.login: {
+                        "id": inst.id,
+                        "type": type(inst.account).__name__,
+                        "permissions": dict(inst.permissions),
+                    }
+                    for inst in self.installations.values()
+                },
                 "organizations": {
                     org.login: {
                         "id": org.id,
@@ -628,11 +752,15 @@ class FakeState:
                         "members": {u.login: role for u, role in org.members.values()},
                         "teams": {t.slug: t.members for t in org.teams.values()},
                         "repositories": [r.name for r in org.repositories.values()],
-                        "requests": [_summary(org, r, now) | {"reason": r.reason, "created_at": iso(r.created_at),
-                                                              "upgrade": r.upgrade}
-                                     for r in org.requests.ordered()],
-                        "grants": [_summary(org, g, now) | {"access_granted_at": iso(g.access_granted_at)}
-                                   for g in org.grants.ordered()],
+                        "requests": [
+                            _summary(org, r, now)
+                            | {"reason": r.reason, "created_at": iso(r.created_at), "upgrade": r.upgrade}
+                            for r in org.requests.ordered()
+                        ],
+                        "grants": [
+                            _summary(org, g, now) | {"access_granted_at": iso(g.access_granted_at)}
+                            for g in org.grants.ordered()
+                        ],
                         "reviews": list(org.reviews),
                         "revocations": list(org.revocations),
                         "cancellations": list(org.cancellations),

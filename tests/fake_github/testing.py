@@ -3,6 +3,7 @@
 They do what a GitHub App client does, in the plainest way, so a test can reach the org
 PAT endpoints in two lines; the collection's own client is tested separately against the fake.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,12 @@ def installation_token(fake: FakeGitHub, org: str | None = None, **body) -> str:
     headers = {"Authorization": f"Bearer {app_jwt(fake)}", "Accept": "application/vnd.github+json"}
     found = requests.get(f"{fake.base_url}/orgs/{org or fake.org}/installation", headers=headers, timeout=10)
     found.raise_for_status()
-    created = requests.post(f"{fake.base_url}/app/installations/{found.json()['id']}/access_tokens",
-                            headers=headers, json=body or None, timeout=10)
+    created = requests.post(
+        f"{fake.base_url}/app/installations/{found.json()['id']}/access_tokens",
+        headers=headers,
+        json=body or None,
+        timeout=10,
+    )
     created.raise_for_status()
     return created.json()["token"]
 

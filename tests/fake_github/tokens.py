@@ -5,6 +5,7 @@
   ``ghs_[A-Za-z0-9._]{36,}``. The fake recognises either by lookup, never by parsing.
 * User-to-server tokens (the App's user authorization): ``ghu_`` + 36 alphanumerics.
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,10 +34,17 @@ def installation_token_value(inst, stateless: bool, expires_at: datetime) -> str
         return "ghs_" + _random(_ALNUM, 36)
     head = "ghs_%d_" % inst.app.id
     header = _b64({"alg": "ES256", "typ": "JWT", "kid": "fake-s2s-1"})
-    claims = {"iss": "https://api.github.com", "sub": "installation:%d" % inst.id, "aud": "api.github.com",
-              "iat": int(expires_at.timestamp()) - 3600, "exp": int(expires_at.timestamp()),
-              "app_id": inst.app.id, "installation_id": inst.id, "target_id": inst.account.id,
-              "jti": _random(_ALNUM, 16)}
+    claims = {
+        "iss": "https://api.github.com",
+        "sub": "installation:%d" % inst.id,
+        "aud": "api.github.com",
+        "iat": int(expires_at.timestamp()) - 3600,
+        "exp": int(expires_at.timestamp()),
+        "app_id": inst.app.id,
+        "installation_id": inst.id,
+        "target_id": inst.account.id,
+        "jti": _random(_ALNUM, 16),
+    }
     payload = _b64(claims)
     signature_length = 86  # an ES256 signature, base64url
     filler = STATELESS_LENGTH - len(head) - len(header) - len(payload) - signature_length - 2

@@ -1,4 +1,5 @@
 """Integration tests: the collection run by ansible-playbook against the contract-checked fake."""
+
 from __future__ import annotations
 
 import sys

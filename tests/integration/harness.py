@@ -4,6 +4,7 @@ Each call writes a small playbook that runs the task(s) and saves the registered
 with ``ansible.builtin.copy``, so tests read the module's actual result (what a user's
 ``register`` sees) plus the full stdout/stderr (checked for secrets and tracebacks).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,32 +48,51 @@ class Run:
 
 def ansible_env(extra=None, workdir=None):
     env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT),
-        "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_DEPRECATION_WARNINGS": "0",
-        "ANSIBLE_HOST_KEY_CHECKING": "0",
-        "PATGUARD_WRITE_INTERVAL": "0",
-    })
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_ROOT),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+            "ANSIBLE_DEPRECATION_WARNINGS": "0",
+            "ANSIBLE_HOST_KEY_CHECKING": "0",
+            "PATGUARD_WRITE_INTERVAL": "0",
+        }
+    )
     if workdir:
         env["ANSIBLE_REMOTE_TEMP"] = str(Path(workdir) / "remote_tmp")
         env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "local_tmp")
         env["HOME"] = env.get("HOME", str(workdir))
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_API_URL",
-                "GITHUB_APP_PRIVATE_KEY_PATH", "GITHUB_APP_INSTALLATION_ID"):
+    for key in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_API_URL",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_APP_INSTALLATION_ID",
+    ):
         env.pop(key, None)
     env.update(extra or {})
     return env
 
 
-def run_tasks(tasks, check=False, diff=False, verbosity=0, env=None, extra_vars=None, roles=None,
-              module_defaults=None, timeout=600, play_vars=None):
+def run_tasks(
+    tasks,
+    check=False,
+    diff=False,
+    verbosity=0,
+    env=None,
+    extra_vars=None,
+    roles=None,
+    module_defaults=None,
+    timeout=600,
+    play_vars=None,
+):
     """Run ``tasks`` (list of task dicts) on localhost; return a :class:`Run`.
 
     Every task is registered and its result saved, even when it fails (``ignore_errors``
@@ -87,15 +107,26 @@ def run_tasks(tasks, check=False, diff=False, verbosity=0, env=None, extra_vars=
             task["register"] = "patguard_result_%d" % index
             play_tasks.append(task)
         saved = "[" + ", ".join("patguard_result_%d | default(None)" % i for i in range(len(tasks))) + "]"
-        play_tasks.append({
-            "name": "Save results",
-            "ansible.builtin.copy": {"content": "{{ %s | to_json }}" % saved, "dest": str(results_path),
-                                     "mode": "0600"},
-            "check_mode": False,
-            "diff": False,
-        })
-        play = {"name": "patguard test", "hosts": "localhost", "connection": "local", "gather_facts": False,
-                "vars": dict(play_vars or {}), "tasks": play_tasks}
+        play_tasks.append(
+            {
+                "name": "Save results",
+                "ansible.builtin.copy": {
+                    "content": "{{ %s | to_json }}" % saved,
+                    "dest": str(results_path),
+                    "mode": "0600",
+                },
+                "check_mode": False,
+                "diff": False,
+            }
+        )
+        play = {
+            "name": "patguard test",
+            "hosts": "localhost",
+            "connection": "local",
+            "gather_facts": False,
+            "vars": dict(play_vars or {}),
+            "tasks": play_tasks,
+        }
         play["vars"]["ansible_python_interpreter"] = sys.executable
         if roles:
             play["roles"] = roles
@@ -124,8 +155,16 @@ def _run_playbook(playbook, workdir, check, diff, verbosity, env, extra_vars, ti
         vars_file = Path(workdir) / "extra_vars.json"
         vars_file.write_text(json.dumps(extra_vars))
         cmd += ["-e", "@%s" % vars_file]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=ansible_env(env, workdir), check=False,
-                          cwd=str(REPO_ROOT), timeout=timeout, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        env=ansible_env(env, workdir),
+        check=False,
+        cwd=str(REPO_ROOT),
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     results = []
     if results_path is not None and results_path.exists():
         results = json.loads(results_path.read_text())
@@ -134,5 +173,9 @@ def _run_playbook(playbook, workdir, check, diff, verbosity, env, extra_vars, ti
 
 def app_auth(fake):
     """Module options that authenticate as the fake's GitHub App."""
-    return {"api_url": fake.base_url, "app_id": str(fake.app_id), "private_key_path": str(fake.private_key_path),
-            "write_interval": 0}
+    return {
+        "api_url": fake.base_url,
+        "app_id": str(fake.app_id),
+        "private_key_path": str(fake.private_key_path),
+        "write_interval": 0,
+    }

@@ -10,6 +10,7 @@ from building the same venv at once.
 ``fresh_venv`` makes a throw-away venv with only ansible-core and ``requirements.txt`` (what a
 user of the released collection installs); pip's own cache keeps that fast on later runs.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -50,8 +51,15 @@ def _run(cmd, log, timeout):
     with open(log, "a", encoding="utf-8") as out:
         out.write("$ %s\n" % " ".join(str(c) for c in cmd))
         out.flush()
-        proc = subprocess.run([str(c) for c in cmd], stdout=out, stderr=subprocess.STDOUT, env=_pip_env(),
-                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+        proc = subprocess.run(
+            [str(c) for c in cmd],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_pip_env(),
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
     if proc.returncode != 0:
         tail = Path(log).read_text(encoding="utf-8", errors="replace")[-4000:]
         raise RuntimeError("command failed (exit %s): %s\n%s" % (proc.returncode, " ".join(map(str, cmd)), tail))
@@ -78,8 +86,12 @@ def tools_venv():
     """The cached venv with the platform tools; built on first use (a few minutes), then reused."""
     core = ansible_core_version()
     digest = hashlib.sha256()
-    for part in ((REPO_ROOT / "requirements.txt").read_bytes(), TOOLS_REQUIREMENTS.read_bytes(),
-                 core.encode(), ("%d.%d" % sys.version_info[:2]).encode()):
+    for part in (
+        (REPO_ROOT / "requirements.txt").read_bytes(),
+        TOOLS_REQUIREMENTS.read_bytes(),
+        core.encode(),
+        ("%d.%d" % sys.version_info[:2]).encode(),
+    ):
         digest.update(part)
         digest.update(b"\0")
     key = digest.hexdigest()[:12]
@@ -92,8 +104,9 @@ def tools_venv():
             for old in VENVS.glob("tools-*"):
                 if old.is_dir() and old != venv:
                     shutil.rmtree(old, ignore_errors=True)
-            create_venv(venv, ["ansible-core==%s" % core, "-r", REPO_ROOT / "requirements.txt",
-                               "-r", TOOLS_REQUIREMENTS])
+            create_venv(
+                venv, ["ansible-core==%s" % core, "-r", REPO_ROOT / "requirements.txt", "-r", TOOLS_REQUIREMENTS]
+            )
             stamp.write_text(key, encoding="utf-8")
     return venv
 

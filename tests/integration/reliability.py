@@ -3,6 +3,7 @@
 Not a test module: imported by ``test_faults.py``, ``test_rate_limits.py``, ``test_bad_input.py``
 and ``test_secrets.py``. See docs/reliability.md for what each test proves.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -10,7 +11,6 @@ from datetime import datetime, timezone
 from harness import DEMO_POLICY, REPO_ROOT, app_auth, run_tasks  # noqa: F401 (DEMO_POLICY re-exported)
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
-
 
 
 def fixed_now():
@@ -24,9 +24,11 @@ def iso(moment):
 
 def org_writes(fake, log=None):
     """Writes to the organization's PAT endpoints (installation-token exchanges are not counted)."""
-    return [e for e in (fake.request_log if log is None else log)
-            if e["method"] in WRITE_METHODS and (e["path"].startswith("/orgs/") or
-                                                 e["path"].startswith("/organizations/"))]
+    return [
+        e
+        for e in (fake.request_log if log is None else log)
+        if e["method"] in WRITE_METHODS and (e["path"].startswith("/orgs/") or e["path"].startswith("/organizations/"))
+    ]
 
 
 def org_state(fake):
@@ -39,24 +41,36 @@ def final_state(fake):
     return {
         "requests": sorted(r["id"] for r in state["requests"]),
         "grants": sorted((g["id"], g["token_id"], g["owner"]) for g in state["grants"]),
-        "reviews": sorted((r["pat_request_id"], r["token_id"], r["action"], r["reason"] or "", r["source"],
-                           r["grant_id"] or 0) for r in state["reviews"]),
+        "reviews": sorted(
+            (r["pat_request_id"], r["token_id"], r["action"], r["reason"] or "", r["source"], r["grant_id"] or 0)
+            for r in state["reviews"]
+        ),
         "revocations": sorted((r["pat_id"], r["token_id"], r["source"]) for r in state["revocations"]),
     }
 
 
 def governance(fake, policy=None, now=None, mode="enforce", env=None, check=False, verbosity=0, extra_vars=None):
     """Run role pat_governance against ``fake``; results[0]/[1] are the review/hygiene results."""
-    play_vars = {"patguard_org": fake.org, "patguard_policy": DEMO_POLICY if policy is None else policy,
-                 "patguard_mode": mode}
+    play_vars = {
+        "patguard_org": fake.org,
+        "patguard_policy": DEMO_POLICY if policy is None else policy,
+        "patguard_mode": mode,
+    }
     if now is not None:
         play_vars["patguard_now"] = iso(now)
     return run_tasks(
-        [{"name": "review result", "ansible.builtin.debug": {"var": "pat_request_review_result"}},
-         {"name": "hygiene result", "ansible.builtin.debug": {"var": "pat_grant_hygiene_result"}}],
+        [
+            {"name": "review result", "ansible.builtin.debug": {"var": "pat_request_review_result"}},
+            {"name": "hygiene result", "ansible.builtin.debug": {"var": "pat_grant_hygiene_result"}},
+        ],
         roles=[{"role": "patguard.github.pat_governance"}],
         module_defaults={"group/patguard.github.github": app_auth(fake)},
-        play_vars=play_vars, env=env, check=check, verbosity=verbosity, extra_vars=extra_vars)
+        play_vars=play_vars,
+        env=env,
+        check=check,
+        verbosity=verbosity,
+        extra_vars=extra_vars,
+    )
 
 
 def governance_results(run):

@@ -9,6 +9,7 @@
   untouched. No AWX runs here; awx.awx comes from the ``ansible`` package on PyPI (Galaxy is
   not reachable), extracted into build/.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,9 @@ def documented_env():
     namespace = {}
     exec(compile(AUTH_FRAGMENT.read_text(), str(AUTH_FRAGMENT), "exec"), namespace)  # noqa: S102
     options = yaml.safe_load(namespace["ModuleDocFragment"].DOCUMENTATION)["options"]
-    return {name: re.findall(r"E\(([A-Z0-9_]+)\)", " ".join(spec.get("description", [])))
-            for name, spec in options.items()}
+    return {
+        name: re.findall(r"E\(([A-Z0-9_]+)\)", " ".join(spec.get("description", []))) for name, spec in options.items()
+    }
 
 
 def test_injector_env_names_are_the_documented_app_variables():
@@ -100,15 +102,19 @@ def render_like_awx(ct, inputs, private_data_dir):
         os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
         setattr(filenames, label.split(".", 1)[1], str(path))
     namespace["tower"] = SimpleNamespace(filename=filenames)
-    return {name: sandbox.from_string(template).render(**namespace)
-            for name, template in ct["injectors"]["env"].items()}
+    return {
+        name: sandbox.from_string(template).render(**namespace) for name, template in ct["injectors"]["env"].items()
+    }
 
 
 def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # noqa: F811
     fake = fake_github(grants=4, requests=2, seed=5)
     ct = credential_type()
-    inputs = {"app_id": str(fake.app_id), "private_key": fake.private_key_pem,
-              "installation_id": str(fake.installation_id)}  # api_url left empty: the default applies
+    inputs = {
+        "app_id": str(fake.app_id),
+        "private_key": fake.private_key_pem,
+        "installation_id": str(fake.installation_id),
+    }  # api_url left empty: the default applies
     env = render_like_awx(ct, inputs, tmp_path / "private_data_dir")
     assert env["GITHUB_API_URL"] == "https://api.github.com"
     assert env["GITHUB_APP_INSTALLATION_ID"] == str(fake.installation_id)
@@ -119,10 +125,28 @@ def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # n
 
     env = dict(env, GITHUB_API_URL=fake.base_url)  # the one value a real credential would point elsewhere
     env.update({"PATGUARD_WRITE_INTERVAL": "0"})
-    run = subprocess.run([str(BIN / "ansible"), "localhost", "-o", "-i", "localhost,", "-c", "local",
-                          "-e", "ansible_python_interpreter=%s" % sys.executable,
-                          "-m", "patguard.github.pat_request_info", "-a", "org=%s" % fake.org],
-                         env=ansible_env(env, tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [
+            str(BIN / "ansible"),
+            "localhost",
+            "-o",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % sys.executable,
+            "-m",
+            "patguard.github.pat_request_info",
+            "-a",
+            "org=%s" % fake.org,
+        ],
+        env=ansible_env(env, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = adhoc_result(run.stdout)
     assert result["count"] == 2, result
@@ -132,6 +156,7 @@ def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # n
 
 
 # -- awx_register against a fake controller API ----------------------------------------------------
+
 
 class FakeController:
     """Just enough of AWX's /api/v2/credential_types/ for awx.awx.credential_type."""
@@ -153,8 +178,12 @@ class FakeController:
         self.log.append((request.method, request.path, dict(request.args)))
 
         def answer(status, body):
-            return Response(json.dumps(body), status=status, mimetype="application/json",
-                            headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"})
+            return Response(
+                json.dumps(body),
+                status=status,
+                mimetype="application/json",
+                headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"},
+            )
 
         if request.headers.get("Authorization") != "Bearer " + self.token:
             response = answer(401, {"detail": "Authentication credentials were not provided."})
@@ -164,8 +193,14 @@ class FakeController:
         elif request.path == "/api/v2/credential_types/" and request.method == "POST":
             body = request.get_json()
             ident = len(self.items) + 1
-            item = dict(body, id=ident, type="credential_type", url="/api/v2/credential_types/%d/" % ident,
-                        namespace=None, managed=False)
+            item = dict(
+                body,
+                id=ident,
+                type="credential_type",
+                url="/api/v2/credential_types/%d/" % ident,
+                namespace=None,
+                managed=False,
+            )
             self.items[ident] = item
             response = answer(201, item)
         elif re.fullmatch(r"/api/v2/credential_types/\d+/", request.path) and request.method == "PATCH":
@@ -196,9 +231,24 @@ def awx_collection():
         if not done.exists():
             download = VENVS / "awx-download"
             download.mkdir(exist_ok=True)
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
-                            "-d", str(download), ANSIBLE_PACKAGE], env=_pip_env(), check=True, timeout=900,
-                           stdin=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "-q",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    str(download),
+                    ANSIBLE_PACKAGE,
+                ],
+                env=_pip_env(),
+                check=True,
+                timeout=900,
+                stdin=subprocess.DEVNULL,
+            )
             wheel = sorted(download.glob("ansible-*.whl"))[-1]
             with zipfile.ZipFile(wheel) as archive:
                 members = [m for m in archive.namelist() if m.startswith("ansible_collections/awx/awx/")]
@@ -213,14 +263,24 @@ def test_awx_register_playbook_registers_the_type_idempotently(tmp_path):
     awx = awx_collection()
     token = "awx-test-token"
     with FakeController(token) as controller:
-        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
-                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env = ansible_env(
+            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
+            tmp_path,
+        )
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
         runs = []
         for dummy in range(2):
-            runs.append(subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,",
-                                        "patguard.github.awx_register"], env=env, capture_output=True, text=True,
-                                       timeout=300, check=False, cwd=str(tmp_path)))
+            runs.append(
+                subprocess.run(
+                    [str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=300,
+                    check=False,
+                    cwd=str(tmp_path),
+                )
+            )
             assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
         assert "changed=1" in runs[0].stdout and "is registered" in runs[0].stdout
         assert "changed=0" in runs[1].stdout and "is up to date" in runs[1].stdout

@@ -8,6 +8,7 @@
   renders injectors, then ``ansible-inventory --list --export`` (what an inventory update runs).
 No AWX runs here (see test_awx.py for where awx.awx comes from).
 """
+
 from __future__ import annotations
 
 import json
@@ -28,10 +29,21 @@ pytestmark = pytest.mark.platform
 
 API = "/api/v2/"
 # job_template fields awx.awx associates through a sub-list instead of a field.
-ASSOCIATIONS = {"job_templates": ("credentials", "labels", "instance_groups", "notification_templates_started",
-                                  "notification_templates_success", "notification_templates_error"),
-                "inventory_sources": ("notification_templates_started", "notification_templates_success",
-                                      "notification_templates_error")}
+ASSOCIATIONS = {
+    "job_templates": (
+        "credentials",
+        "labels",
+        "instance_groups",
+        "notification_templates_started",
+        "notification_templates_success",
+        "notification_templates_error",
+    ),
+    "inventory_sources": (
+        "notification_templates_started",
+        "notification_templates_success",
+        "notification_templates_error",
+    ),
+}
 SEEDED = {
     "organizations": [{"name": "Default"}],
     "projects": [{"name": "patguard-policies", "organization": 1, "scm_type": "git"}],
@@ -62,8 +74,13 @@ class FakeController:
         ident = self.next_id
         self.next_id += 1
         url = "%s%s/%d/" % (API, endpoint, ident)
-        item = dict(body, id=ident, url=url, type=endpoint[:-1],
-                    related=dict((name, url + name + "/") for name in ASSOCIATIONS.get(endpoint, ())))
+        item = dict(
+            body,
+            id=ident,
+            url=url,
+            type=endpoint[:-1],
+            related=dict((name, url + name + "/") for name in ASSOCIATIONS.get(endpoint, ())),
+        )
         self.store.setdefault(endpoint, {})[ident] = item
         return item
 
@@ -78,11 +95,14 @@ class FakeController:
         self.log.append((request.method, request.path, dict(request.args), body))
 
         def answer(status, payload=None):
-            return Response(json.dumps(payload) if payload is not None else "", status=status,
-                            mimetype="application/json",
-                            headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"})
+            return Response(
+                json.dumps(payload) if payload is not None else "",
+                status=status,
+                mimetype="application/json",
+                headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"},
+            )
 
-        parts = request.path[len(API):].strip("/").split("/") if request.path.startswith(API) else []
+        parts = request.path[len(API) :].strip("/").split("/") if request.path.startswith(API) else []
         if request.headers.get("Authorization") != "Bearer " + self.token:
             response = answer(401, {"detail": "Authentication credentials were not provided."})
         elif len(parts) == 1 and request.method == "GET":
@@ -111,8 +131,11 @@ class FakeController:
         return response(environ, start_response)
 
     def _list(self, endpoint, args):
-        query = dict((k, v) for k, v in parse_qsl("&".join("%s=%s" % kv for kv in args.items(multi=True)))
-                     if k not in ("page_size", "page"))
+        query = dict(
+            (k, v)
+            for k, v in parse_qsl("&".join("%s=%s" % kv for kv in args.items(multi=True)))
+            if k not in ("page_size", "page")
+        )
         either = dict((k[4:], v) for k, v in query.items() if k.startswith("or__"))
         exact = dict((k, v) for k, v in query.items() if not k.startswith("or__"))
 
@@ -137,16 +160,35 @@ def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempote
     awx = awx_collection()
     token = "awx-test-token"
     with FakeController(token) as controller:
-        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
-                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env = ansible_env(
+            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
+            tmp_path,
+        )
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
         runs = []
         for dummy in range(2):
-            runs.append(subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,",
-                                        "patguard.github.awx_register", "-e", "patguard_awx_project=patguard-policies",
-                                        "-e", "patguard_awx_credential='GitHub App'", "-e", "patguard_awx_slices=4"],
-                                       env=env, capture_output=True, text=True, timeout=600, check=False,
-                                       cwd=str(tmp_path)))
+            runs.append(
+                subprocess.run(
+                    [
+                        str(BIN / "ansible-playbook"),
+                        "-i",
+                        "localhost,",
+                        "patguard.github.awx_register",
+                        "-e",
+                        "patguard_awx_project=patguard-policies",
+                        "-e",
+                        "patguard_awx_credential='GitHub App'",
+                        "-e",
+                        "patguard_awx_slices=4",
+                    ],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                    check=False,
+                    cwd=str(tmp_path),
+                )
+            )
             assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
         assert "changed=4" in runs[0].stdout, runs[0].stdout[-2000:]  # type, inventory, source, template
         assert "changed=0" in runs[1].stdout, runs[1].stdout[-3000:]
@@ -156,9 +198,9 @@ def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempote
         (inventory,) = controller.items("inventories")
         (source,) = controller.items("inventory_sources")
         (template,) = controller.items("job_templates")
-        project, = controller.items("projects")
-        credential, = controller.items("credentials")
-        ee, = controller.items("execution_environments")
+        (project,) = controller.items("projects")
+        (credential,) = controller.items("credentials")
+        (ee,) = controller.items("execution_environments")
         assert inventory["name"] == "GitHub App installations" and inventory["organization"] == 1
         assert source["source"] == "scm" and source["source_project"] == project["id"]
         assert source["source_path"] == "inventories/github.patguard.yml"
@@ -178,11 +220,20 @@ def test_without_a_project_only_the_credential_type_is_registered(tmp_path):
     awx = awx_collection()
     token = "awx-test-token"
     with FakeController(token) as controller:
-        env = ansible_env({"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token,
-                           "CONTROLLER_VERIFY_SSL": "false"}, tmp_path)
+        env = ansible_env(
+            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
+            tmp_path,
+        )
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
-        run = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
-                             env=env, capture_output=True, text=True, timeout=600, check=False, cwd=str(tmp_path))
+        run = subprocess.run(
+            [str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+            cwd=str(tmp_path),
+        )
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         assert [i["name"] for i in controller.items("credential_types")] == [credential_type()["name"]]
         assert not controller.items("inventories") and not controller.items("job_templates")
@@ -202,13 +253,22 @@ def unwrap(value):
 def awx_inventory_update(tmp_path, fake, inventory_file, extra_env=None):
     """What an AWX inventory update runs: ansible-inventory --list --export on the project's file,
     with the environment the GitHub App credential's injectors produce."""
-    inputs = {"app_id": str(fake.app_id), "private_key": fake.private_key_pem,
-              "installation_id": str(fake.installation_id or 1)}
+    inputs = {
+        "app_id": str(fake.app_id),
+        "private_key": fake.private_key_pem,
+        "installation_id": str(fake.installation_id or 1),
+    }
     env = render_like_awx(credential_type(), inputs, tmp_path / "private_data_dir")
     env["GITHUB_API_URL"] = fake.base_url
     env.update(extra_env or {})
-    run = subprocess.run([str(BIN / "ansible-inventory"), "-i", str(inventory_file), "--list", "--export"],
-                         env=ansible_env(env, tmp_path), capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [str(BIN / "ansible-inventory"), "-i", str(inventory_file), "--list", "--export"],
+        env=ansible_env(env, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return json.loads(run.stdout), run
 

@@ -1,6 +1,7 @@
 """credential_authorization_info, credential_authorization, audit_log_info and the role
 credential_authorization_hygiene through ansible-playbook, against the fake run as GHEC (and as
 github.com and GHES for the messages). State is verified through the fake, not the module."""
+
 from __future__ import annotations
 
 import datetime
@@ -10,36 +11,84 @@ import pytest
 from fake_github import credential_authorizations as fake_creds
 from harness import app_auth, run_tasks
 
-FIXTURE = {"organizations": [
-    {"login": "acme",
-     "members": [{"login": "ada", "role": "admin"}, {"login": "bob"}, {"login": "svc-ci"}],
-     "repositories": ["api"],
-     "grants": [{"owner": "bob", "token_name": "deploy", "created_at": "-5d", "access_granted_at": "-5d",
-                 "token_expires_at": "+20d", "permissions": {"repository": {"contents": "read"}},
-                 "repositories": ["api"]}],
-     "credential_authorizations": [
-         # compliant with the policy below
-         {"login": "bob", "type": "personal_access_token", "scopes": ["read:org"], "authorized_at": "-10d",
-          "accessed_at": "-1d", "expires_at": "+30d", "note": "ok"},
-         # never expires
-         {"login": "bob", "type": "personal_access_token", "scopes": ["repo"], "authorized_at": "-10d",
-          "accessed_at": "-1d", "expires_at": "never"},
-         # admin:org includes the forbidden write:org
-         {"login": "ada", "type": "oauth_app_token", "scopes": ["admin:org"], "authorized_at": "-3d",
-          "accessed_at": "-1d", "expires_at": "+10d"},
-         # a service account may only use GitHub App tokens
-         {"login": "svc-ci", "type": "ssh_key", "title": "runner", "authorized_at": "-3d", "accessed_at": "-1d"},
-         # unused for 200 days
-         {"login": "bob", "type": "ssh_key", "title": "old laptop", "authorized_at": "-300d",
-          "accessed_at": "-200d"},
-         {"login": "svc-ci", "type": "github_app_token", "scopes": [], "authorized_at": "-2d",
-          "accessed_at": "never", "expires_at": "+1d"},
-     ]},
-    {"login": "nosso", "saml_sso": False, "members": [{"login": "ada", "role": "admin"}]},
-]}
-POLICY = {"credential_authorizations": {
-    "require_expiry": True, "max_inactive_days": 90, "forbidden_scopes": ["write:org", "delete_repo"],
-    "credential_types": [{"logins": ["svc-*"], "allowed": ["github_app_token"]}], "action": "remove"}}
+FIXTURE = {
+    "organizations": [
+        {
+            "login": "acme",
+            "members": [{"login": "ada", "role": "admin"}, {"login": "bob"}, {"login": "svc-ci"}],
+            "repositories": ["api"],
+            "grants": [
+                {
+                    "owner": "bob",
+                    "token_name": "deploy",
+                    "created_at": "-5d",
+                    "access_granted_at": "-5d",
+                    "token_expires_at": "+20d",
+                    "permissions": {"repository": {"contents": "read"}},
+                    "repositories": ["api"],
+                }
+            ],
+            "credential_authorizations": [
+                # compliant with the policy below
+                {
+                    "login": "bob",
+                    "type": "personal_access_token",
+                    "scopes": ["read:org"],
+                    "authorized_at": "-10d",
+                    "accessed_at": "-1d",
+                    "expires_at": "+30d",
+                    "note": "ok",
+                },
+                # never expires
+                {
+                    "login": "bob",
+                    "type": "personal_access_token",
+                    "scopes": ["repo"],
+                    "authorized_at": "-10d",
+                    "accessed_at": "-1d",
+                    "expires_at": "never",
+                },
+                # admin:org includes the forbidden write:org
+                {
+                    "login": "ada",
+                    "type": "oauth_app_token",
+                    "scopes": ["admin:org"],
+                    "authorized_at": "-3d",
+                    "accessed_at": "-1d",
+                    "expires_at": "+10d",
+                },
+                # a service account may only use GitHub App tokens
+                {"login": "svc-ci", "type": "ssh_key", "title": "runner", "authorized_at": "-3d", "accessed_at": "-1d"},
+                # unused for 200 days
+                {
+                    "login": "bob",
+                    "type": "ssh_key",
+                    "title": "old laptop",
+                    "authorized_at": "-300d",
+                    "accessed_at": "-200d",
+                },
+                {
+                    "login": "svc-ci",
+                    "type": "github_app_token",
+                    "scopes": [],
+                    "authorized_at": "-2d",
+                    "accessed_at": "never",
+                    "expires_at": "+1d",
+                },
+            ],
+        },
+        {"login": "nosso", "saml_sso": False, "members": [{"login": "ada", "role": "admin"}]},
+    ]
+}
+POLICY = {
+    "credential_authorizations": {
+        "require_expiry": True,
+        "max_inactive_days": 90,
+        "forbidden_scopes": ["write:org", "delete_repo"],
+        "credential_types": [{"logins": ["svc-*"], "allowed": ["github_app_token"]}],
+        "action": "remove",
+    }
+}
 
 
 def owner(fake):
@@ -53,7 +102,7 @@ def credentials(fake, org="acme"):
 def assert_no_secret_fragment(fake, text, secrets):
     for secret in secrets:
         for start in range(len(secret) - 8):
-            assert secret[start:start + 9] not in text, "a credential fragment leaked"
+            assert secret[start : start + 9] not in text, "a credential fragment leaked"
 
 
 def expected_removals(fake):
@@ -78,15 +127,27 @@ def test_list_remove_check_mode_idempotency_and_no_leak(fake_github):
     assert len(secrets) == 4
     bob = sorted(cid for cid, c in credentials(fake).items() if c.login == "bob")
     keys = sorted(cid for cid in bob if credentials(fake)[cid].kind == "ssh_key")
-    run = run_tasks([
-        {"patguard.github.credential_authorization_info": dict(owner(fake), org="acme", logins=["bob"])},
-        {"patguard.github.credential_authorization": dict(owner(fake), org="acme", logins=["bob"]),
-         "check_mode": True},
-        {"patguard.github.credential_authorization": dict(owner(fake), org="acme", logins=["bob"],
-                                                          credential_types=["personal_access_token"])},
-        {"patguard.github.credential_authorization": dict(owner(fake), org="acme", logins=["bob"],
-                                                          credential_types=["personal_access_token"])},
-    ], diff=True, verbosity=3)
+    run = run_tasks(
+        [
+            {"patguard.github.credential_authorization_info": dict(owner(fake), org="acme", logins=["bob"])},
+            {
+                "patguard.github.credential_authorization": dict(owner(fake), org="acme", logins=["bob"]),
+                "check_mode": True,
+            },
+            {
+                "patguard.github.credential_authorization": dict(
+                    owner(fake), org="acme", logins=["bob"], credential_types=["personal_access_token"]
+                )
+            },
+            {
+                "patguard.github.credential_authorization": dict(
+                    owner(fake), org="acme", logins=["bob"], credential_types=["personal_access_token"]
+                )
+            },
+        ],
+        diff=True,
+        verbosity=3,
+    )
     listing, check, applied, again = run.results
     assert [c["credential_id"] for c in listing["credential_authorizations"]] == bob
     assert listing["summary"]["by_type"] == {"personal_access_token": 2, "ssh_key": 1}
@@ -104,17 +165,30 @@ def test_hygiene_role_removes_what_an_independent_judgement_condemns(fake_github
     doomed = expected_removals(fake)
     assert 0 < len(doomed) < len(credentials(fake))
     before = set(credentials(fake))
-    report = run_tasks([], roles=["patguard.github.credential_authorization_hygiene"],
-                       play_vars={"patguard_org": "acme", "patguard_policy": POLICY, "patguard_mode": "report",
-                                  "patguard_owner_token": fake.user_tokens["ada"]},
-                       env={"GITHUB_API_URL": fake.base_url})
+    report = run_tasks(
+        [],
+        roles=["patguard.github.credential_authorization_hygiene"],
+        play_vars={
+            "patguard_org": "acme",
+            "patguard_policy": POLICY,
+            "patguard_mode": "report",
+            "patguard_owner_token": fake.user_tokens["ada"],
+        },
+        env={"GITHUB_API_URL": fake.base_url},
+    )
     assert report.rc == 0, report
     assert set(credentials(fake)) == before  # report mode changes nothing
-    run = run_tasks([{"ansible.builtin.debug": {"var": "credential_authorization_hygiene_result"}}],
-                    roles=["patguard.github.credential_authorization_hygiene"],
-                    play_vars={"patguard_org": "acme", "patguard_policy": POLICY, "patguard_mode": "enforce",
-                               "patguard_owner_token": fake.user_tokens["ada"]},
-                    env={"GITHUB_API_URL": fake.base_url})
+    run = run_tasks(
+        [{"ansible.builtin.debug": {"var": "credential_authorization_hygiene_result"}}],
+        roles=["patguard.github.credential_authorization_hygiene"],
+        play_vars={
+            "patguard_org": "acme",
+            "patguard_policy": POLICY,
+            "patguard_mode": "enforce",
+            "patguard_owner_token": fake.user_tokens["ada"],
+        },
+        env={"GITHUB_API_URL": fake.base_url},
+    )
     assert run.rc == 0, run
     result = run.result["credential_authorization_hygiene_result"]
     assert set(result["removed"]) == doomed
@@ -124,19 +198,37 @@ def test_hygiene_role_removes_what_an_independent_judgement_condemns(fake_github
 def test_audit_log_confirms_this_runs_writes(fake_github):
     fake = fake_github(product="ghec", fixture=FIXTURE)
     grant = next(iter(fake.state.org("acme").grants.by_id.values()))
-    cred = next(c for c in credentials(fake).values() if c.login == "bob" and c.expires_at is None
-                and c.kind != "ssh_key")
+    cred = next(
+        c for c in credentials(fake).values() if c.login == "bob" and c.expires_at is None and c.kind != "ssh_key"
+    )
     started = fake.state.clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-    run = run_tasks([
-        {"patguard.github.pat_grant": dict(app_auth(fake), org="acme", ids=[grant.id])},
-        {"patguard.github.credential_authorization": dict(owner(fake), org="acme", credential_ids=[cred.credential_id])},
-        {"patguard.github.audit_log_info": dict(owner(fake), org="acme", since_days=1, expect=[
-            {"kind": "revoke", "token_id": grant.token.token_id, "at": started},
-            {"kind": "remove_authorization", "token_id": cred.authorized_credential_id, "at": started},
-            {"kind": "approve", "token_id": 1, "at": started}])},
-        {"patguard.github.audit_log_info": dict(owner(fake), org="acme", phrase="action:personal_access_token",
-                                                order="asc")},
-    ])
+    run = run_tasks(
+        [
+            {"patguard.github.pat_grant": dict(app_auth(fake), org="acme", ids=[grant.id])},
+            {
+                "patguard.github.credential_authorization": dict(
+                    owner(fake), org="acme", credential_ids=[cred.credential_id]
+                )
+            },
+            {
+                "patguard.github.audit_log_info": dict(
+                    owner(fake),
+                    org="acme",
+                    since_days=1,
+                    expect=[
+                        {"kind": "revoke", "token_id": grant.token.token_id, "at": started},
+                        {"kind": "remove_authorization", "token_id": cred.authorized_credential_id, "at": started},
+                        {"kind": "approve", "token_id": 1, "at": started},
+                    ],
+                )
+            },
+            {
+                "patguard.github.audit_log_info": dict(
+                    owner(fake), org="acme", phrase="action:personal_access_token", order="asc"
+                )
+            },
+        ]
+    )
     revoked, removed, audit, pat_only = run.results
     assert revoked["revoked"] == [grant.id] and removed["removed"] == [cred.credential_id]
     confirmation = audit["confirmation"]
@@ -153,27 +245,41 @@ def test_audit_log_confirms_this_runs_writes(fake_github):
 def test_audit_log_pages_through_cursors(fake_github):
     fake = fake_github(product="ghec", grants=0, requests=45, seed=3)
     admin = next(u.login for u, role in fake.state.org("acme").members.values() if role == "admin")
-    run = run_tasks([{"patguard.github.audit_log_info": {
-        "api_url": fake.base_url, "token": fake.user_tokens[admin], "org": "acme",
-        "phrase": "action:personal_access_token.request_created"}}])
+    run = run_tasks(
+        [
+            {
+                "patguard.github.audit_log_info": {
+                    "api_url": fake.base_url,
+                    "token": fake.user_tokens[admin],
+                    "org": "acme",
+                    "phrase": "action:personal_access_token.request_created",
+                }
+            }
+        ]
+    )
     assert run.result["count"] == 45 and run.result["truncated"] is False, run
     pages = [e for e in fake.request_log if e["path"].endswith("/audit-log")]
     assert len(pages) == 1 or any("after" in e["query"] for e in pages[1:])
     assert len(set(e["document_id"] for e in run.result["events"])) == 45
 
 
-@pytest.mark.parametrize("product, org, expected", [
-    ("ghec", "nosso", "use SAML single sign-on"),
-    ("github.com", "acme", "Enterprise Cloud"),
-    ("ghes-3.19", "acme", "GitHub Enterprise Server has no credential authorization endpoints"),
-])
+@pytest.mark.parametrize(
+    "product, org, expected",
+    [
+        ("ghec", "nosso", "use SAML single sign-on"),
+        ("github.com", "acme", "Enterprise Cloud"),
+        ("ghes-3.19", "acme", "GitHub Enterprise Server has no credential authorization endpoints"),
+    ],
+)
 def test_missing_sso_and_wrong_product_messages(fake_github, product, org, expected):
     fake = fake_github(product=product, fixture=FIXTURE)
-    run = run_tasks([
-        {"patguard.github.credential_authorization_info": dict(owner(fake), org=org)},
-        {"patguard.github.credential_authorization_info": dict(owner(fake), org=org, when_unavailable="warn")},
-        {"patguard.github.credential_authorization": dict(owner(fake), org=org, logins=["bob"])},
-    ])
+    run = run_tasks(
+        [
+            {"patguard.github.credential_authorization_info": dict(owner(fake), org=org)},
+            {"patguard.github.credential_authorization_info": dict(owner(fake), org=org, when_unavailable="warn")},
+            {"patguard.github.credential_authorization": dict(owner(fake), org=org, logins=["bob"])},
+        ]
+    )
     failed, warned, removal = run.results
     assert failed["failed"] is True and expected in failed["msg"] and "404" in failed["msg"]
     assert warned["available"] is False and not warned.get("failed")
@@ -201,11 +307,18 @@ def test_governance_includes_the_credential_rules_and_reports_them(fake_github, 
     fake = fake_github(product="ghec", fixture=FIXTURE)
     doomed = expected_removals(fake)
     before = set(credentials(fake))
-    run = run_tasks([], roles=["patguard.github.pat_governance"],
-                    play_vars={"patguard_org": "acme", "patguard_policy": POLICY, "patguard_mode": "enforce",
-                               "patguard_owner_token": fake.user_tokens["ada"],
-                               "patguard_report_dir": str(tmp_path)},
-                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    run = run_tasks(
+        [],
+        roles=["patguard.github.pat_governance"],
+        play_vars={
+            "patguard_org": "acme",
+            "patguard_policy": POLICY,
+            "patguard_mode": "enforce",
+            "patguard_owner_token": fake.user_tokens["ada"],
+            "patguard_report_dir": str(tmp_path),
+        },
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     assert set(credentials(fake)) == before - doomed
     report = (tmp_path / "summary.md").read_text()
@@ -215,9 +328,12 @@ def test_governance_includes_the_credential_rules_and_reports_them(fake_github, 
 
 def test_governance_without_the_key_never_calls_the_endpoint(fake_github):
     fake = fake_github(product="ghec", fixture=FIXTURE)
-    run = run_tasks([], roles=["patguard.github.pat_governance"],
-                    play_vars={"patguard_org": "acme", "patguard_policy": {"max_lifetime_days": 90}},
-                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    run = run_tasks(
+        [],
+        roles=["patguard.github.pat_governance"],
+        play_vars={"patguard_org": "acme", "patguard_policy": {"max_lifetime_days": 90}},
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     assert not any("credential-authorizations" in e["path"] for e in fake.request_log)
 
@@ -226,18 +342,23 @@ def test_offboarding_removes_the_leavers_authorizations(fake_github):
     fake = fake_github(product="ghec", fixture=FIXTURE)
     bobs = set(cid for cid, c in credentials(fake).items() if c.login == "bob")
     others = set(credentials(fake)) - bobs
-    play = {"patguard_org": "acme", "patguard_offboard_users": ["bob"],
-            "patguard_owner_token": fake.user_tokens["ada"]}
-    report = run_tasks([{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
-                       roles=["patguard.github.pat_offboarding"], play_vars=dict(play, patguard_mode="report"),
-                       module_defaults={"group/patguard.github.github": app_auth(fake)})
+    play = {"patguard_org": "acme", "patguard_offboard_users": ["bob"], "patguard_owner_token": fake.user_tokens["ada"]}
+    report = run_tasks(
+        [{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
+        roles=["patguard.github.pat_offboarding"],
+        play_vars=dict(play, patguard_mode="report"),
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert report.rc == 0, report
     listed = report.result["pat_offboarding_credentials_result"]
     assert set(a["credential_id"] for a in listed["authorizations"]) == bobs and listed["removed"] == []
     assert set(credentials(fake)) == bobs | others
-    run = run_tasks([{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
-                    roles=["patguard.github.pat_offboarding"], play_vars=dict(play, patguard_mode="enforce"),
-                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    run = run_tasks(
+        [{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
+        roles=["patguard.github.pat_offboarding"],
+        play_vars=dict(play, patguard_mode="enforce"),
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     assert set(run.result["pat_offboarding_credentials_result"]["removed"]) == bobs
     assert set(credentials(fake)) == others

@@ -9,6 +9,7 @@ guides in docs/docsite/, and fails on broken references.
   itself (``common_return_values``, ``ansible.builtin`` pages, ...), which Sphinx would resolve
   through intersphinx inventories downloaded from docs.ansible.com - not reachable offline.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,19 @@ from platform_venv import REPO_ROOT, tools_venv, venv_env
 
 pytestmark = pytest.mark.platform
 
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".venvs", "build", ".git", ".hypothesis", ".pytest_cache",
-                                     "__pycache__", "tests", "*.tar.gz", ".cache", "bench")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".venvs",
+    "build",
+    ".git",
+    ".hypothesis",
+    ".pytest_cache",
+    "__pycache__",
+    "tests",
+    "*.tar.gz",
+    ".cache",
+    "bench",
+)
 GUIDES = ("getting_started", "policy", "awx", "security")
 
 
@@ -36,24 +48,39 @@ def collection(tmp_path_factory):
 
 
 def docs_env(tools, root, tmp_path):
-    return venv_env(tools, {"ANSIBLE_COLLECTIONS_PATH": str(root), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-                            "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-                            "TMPDIR": str(tmp_path)})
+    return venv_env(
+        tools,
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(root),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "HOME": str(tmp_path),
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+            "TMPDIR": str(tmp_path),
+        },
+    )
 
 
 @pytest.mark.slow
 def test_lint_collection_docs(collection, tmp_path):
     tools = tools_venv()
     root, tree = collection
-    lint = subprocess.run([str(tools / "bin" / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
-                          cwd=tree, env=docs_env(tools, root, tmp_path), capture_output=True, text=True,
-                          timeout=300, check=False)
+    lint = subprocess.run(
+        [str(tools / "bin" / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
+        cwd=tree,
+        env=docs_env(tools, root, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
 
 
 # Labels of the Ansible documentation proper (resolved through intersphinx when online).
-EXTERNAL_LABEL = re.compile(r"undefined label: '(common_return_values|ansible_configuration_settings"
-                            r"|ansible_collections\.ansible\.builtin\.[a-z_]+)'")
+EXTERNAL_LABEL = re.compile(
+    r"undefined label: '(common_return_values|ansible_configuration_settings"
+    r"|ansible_collections\.ansible\.builtin\.[a-z_]+)'"
+)
 
 
 @pytest.mark.slow
@@ -65,9 +92,23 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     site.mkdir(mode=0o755)
     site.chmod(0o755)  # antsibull-docs wants it writable by its owner only
     bin_dir = tools / "bin"
-    init = subprocess.run([str(bin_dir / "antsibull-docs"), "sphinx-init", "--use-current", "--fail-on-error",
-                           "--squash-hierarchy", "--dest-dir", str(site), "patguard.github"],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    init = subprocess.run(
+        [
+            str(bin_dir / "antsibull-docs"),
+            "sphinx-init",
+            "--use-current",
+            "--fail-on-error",
+            "--squash-hierarchy",
+            "--dest-dir",
+            str(site),
+            "patguard.github",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert init.returncode == 0, init.stdout + init.stderr
     # Offline: no intersphinx inventories to download.
     with open(site / "conf.py", "a", encoding="utf-8") as conf:
@@ -75,18 +116,54 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     rst = site / "rst"
     rst.mkdir(exist_ok=True)
     rst.chmod(0o755)
-    collect = subprocess.run([str(bin_dir / "antsibull-docs"), "--config-file", "antsibull-docs.cfg", "collection",
-                              "--cleanup", "everything", "--fail-on-error", "--use-current", "--squash-hierarchy",
-                              "--dest-dir", "rst", "patguard.github"],
-                             cwd=site, env=env, capture_output=True, text=True, timeout=300, check=False)
+    collect = subprocess.run(
+        [
+            str(bin_dir / "antsibull-docs"),
+            "--config-file",
+            "antsibull-docs.cfg",
+            "collection",
+            "--cleanup",
+            "everything",
+            "--fail-on-error",
+            "--use-current",
+            "--squash-hierarchy",
+            "--dest-dir",
+            "rst",
+            "patguard.github",
+        ],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
     for guide in GUIDES:
         assert (rst / "docsite" / ("%s.rst" % guide)).is_file(), sorted(p.name for p in rst.rglob("*.rst"))
 
     warnings_file = tmp_path / "sphinx-warnings.txt"
-    build = subprocess.run([str(bin_dir / "sphinx-build"), "-M", "html", "rst", "build", "-c", ".", "-q",
-                            "-w", str(warnings_file), "--keep-going"],
-                           cwd=site, env=env, capture_output=True, text=True, timeout=300, check=False)
+    build = subprocess.run(
+        [
+            str(bin_dir / "sphinx-build"),
+            "-M",
+            "html",
+            "rst",
+            "build",
+            "-c",
+            ".",
+            "-q",
+            "-w",
+            str(warnings_file),
+            "--keep-going",
+        ],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     warnings = [line for line in warnings_file.read_text().splitlines() if "WARNING" in line or "ERROR" in line]
     unexpected = [line for line in warnings if not EXTERNAL_LABEL.search(line)]

@@ -8,6 +8,7 @@
   its built-in ``eda.builtin.webhook`` source): a delivery signed with the webhook secret is
   reviewed; one with a wrong or missing ``X-Hub-Signature-256`` is refused and changes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,12 +42,20 @@ POLICY = {
 
 
 def new_requests(fake):
-    good = fake.create_request(next(iter(member_logins(fake))), token_name="docs-deploy",
-                               permissions={"repository": {"contents": "read", "metadata": "read"}},
-                               reason="Deploy the documentation site", token_expires_at="+30d")
-    bad = fake.create_request(member_logins(fake)[1], token_name="admin-everything",
-                              permissions={"repository": {"administration": "write"}},
-                              reason="I want it", token_expires_at="+400d")
+    good = fake.create_request(
+        next(iter(member_logins(fake))),
+        token_name="docs-deploy",
+        permissions={"repository": {"contents": "read", "metadata": "read"}},
+        reason="Deploy the documentation site",
+        token_expires_at="+30d",
+    )
+    bad = fake.create_request(
+        member_logins(fake)[1],
+        token_name="admin-everything",
+        permissions={"repository": {"administration": "write"}},
+        reason="I want it",
+        token_expires_at="+400d",
+    )
     return good, bad
 
 
@@ -66,13 +75,21 @@ def review_writes(fake):
 
 def app_env(fake):
     auth = app_auth(fake)
-    return {"GITHUB_API_URL": auth["api_url"], "GITHUB_APP_ID": auth["app_id"],
-            "GITHUB_APP_PRIVATE_KEY_PATH": auth["private_key_path"], "PATGUARD_WRITE_INTERVAL": "0"}
+    return {
+        "GITHUB_API_URL": auth["api_url"],
+        "GITHUB_APP_ID": auth["app_id"],
+        "GITHUB_APP_PRIVATE_KEY_PATH": auth["private_key_path"],
+        "PATGUARD_WRITE_INTERVAL": "0",
+    }
 
 
 def review(fake, payload, **extra):
-    extra_vars = {"patguard_webhook_payload": payload, "patguard_org": fake.org, "patguard_policy": POLICY,
-                  "patguard_mode": "enforce"}
+    extra_vars = {
+        "patguard_webhook_payload": payload,
+        "patguard_org": fake.org,
+        "patguard_policy": POLICY,
+        "patguard_mode": "enforce",
+    }
     extra_vars.update(extra)
     return run_playbook(PLAYBOOK, env=app_env(fake), extra_vars=extra_vars)
 
@@ -100,13 +117,17 @@ def test_review_one_request_approves_or_denies_only_the_announced_request(fake):
         assert run.rc == 0, run.output[-3000:]
         assert "Request %d" % record.id in run.stdout and ": %s (" % verdict in run.stdout
     assert pending_ids(fake) == before - {good.id, bad.id}
-    reviews = {r["pat_request_id"] if "pat_request_id" in r else r.get("id"): r
-               for r in fake.state.snapshot()["organizations"][fake.org]["reviews"]}
+    reviews = {
+        r["pat_request_id"] if "pat_request_id" in r else r.get("id"): r
+        for r in fake.state.snapshot()["organizations"][fake.org]["reviews"]
+    }
     assert reviews, "the fake recorded no review"
     grants = fake.state.org(fake.org).grants.by_token
     assert good.token.token_id in grants and bad.token.token_id not in grants
     # The request was read with a token_id filter: one listing, never the whole pending set.
-    listings = [e for e in fake.request_log if e["method"] == "GET" and e["path"].endswith("/personal-access-token-requests")]
+    listings = [
+        e for e in fake.request_log if e["method"] == "GET" and e["path"].endswith("/personal-access-token-requests")
+    ]
     assert listings and all("token_id[]" in str(e["query"]) for e in listings), listings
 
 
@@ -138,6 +159,7 @@ def test_an_event_of_another_organization_is_refused(fake):
 
 # -- the rulebook, run by ansible-rulebook -------------------------------------------------------
 
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -145,8 +167,9 @@ def free_port():
 
 
 def post(url, body, headers):
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers=dict({"Content-Type": "application/json"}, **headers))
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers=dict({"Content-Type": "application/json"}, **headers)
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status
@@ -177,23 +200,65 @@ def test_rulebook_reviews_signed_deliveries_and_refuses_bad_signatures(tmp_path,
     policy_file = tmp_path / "policy.yml"
     policy_file.write_text(yaml.safe_dump({"patguard_policy": POLICY}))
     vars_file = tmp_path / "eda-vars.yml"
-    vars_file.write_text(yaml.safe_dump({"patguard_org": fake.org, "patguard_mode": "enforce",
-                                         "patguard_policy_file": str(policy_file),
-                                         "patguard_webhook_host": "127.0.0.1", "patguard_webhook_port": port}))
+    vars_file.write_text(
+        yaml.safe_dump(
+            {
+                "patguard_org": fake.org,
+                "patguard_mode": "enforce",
+                "patguard_policy_file": str(policy_file),
+                "patguard_webhook_host": "127.0.0.1",
+                "patguard_webhook_port": port,
+            }
+        )
+    )
     inventory = tmp_path / "inventory.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
-        "ansible_connection": "local", "ansible_python_interpreter": str(tools / "bin" / "python")}}}}))
-    env = venv_env(tools, dict(app_env(fake), PATGUARD_WEBHOOK_SECRET=secret,
-                               ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT), HOME=str(tmp_path),
-                               ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"), ANSIBLE_NOCOLOR="1",
-                               JAVA_HOME=os.path.dirname(os.path.dirname(os.path.realpath(java)))))
+    inventory.write_text(
+        yaml.safe_dump(
+            {
+                "all": {
+                    "hosts": {
+                        "localhost": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": str(tools / "bin" / "python"),
+                        }
+                    }
+                }
+            }
+        )
+    )
+    env = venv_env(
+        tools,
+        dict(
+            app_env(fake),
+            PATGUARD_WEBHOOK_SECRET=secret,
+            ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_ROOT),
+            HOME=str(tmp_path),
+            ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+            ANSIBLE_NOCOLOR="1",
+            JAVA_HOME=os.path.dirname(os.path.dirname(os.path.realpath(java))),
+        ),
+    )
     log = tmp_path / "rulebook.log"
     with open(log, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen([str(tools / "bin" / "ansible-rulebook"), "--rulebook", str(RULEBOOK),
-                                 "--inventory", str(inventory), "--vars", str(vars_file),
-                                 "--env-vars", "PATGUARD_WEBHOOK_SECRET", "-v"],
-                                cwd=str(tmp_path), env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                str(tools / "bin" / "ansible-rulebook"),
+                "--rulebook",
+                str(RULEBOOK),
+                "--inventory",
+                str(inventory),
+                "--vars",
+                str(vars_file),
+                "--env-vars",
+                "PATGUARD_WEBHOOK_SECRET",
+                "-v",
+            ],
+            cwd=str(tmp_path),
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     try:
         url = "http://127.0.0.1:%d/github" % port
 
@@ -208,7 +273,10 @@ def test_rulebook_reviews_signed_deliveries_and_refuses_bad_signatures(tmp_path,
         body_bad = json.dumps(created_event(fake, bad.id)).encode()
         event_headers = {"X-GitHub-Event": "personal_access_token_request", "X-GitHub-Delivery": "d-1"}
         assert post(url, body_good, event_headers) == 400
-        assert post(url, body_good, dict(event_headers, **{"X-Hub-Signature-256": sign("not-the-secret", body_good)})) == 401
+        assert (
+            post(url, body_good, dict(event_headers, **{"X-Hub-Signature-256": sign("not-the-secret", body_good)}))
+            == 401
+        )
         tampered = body_good.replace(b'"created"', b'"created" ', 1)
         assert post(url, tampered, dict(event_headers, **{"X-Hub-Signature-256": sign(secret, body_good)})) == 401
         assert post(url, body_bad, dict(event_headers, **{"X-Hub-Signature-256": "sha256=" + "0" * 64})) == 401

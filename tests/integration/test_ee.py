@@ -4,6 +4,7 @@ built collection tarball, and a Containerfile that installs them.
 
 Building the image itself needs podman or docker and a registry, which this machine has not.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -33,8 +34,11 @@ def test_ee_definition_uses_the_collection_requirement_files():
     assert deps["python"] == "requirements.txt"
     assert deps["system"] == "bindep.txt"
     # The runtime stays minimal: requests and PyJWT with cryptography, each bounded.
-    reqs = [line.strip() for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    reqs = [
+        line.strip()
+        for line in (REPO_ROOT / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     names = sorted(r.split(">")[0].split("<")[0].split("=")[0].split("[")[0].lower() for r in reqs)
     assert names == ["cryptography", "pyjwt", "requests"], reqs
     for req in reqs:
@@ -42,8 +46,11 @@ def test_ee_definition_uses_the_collection_requirement_files():
 
 
 def test_bindep_compile_packages_stay_out_of_the_runtime():
-    lines = [line for line in (REPO_ROOT / "bindep.txt").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
+    lines = [
+        line
+        for line in (REPO_ROOT / "bindep.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     runtime = [line.split()[0] for line in lines if "compile" not in line]
     assert runtime == ["ca-certificates"], runtime
 
@@ -54,8 +61,11 @@ def test_package_manager_matches_the_base_image_and_the_comment():
     # ee-minimal (AAP) images ship microdnf only; CentOS Stream and UBI images have dnf.
     expected = "/usr/bin/microdnf" if "ee-minimal" in image else "/usr/bin/dnf"
     assert ee["options"]["package_manager_path"] == expected
-    comments = " ".join(line.lstrip("# ") for line in
-                        (REPO_ROOT / "execution-environment.yml").read_text().splitlines() if line.startswith("#"))
+    comments = " ".join(
+        line.lstrip("# ")
+        for line in (REPO_ROOT / "execution-environment.yml").read_text().splitlines()
+        if line.startswith("#")
+    )
     assert "keep package_manager_path" not in comments
     assert "set package_manager_path to /usr/bin/microdnf" in comments
 
@@ -67,16 +77,44 @@ def test_ansible_builder_creates_the_build_context_offline(tmp_path):
     for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
         shutil.copy(REPO_ROOT / name, project / name)
     version = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"]
-    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path",
-                            str(project / "build"), str(REPO_ROOT)], env=ansible_env(), capture_output=True,
-                           text=True, timeout=300, check=False)
+    build = subprocess.run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            "--force",
+            "--output-path",
+            str(project / "build"),
+            str(REPO_ROOT),
+        ],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = "patguard-github-%s.tar.gz" % version
 
     context = tmp_path / "context"
-    create = subprocess.run([str(BIN / "ansible-builder"), "create", "--file", "execution-environment.yml",
-                             "--context", str(context), "--output-filename", "Containerfile", "-v3"],
-                            cwd=project, capture_output=True, text=True, timeout=300, check=False)
+    create = subprocess.run(
+        [
+            str(BIN / "ansible-builder"),
+            "create",
+            "--file",
+            "execution-environment.yml",
+            "--context",
+            str(context),
+            "--output-filename",
+            "Containerfile",
+            "-v3",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert create.returncode == 0, create.stdout + create.stderr
     assert "No matches" not in create.stdout + create.stderr, create.stdout + create.stderr
 

@@ -10,6 +10,7 @@ been refused (no 422). A second test injects ``applied_then_drop`` on writes: Gi
 change and the answer was lost, so the module must reconcile from a listing instead of failing or
 counting twice. See docs/reliability.md.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -62,8 +63,14 @@ def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
     clean = fake_github(grants=GRANTS, requests=REQUESTS, seed=DATA_SEED, now=now)
     # Installation tokens live 30 s on the faulty fake: the run lasts longer than that, so the
     # client also has to renew its token mid-listing (margin min(300 s, lifetime / 5) = 6 s).
-    faulty = fake_github(grants=GRANTS, requests=REQUESTS, seed=DATA_SEED, now=now, token_lifetime=30,
-                         faults={"rate": 0.1, "kinds": FAULT_KINDS, "seed": FAULT_SEED, "retry_after": 1})
+    faulty = fake_github(
+        grants=GRANTS,
+        requests=REQUESTS,
+        seed=DATA_SEED,
+        now=now,
+        token_lifetime=30,
+        faults={"rate": 0.1, "kinds": FAULT_KINDS, "seed": FAULT_SEED, "retry_after": 1},
+    )
     assert final_state(clean) == final_state(faulty)  # identical before the runs
 
     # The runs do not share anything, and the faulty one mostly sleeps: run them side by side.
@@ -100,13 +107,22 @@ def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
 def test_writes_applied_then_dropped_are_reconciled_not_resent(fake_github):
     """GitHub applied the write but the answer was lost: reconcile, never resend, count once."""
     now = fixed_now()
-    policy = {"max_lifetime_days": 90, "forbidden_permissions": ["administration:write", "secrets:write"],
-              "require_reason": True, "min_reason_length": 10, "revoke_expired": True,
-              "actions": {"compliant_request": "approve", "violating_request": "deny",
-                          "violating_grant": "revoke"}}
+    policy = {
+        "max_lifetime_days": 90,
+        "forbidden_permissions": ["administration:write", "secrets:write"],
+        "require_reason": True,
+        "min_reason_length": 10,
+        "revoke_expired": True,
+        "actions": {"compliant_request": "approve", "violating_request": "deny", "violating_grant": "revoke"},
+    }
     clean = fake_github(grants=400, requests=120, seed=5, now=now)
-    faulty = fake_github(grants=400, requests=120, seed=5, now=now,
-                         faults={"rate": 0.25, "kinds": ["applied_then_drop"], "methods": ["POST"], "seed": 4})
+    faulty = fake_github(
+        grants=400,
+        requests=120,
+        seed=5,
+        now=now,
+        faults={"rate": 0.25, "kinds": ["applied_then_drop"], "methods": ["POST"], "seed": 4},
+    )
     clean_run = governance(clean, policy=policy, now=now)
     faulty_run = governance(faulty, policy=policy, now=now)
     assert clean_run.rc == 0, clean_run
@@ -152,7 +168,10 @@ def test_a_resend_lost_again_is_reconciled_again_with_one_listing_per_round(fake
     assert sorted(run.result["revoked"]) == ids and run.result["unchanged"] == []
     log = fake.request_log
     assert [(e["method"], e["fault"]) for e in log if e["method"] == "POST"] == [
-        ("POST", "drop"), ("POST", "drop"), ("POST", None)]
+        ("POST", "drop"),
+        ("POST", "drop"),
+        ("POST", None),
+    ]
     # Between the writes: exactly one full listing (3 pages of 100) per reconciliation round.
     posts = [i for i, e in enumerate(log) if e["method"] == "POST"]
     assert posts[1] - posts[0] - 1 == 3 and posts[2] - posts[1] - 1 == 3

@@ -11,6 +11,7 @@ organization, some lacking a PAT permission, one user-account installation):
   discovery, and rolls the reports up into one page;
 * forks really run organizations at once while the write spacing stays per organization.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,7 @@ from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-impo
 from harness import BIN, DEMO_POLICY, REPO_ROOT, ansible_env
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)
-ESTATE = dict(orgs=5, grants=18, requests=6, seed=11, lacking_pat_permission=1, user_installation="octo-solo",
-              now=NOW)
+ESTATE = dict(orgs=5, grants=18, requests=6, seed=11, lacking_pat_permission=1, user_installation="octo-solo", now=NOW)
 READY = ["acme", "acme-02", "acme-03", "acme-04"]
 ORG_PATH = re.compile(r"^/(?:orgs|organizations)/([^/]+)/")
 TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens$")
@@ -46,8 +46,12 @@ def unwrap(value):
 
 
 def app_env(fake, **extra):
-    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-           "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path), "PATGUARD_WRITE_INTERVAL": "0"}
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_APP_ID": str(fake.app_id),
+        "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path),
+        "PATGUARD_WRITE_INTERVAL": "0",
+    }
     env.update(extra)
     return env
 
@@ -59,27 +63,47 @@ def inventory_file(tmp_path, **options):
 
 
 def run(cmd, env, tmp_path, timeout=900):
-    proc = subprocess.run(cmd, env=ansible_env(env, tmp_path), capture_output=True, text=True, timeout=timeout,
-                          check=False, cwd=str(REPO_ROOT), stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd,
+        env=ansible_env(env, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=str(REPO_ROOT),
+        stdin=subprocess.DEVNULL,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc
 
 
 def extra_vars_file(tmp_path, **values):
     path = tmp_path / ("vars-%d.json" % time.monotonic_ns())
-    path.write_text(json.dumps(dict({"patguard_mode": "enforce", "patguard_policy": DEMO_POLICY,
-                                     "patguard_now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ")}, **values)))
+    path.write_text(
+        json.dumps(
+            dict(
+                {
+                    "patguard_mode": "enforce",
+                    "patguard_policy": DEMO_POLICY,
+                    "patguard_now": NOW.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+                **values,
+            )
+        )
+    )
     return "@%s" % path
 
 
 def org_state(fake, org):
     """What a pass changes in an organization, independent of id counters shared across organizations."""
     snap = fake.state.snapshot()["organizations"][org]
-    return {"pending": sorted(r["id"] for r in snap["requests"]),
-            "grant_tokens": sorted(g["token_id"] for g in snap["grants"]),
-            "reviews": sorted((r["pat_request_id"], r["action"]) for r in snap["reviews"]),
-            # Grants created by an approval get ids from a counter shared by organizations: compare tokens.
-            "revoked": sorted(r["token_id"] for r in snap["revocations"])}
+    return {
+        "pending": sorted(r["id"] for r in snap["requests"]),
+        "grant_tokens": sorted(g["token_id"] for g in snap["grants"]),
+        "reviews": sorted((r["pat_request_id"], r["action"]) for r in snap["reviews"]),
+        # Grants created by an approval get ids from a counter shared by organizations: compare tokens.
+        "revoked": sorted(r["token_id"] for r in snap["revocations"]),
+    }
 
 
 def org_of(fake):
@@ -95,6 +119,7 @@ def org_of(fake):
             return by_id.get(match.group(1), match.group(1))
         match = TOKEN_PATH.match(entry["path"])
         return by_installation.get(match.group(1)) if match else None
+
     return find
 
 
@@ -106,8 +131,7 @@ def requests_by_org(log, fake):
 
 def test_inventory_lists_every_installation_once_with_groups_vars_and_a_warning(tmp_path, fake_github):  # noqa: F811
     fake = fake_github(**ESTATE)
-    proc = run([str(BIN / "ansible-inventory"), "-i", str(inventory_file(tmp_path)), "--list"], app_env(fake),
-               tmp_path)
+    proc = run([str(BIN / "ansible-inventory"), "-i", str(inventory_file(tmp_path)), "--list"], app_env(fake), tmp_path)
     data = unwrap(json.loads(proc.stdout))
     assert sorted(data["pat_ready"]["hosts"]) == READY
     assert sorted(data["organizations"]["hosts"]) == READY + ["acme-05"]
@@ -132,8 +156,18 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
     single_requests = {}
     for org in READY:
         before = len(single.request_log)
-        run([str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.enforce_policy",
-             "-e", extra_vars_file(tmp_path, patguard_org=org)], app_env(single), tmp_path)
+        run(
+            [
+                str(BIN / "ansible-playbook"),
+                "-i",
+                "localhost,",
+                "patguard.github.enforce_policy",
+                "-e",
+                extra_vars_file(tmp_path, patguard_org=org),
+            ],
+            app_env(single),
+            tmp_path,
+        )
         single_requests[org] = requests_by_org(single.request_log[before:], single)[org]
     expected = {org: org_state(single, org) for org in READY}
     assert any(expected[org]["reviews"] or expected[org]["revoked"] for org in READY)  # the pass does something
@@ -143,9 +177,20 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
     # A wrong installation in the environment (as a single-organization AWX credential would set):
     # each host's own patguard_installation_id must win.
     env = app_env(multi, GITHUB_APP_INSTALLATION_ID=str(multi.installation_ids["acme-05"]))
-    proc = run([str(BIN / "ansible-playbook"), "-i", str(inventory_file(tmp_path)), "--forks", "4",
-                "patguard.github.enforce_policy_all", "-e", extra_vars_file(tmp_path, patguard_report_dir=str(reports))],
-               env, tmp_path)
+    proc = run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory_file(tmp_path)),
+            "--forks",
+            "4",
+            "patguard.github.enforce_policy_all",
+            "-e",
+            extra_vars_file(tmp_path, patguard_report_dir=str(reports)),
+        ],
+        env,
+        tmp_path,
+    )
     for org in READY:
         assert org_state(multi, org) == expected[org], org
     untouched = fake_github(**ESTATE)
@@ -156,8 +201,9 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
     assert [e["path"] for e in log].count("/app/installations") == 1
     per_org = requests_by_org(log, multi)
     # The single-organization pass found its installation once per module task: the same requests minus those.
-    single_discovery = dict((org, sum(1 for e in single.request_log if e["path"] == "/orgs/%s/installation" % org))
-                            for org in READY)
+    single_discovery = dict(
+        (org, sum(1 for e in single.request_log if e["path"] == "/orgs/%s/installation" % org)) for org in READY
+    )
     for org in READY:
         assert per_org[org] == single_requests[org] - single_discovery[org], (org, per_org, single_requests)
     # Every organization-scoped request used an installation token of that organization.
@@ -195,9 +241,20 @@ def test_forks_run_organizations_at_once_and_write_spacing_stays_per_organizatio
 
     fake.api.log.add = add
     interval = 3.0
-    run([str(BIN / "ansible-playbook"), "-i", str(inventory_file(tmp_path)), "--forks", "4",
-         "patguard.github.enforce_policy_all", "-e", extra_vars_file(tmp_path)],
-        app_env(fake, PATGUARD_WRITE_INTERVAL=str(interval)), tmp_path)
+    run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory_file(tmp_path)),
+            "--forks",
+            "4",
+            "patguard.github.enforce_policy_all",
+            "-e",
+            extra_vars_file(tmp_path),
+        ],
+        app_env(fake, PATGUARD_WRITE_INTERVAL=str(interval)),
+        tmp_path,
+    )
     find = org_of(fake)
     writes = [(e["t"], find(e)) for e in stamps if e["method"] == "POST" and ORG_PATH.match(e["path"])]
     by_org = defaultdict(list)
@@ -215,7 +272,10 @@ def test_forks_run_organizations_at_once_and_write_spacing_stays_per_organizatio
     # Each installation's budget was charged with its own organization's requests only.
     per_org = Counter(find(e) for e in stamps if ORG_PATH.match(e["path"]))  # with the installation token
     for org in READY:
-        used = [b.used for key, b in fake.api.limiter._budgets.items()  # pylint: disable=protected-access
-                if key == ("installation", fake.installation_ids[org])]
+        used = [
+            b.used
+            for key, b in fake.api.limiter._budgets.items()  # pylint: disable=protected-access
+            if key == ("installation", fake.installation_ids[org])
+        ]
         assert used == [per_org[org]], (org, used, per_org[org])
     assert Path(fake.private_key_path).is_file()

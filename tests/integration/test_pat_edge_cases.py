@@ -4,6 +4,7 @@ Each test runs the modules through ansible-playbook against the fake and reads t
 independently. Records that vanish are handled "in the web UI" (the fake's state, source
 ``web``) between the listing a role did and the module's write, as on a real organization.
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,8 +16,17 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "unit" / "plugins" / "modules"))
 from test_result_keys import documented_return, is_reserved, reserved_keys  # noqa: E402
 
 # Keys Ansible itself puts in a registered result, with its own meaning.
-ANSIBLE_ADDED = {"changed", "failed", "msg", "invocation", "warnings", "deprecations", "diff", "exception",
-                 "_ansible_no_log"}
+ANSIBLE_ADDED = {
+    "changed",
+    "failed",
+    "msg",
+    "invocation",
+    "warnings",
+    "deprecations",
+    "diff",
+    "exception",
+    "_ansible_no_log",
+}
 
 
 def org_state(fake):
@@ -50,8 +60,14 @@ def test_idempotent_reruns_are_ok_not_skipped_and_every_result_key_is_ours(fake_
         task("pat_request_info", auth, org=fake.org),
         task("pat_grant_info", auth, org=fake.org, include_repositories=True),
     ]
-    tasks.append({"name": "was the rerun skipped", "ansible.builtin.set_fact": {
-        "rerun_skipped": "{{ patguard_result_2 is skipped or patguard_result_3 is skipped }}"}})
+    tasks.append(
+        {
+            "name": "was the rerun skipped",
+            "ansible.builtin.set_fact": {
+                "rerun_skipped": "{{ patguard_result_2 is skipped or patguard_result_3 is skipped }}"
+            },
+        }
+    )
     run = run_tasks(tasks)
     assert run.rc == 0, run
     denied, revoked, request_rerun, grant_rerun, listed_requests, listed_grants, flag = run.results
@@ -61,9 +77,14 @@ def test_idempotent_reruns_are_ok_not_skipped_and_every_result_key_is_ours(fake_
     assert "skipped" not in request_rerun and "skipped" not in grant_rerun
     assert flag["ansible_facts"]["rerun_skipped"] is False
     assert "skipped=0" in run.stdout  # the recap counts no task as skipped
-    for module, result in (("pat_request", denied), ("pat_grant", revoked), ("pat_request", request_rerun),
-                           ("pat_grant", grant_rerun), ("pat_request_info", listed_requests),
-                           ("pat_grant_info", listed_grants)):
+    for module, result in (
+        ("pat_request", denied),
+        ("pat_grant", revoked),
+        ("pat_request", request_rerun),
+        ("pat_grant", grant_rerun),
+        ("pat_request_info", listed_requests),
+        ("pat_grant_info", listed_grants),
+    ):
         assert_keys_are_ours(module, result)
 
 
@@ -77,10 +98,12 @@ def test_records_handled_elsewhere_before_the_write_are_gone_and_the_pass_carrie
     org = fake.state.org(fake.org)
     fake.state.review_requests(org, [requests[1]], "approve", None, source="web")
     fake.state.revoke_grants(org, [grants[2], grants[4]], source="web")
-    run = run_tasks([
-        task("pat_request", auth, org=fake.org, ids=requests, action="deny", reason="Too broad", refresh=False),
-        task("pat_grant", auth, org=fake.org, ids=grants, refresh=False),
-    ])
+    run = run_tasks(
+        [
+            task("pat_request", auth, org=fake.org, ids=requests, action="deny", reason="Too broad", refresh=False),
+            task("pat_grant", auth, org=fake.org, ids=grants, refresh=False),
+        ]
+    )
     assert run.rc == 0, run
     reviewed, revoked = run.results
     assert reviewed["denied"] == [i for i in requests if i != requests[1]]
@@ -124,10 +147,13 @@ def test_never_used_tokens_are_revoked_only_when_asked(fake_github):
     stale = sorted(g["id"] for g in state["grants"] if g["token_last_used_at"] and g["token_last_used_at"] < cutoff)
     never = sorted(g["id"] for g in state["grants"] if not g["token_last_used_at"])
     assert stale and never, "the seed must give both stale and never-used grants"
-    run = run_tasks([
-        task("pat_grant", auth, org=fake.org, last_used_before=cutoff),
-        task("pat_grant", auth, org=fake.org, last_used_before=cutoff, never_used="include"),
-    ], check=True)
+    run = run_tasks(
+        [
+            task("pat_grant", auth, org=fake.org, last_used_before=cutoff),
+            task("pat_grant", auth, org=fake.org, last_used_before=cutoff, never_used="include"),
+        ],
+        check=True,
+    )
     assert run.rc == 0, run
     default, included = run.results
     assert sorted(default["revoked"]) == stale

@@ -6,6 +6,7 @@ bulk writes that show in the listings a little late, what a resend of a handled 
 share a ``token_id`` with a grant, and whether never-used tokens match ``last_used_*``. The
 modules must end in the same state and report whichever answer the fake picks.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -72,8 +73,9 @@ def test_requests_cancelled_or_reviewed_in_the_web_ui_are_gone(fake_github):
     assert sorted(successful_ids(fake, "pat_request_ids")) == sorted(run.result["approved"])
 
 
-@pytest.mark.parametrize("kind,module,key", [("grant", "pat_grant_info", "grants"),
-                                             ("request", "pat_request_info", "requests")])
+@pytest.mark.parametrize(
+    "kind,module,key", [("grant", "pat_grant_info", "grants"), ("request", "pat_request_info", "requests")]
+)
 def test_a_record_gone_before_its_repositories_are_read_is_reported_not_fatal(fake_github, kind, module, key):
     """12.6: a 404 on ``…/{id}/repositories`` failed the whole governance pass before."""
     fake = fake_github(grants=30, requests=30, seed=53)
@@ -103,10 +105,13 @@ def test_never_used_tokens_do_not_depend_on_githubs_guess(fake_github, matches):
     never = sorted(g["id"] for g in state["grants"] if not g["token_last_used_at"])
     assert stale and never
     auth = token_auth(fake)
-    run = run_tasks([
-        task("pat_grant", auth, org=fake.org, last_used_before=cutoff),
-        task("pat_grant", auth, org=fake.org, last_used_before=cutoff, never_used="include"),
-    ], check=True)
+    run = run_tasks(
+        [
+            task("pat_grant", auth, org=fake.org, last_used_before=cutoff),
+            task("pat_grant", auth, org=fake.org, last_used_before=cutoff, never_used="include"),
+        ],
+        check=True,
+    )
     assert run.rc == 0, run
     assert sorted(run.results[0]["revoked"]) == stale
     assert sorted(run.results[1]["revoked"]) == sorted(stale + never)
@@ -125,15 +130,28 @@ def test_upgrade_requests_and_their_grants_are_two_records(fake_github):
     # The approval's answer is lost after GitHub applied it: the proof must be the request
     # listing, not "a grant exists for this token" (it existed all along).
     fake.configure_faults(rate=1.0, kinds=["applied_then_drop"], methods=["POST"], seed=1, max_faults=1)
-    run = run_tasks([
-        task("pat_request", auth, org=fake.org, refresh=False,
-             decisions=[{"id": approve["id"], "action": "approve", "reason": "Wider scope is fine",
-                         "token_id": approve["token_id"]}]),
-        task("pat_request", auth, org=fake.org, ids=[deny["id"]], action="deny", reason="Stay narrow"),
-        task("pat_grant", auth, org=fake.org, token_ids=[revoke["token_id"]]),
-        task("pat_request_info", auth, org=fake.org, token_ids=[revoke["token_id"]]),
-        task("pat_grant_info", auth, org=fake.org, token_ids=[approve["token_id"], deny["token_id"]]),
-    ])
+    run = run_tasks(
+        [
+            task(
+                "pat_request",
+                auth,
+                org=fake.org,
+                refresh=False,
+                decisions=[
+                    {
+                        "id": approve["id"],
+                        "action": "approve",
+                        "reason": "Wider scope is fine",
+                        "token_id": approve["token_id"],
+                    }
+                ],
+            ),
+            task("pat_request", auth, org=fake.org, ids=[deny["id"]], action="deny", reason="Stay narrow"),
+            task("pat_grant", auth, org=fake.org, token_ids=[revoke["token_id"]]),
+            task("pat_request_info", auth, org=fake.org, token_ids=[revoke["token_id"]]),
+            task("pat_grant_info", auth, org=fake.org, token_ids=[approve["token_id"], deny["token_id"]]),
+        ]
+    )
     assert run.rc == 0, run
     approved, denied, revoked, still_pending, grants = run.results
     assert approved["approved"] == [approve["id"]] and approved["unconfirmed"] == []
@@ -157,14 +175,24 @@ def test_offboarding_by_owner_handles_the_upgrade_request_and_the_grant(fake_git
     upgrade = next(r for r in org_state(fake)["requests"] if r.get("upgrade"))
     owner = upgrade["owner"]
     auth = token_auth(fake)
-    run = run_tasks([
-        task("pat_request_info", auth, org=fake.org, owners=[owner]),
-        task("pat_grant_info", auth, org=fake.org, owners=[owner]),
-        {"name": "deny", "patguard.github.pat_request": dict(
-            auth, org=fake.org, action="deny", reason="Owner left", refresh=False,
-            ids="{{ patguard_result_0.requests | map(attribute='id') | list }}")},
-        task("pat_grant", auth, org=fake.org, owners=[owner]),
-    ])
+    run = run_tasks(
+        [
+            task("pat_request_info", auth, org=fake.org, owners=[owner]),
+            task("pat_grant_info", auth, org=fake.org, owners=[owner]),
+            {
+                "name": "deny",
+                "patguard.github.pat_request": dict(
+                    auth,
+                    org=fake.org,
+                    action="deny",
+                    reason="Owner left",
+                    refresh=False,
+                    ids="{{ patguard_result_0.requests | map(attribute='id') | list }}",
+                ),
+            },
+            task("pat_grant", auth, org=fake.org, owners=[owner]),
+        ]
+    )
     assert run.rc == 0, run
     requests, grants, denied, revoked = run.results
     assert upgrade["id"] in [r["id"] for r in requests["requests"]]

@@ -3,6 +3,7 @@
 The test runs report mode, then enforce mode, and compares record by record the plan of the
 report with the fake's final state (its reviews, revocations, pending requests and grants).
 """
+
 from __future__ import annotations
 
 import collections
@@ -11,8 +12,10 @@ import re
 from harness import app_auth, run_tasks
 
 LISTING = re.compile(r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)$")
-REPOSITORIES = re.compile(r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
-                          r"/(\d+)/repositories$")
+REPOSITORIES = re.compile(
+    r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
+    r"/(\d+)/repositories$"
+)
 WRITE = re.compile(r"^/orgs/[^/]+/(personal-access-token-requests|personal-access-tokens)$")
 AUTH = re.compile(r"^/(orgs/[^/]+/installation|app/installations/\d+/access_tokens)$")
 
@@ -39,8 +42,12 @@ def pass_task(fake, mode, **extra):
 
 
 def run_pass(fake, mode, check=False, diff=False, **extra):
-    run = run_tasks([pass_task(fake, mode, **extra)], check=check, diff=diff,
-                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    run = run_tasks(
+        [pass_task(fake, mode, **extra)],
+        check=check,
+        diff=diff,
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     return run
 
@@ -64,7 +71,8 @@ def test_report_then_enforce_matches_the_fake_record_by_record(fake_github):
         decision = planned[("request", request["id"])]
         assert reviewed.get(request["id"]) == {"approve": "approve", "deny": "deny"}.get(decision), request
     assert set(r["id"] for r in after["requests"]) == set(
-        r["id"] for r in before["requests"] if planned[("request", r["id"])] not in ("approve", "deny"))
+        r["id"] for r in before["requests"] if planned[("request", r["id"])] not in ("approve", "deny")
+    )
     # Every grant: revoked exactly as planned; no approved request's grant is revoked.
     revoked = set(r["pat_id"] for r in after["revocations"])
     assert revoked == set(g["id"] for g in before["grants"] if planned[("grant", g["id"])] == "revoke")
@@ -74,8 +82,11 @@ def test_report_then_enforce_matches_the_fake_record_by_record(fake_github):
     assert enforce["not_processed"] == []
     # One process: each kind listed once (page by page), one App token, writes = the plan's bulk calls.
     log = fake.request_log[mark:]
-    pages = collections.Counter((path_of(e), repr(sorted((e.get("query") or {}).items()))) for e in log
-                                if e["method"] == "GET" and LISTING.match(path_of(e)))
+    pages = collections.Counter(
+        (path_of(e), repr(sorted((e.get("query") or {}).items())))
+        for e in log
+        if e["method"] == "GET" and LISTING.match(path_of(e))
+    )
     assert max(pages.values()) == 1
     assert len([e for e in log if e["method"] == "POST" and path_of(e).endswith("/access_tokens")]) == 1
     writes = [e for e in log if e["method"] == "POST" and WRITE.match(path_of(e))]
@@ -103,8 +114,10 @@ def test_check_mode_and_diff_show_the_plan_without_writes(fake_github):
 
 def test_enforce_with_an_empty_policy_warns(fake_github):
     fake = fake_github(grants=5, requests=2, seed=23)
-    run = run_tasks([{"name": "empty", "patguard.github.pat_policy": {"org": fake.org, "mode": "enforce"}}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)})
+    run = run_tasks(
+        [{"name": "empty", "patguard.github.pat_policy": {"org": fake.org, "mode": "enforce"}}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     assert any("decides nothing" in w for w in run.results[0]["warnings"])
     assert run.results[0]["changed"] is False

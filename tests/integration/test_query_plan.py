@@ -8,6 +8,7 @@
   that needs them, and for grants only when the decision depends on them (yet with the
   same revocations as an evaluation that knows every repository list).
 """
+
 from __future__ import annotations
 
 import collections
@@ -22,8 +23,10 @@ LISTINGS = {
     "requests": re.compile(r"^/(orgs|organizations)/[^/]+/personal-access-token-requests$"),
     "grants": re.compile(r"^/(orgs|organizations)/[^/]+/personal-access-tokens$"),
 }
-REPOSITORIES = re.compile(r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
-                          r"/(\d+)/repositories$")
+REPOSITORIES = re.compile(
+    r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
+    r"/(\d+)/repositories$"
+)
 AUTH = re.compile(r"^/(orgs/[^/]+/installation|app/installations/\d+/access_tokens)$")
 
 # The demo policy (playbooks/demo.yml): max_repositories needs the repository lists.
@@ -58,10 +61,12 @@ def url_key(entry):
 
 
 def governance(fake, policy, mode):
-    run = run_tasks([], roles=[{"role": "patguard.github.pat_governance"}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)},
-                    play_vars={"patguard_org": fake.org, "patguard_policy": policy, "patguard_mode": mode,
-                               "patguard_now": NOW})
+    run = run_tasks(
+        [],
+        roles=[{"role": "patguard.github.pat_governance"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={"patguard_org": fake.org, "patguard_policy": policy, "patguard_mode": mode, "patguard_now": NOW},
+    )
     assert run.rc == 0, run
     return run
 
@@ -73,18 +78,21 @@ def test_offboarding_twelve_users_is_two_filtered_listings_per_endpoint(fake_git
     users = owners[:12]
     assert len(users) == 12
     fake.request_log.clear()
-    run = run_tasks([], roles=[{"role": "patguard.github.pat_offboarding"}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)},
-                    play_vars={"patguard_org": fake.org, "patguard_offboard_users": users,
-                               "patguard_mode": "report"})
+    run = run_tasks(
+        [],
+        roles=[{"role": "patguard.github.pat_offboarding"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={"patguard_org": fake.org, "patguard_offboard_users": users, "patguard_mode": "report"},
+    )
     assert run.rc == 0, run
     for name, pattern in LISTINGS.items():
         listings = [e for e in fake.request_log if e["method"] == "GET" and pattern.match(path_of(e))]
         assert all(owners_of(e) for e in listings), "unfiltered %s listing: %s" % (name, listings)
         chunks = collections.Counter(owners_of(e) for e in listings)
         assert sorted(len(chunk) for chunk in chunks) == [2, 10], chunks
-        assert set(login for chunk in chunks for login in chunk) == set(u.lower() for u in users) or \
-            set(login for chunk in chunks for login in chunk) == set(users)
+        assert set(login for chunk in chunks for login in chunk) == set(u.lower() for u in users) or set(
+            login for chunk in chunks for login in chunk
+        ) == set(users)
         # 120 grants over ~50 owners: each chunk fits on one page, so one request per chunk.
         assert len(listings) == 2, listings
     assert not [e for e in fake.request_log if e["method"] != "GET" and not AUTH.match(path_of(e))]
@@ -119,7 +127,8 @@ def test_governance_fetches_no_url_twice_and_repositories_only_for_subset(fake_g
     if mode == "enforce":
         after = fake.state.snapshot()["organizations"][fake.org]
         assert set(r["pat_request_id"] for r in after["reviews"] if r["action"] == "approve") == set(
-            g["ids"][i] for g in eager["approve"] for i in range(len(g["ids"])))
+            g["ids"][i] for g in eager["approve"] for i in range(len(g["ids"]))
+        )
     eager = eager["revoke"]
     if mode == "enforce":
         revoked = set(r["pat_id"] for r in fake.state.snapshot()["organizations"][fake.org]["revocations"])

@@ -9,6 +9,7 @@
   401 is answered by a renewal and the request is retried; no request fails.
 See docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -79,13 +80,20 @@ def test_spent_budget_with_reset_inside_the_bound_is_waited_for(fake_github):
 
 
 def test_rate_limit_answers_with_a_near_reset_are_waited_for(fake_github):
-    fake = fake_github(grants=150, requests=150, seed=32,
-                       faults={"rate": 0.5, "kinds": ["primary"], "seed": 4, "retry_after": 1, "max_faults": 3})
+    fake = fake_github(
+        grants=150,
+        requests=150,
+        seed=32,
+        faults={"rate": 0.5, "kinds": ["primary"], "seed": 4, "retry_after": 1, "max_faults": 3},
+    )
     state = org_state(fake)
     decisions = [{"id": r["id"], "action": "deny", "reason": "Denied: rate-limit test"} for r in state["requests"]]
-    run = run_tasks([task("pat_request", app_auth(fake), org=fake.org, decisions=decisions, rate_limit_wait=10),
-                     task("pat_grant", app_auth(fake), org=fake.org, ids=[g["id"] for g in state["grants"]],
-                          rate_limit_wait=10)])
+    run = run_tasks(
+        [
+            task("pat_request", app_auth(fake), org=fake.org, decisions=decisions, rate_limit_wait=10),
+            task("pat_grant", app_auth(fake), org=fake.org, ids=[g["id"] for g in state["grants"]], rate_limit_wait=10),
+        ]
+    )
     assert run.rc == 0, run
     denied, revoked = run.results
     assert sorted(denied["denied"]) == sorted(r["id"] for r in state["requests"])
@@ -134,12 +142,15 @@ def test_reset_beyond_the_bound_stops_with_what_was_done_and_a_rerun_finishes(fa
     # Exactly what the failure result says was done is done, nothing more.
     middle = org_state(fake)
     assert sorted(r["id"] for r in middle["requests"]) == first["not_processed"]
-    assert sorted(g["id"] for g in middle["grants"] if g["id"] in grant_ids) == \
-        stopped_grants.result["not_processed"]
+    assert sorted(g["id"] for g in middle["grants"] if g["id"] in grant_ids) == stopped_grants.result["not_processed"]
 
     set_budget(fake, 5000)
-    rerun = run_tasks([task("pat_request", auth, org=fake.org, decisions=decisions),
-                       task("pat_grant", auth, org=fake.org, ids=grant_ids)])
+    rerun = run_tasks(
+        [
+            task("pat_request", auth, org=fake.org, decisions=decisions),
+            task("pat_grant", auth, org=fake.org, ids=grant_ids),
+        ]
+    )
     assert rerun.rc == 0, rerun
     reviewed, revoked = rerun.results
     assert sorted(reviewed["approved"]) == approve[100:] and sorted(reviewed["denied"]) == deny
@@ -148,8 +159,12 @@ def test_reset_beyond_the_bound_stops_with_what_was_done_and_a_rerun_finishes(fa
     after = org_state(fake)
     assert after["requests"] == [] and not [g for g in after["grants"] if g["id"] in grant_ids]
     # Every id was written exactly once over the two runs, and nothing was refused.
-    sent = [i for w in org_writes(fake) if w["status"] < 300
-            for i in (w["json"].get("pat_request_ids") or w["json"].get("pat_ids") or [])]
+    sent = [
+        i
+        for w in org_writes(fake)
+        if w["status"] < 300
+        for i in (w["json"].get("pat_request_ids") or w["json"].get("pat_ids") or [])
+    ]
     assert sorted(sent) == sorted(request_ids + grant_ids)
     assert not [w for w in org_writes(fake) if w["status"] >= 400]
 
@@ -162,10 +177,15 @@ def test_thirty_second_installation_tokens_are_renewed_mid_run(fake_github):
         fake.clock.advance(12)
 
     with Background(tick, 0.25):
-        run = run_tasks([task("pat_grant_info", auth, org=fake.org, include_repositories=True),
-                         task("pat_request_info", auth, org=fake.org, include_repositories=True),
-                         task("pat_grant", auth, org=fake.org, owners=sorted(
-                             {g["owner"] for g in org_state(fake)["grants"]})[:5])])
+        run = run_tasks(
+            [
+                task("pat_grant_info", auth, org=fake.org, include_repositories=True),
+                task("pat_request_info", auth, org=fake.org, include_repositories=True),
+                task(
+                    "pat_grant", auth, org=fake.org, owners=sorted({g["owner"] for g in org_state(fake)["grants"]})[:5]
+                ),
+            ]
+        )
     assert run.rc == 0, run
     grants, pending, revoked = run.results
     assert grants["count"] == 300 and pending["count"] == 40
@@ -180,8 +200,11 @@ def test_thirty_second_installation_tokens_are_renewed_mid_run(fake_github):
     for index in expired:
         following = [i for i in exchanges if i > index]
         assert following, "a 401 without renewal"
-        retry = next(e for e in log[following[0] + 1:] if e["path"] == log[index]["path"]
-                     and e["method"] == log[index]["method"])
+        retry = next(
+            e
+            for e in log[following[0] + 1 :]
+            if e["path"] == log[index]["path"] and e["method"] == log[index]["method"]
+        )
         assert retry["status"] < 400 or retry["status"] == 401
     assert not [e for e in log if e["status"] >= 400 and e["status"] != 401]
     assert sum(r["api"]["requests"] for r in run.results) > 200

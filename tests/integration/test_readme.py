@@ -2,6 +2,7 @@
 
 The playbook is taken from README.md as written, so the README cannot drift from what works.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,12 @@ def example_policy(org):
 
 def awx_env(fake):
     """What the collection's AWX credential type injects (extensions/awx)."""
-    return {"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-            "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path), "PATGUARD_WRITE_INTERVAL": "0"}
+    return {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_APP_ID": str(fake.app_id),
+        "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path),
+        "PATGUARD_WRITE_INTERVAL": "0",
+    }
 
 
 def test_readme_playbook_runs_under_the_awx_credential(fake_github, tmp_path):
@@ -40,8 +45,10 @@ def test_readme_playbook_runs_under_the_awx_credential(fake_github, tmp_path):
     (tmp_path / "policy.yml").write_text(yaml.safe_dump(example_policy(fake.org)))
     playbook = tmp_path / "governance.yml"
     playbook.write_text(readme_playbook())
-    secrets = {"vault_github_app_id": str(fake.app_id),
-               "vault_github_app_private_key": Path(fake.private_key_path).read_text()}
+    secrets = {
+        "vault_github_app_id": str(fake.app_id),
+        "vault_github_app_private_key": Path(fake.private_key_path).read_text(),
+    }
     run = run_playbook(playbook, env=awx_env(fake), extra_vars=secrets)
     assert run.rc == 0, run.output[-3000:]
     assert "mutually exclusive" not in run.output

@@ -4,6 +4,7 @@ tarball that ``ansible-galaxy collection build`` makes installs into a fresh vir
 
 See docs/releasing.md for the procedure these tests guard.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,18 @@ from platform_venv import REPO_ROOT, adhoc_result, fresh_venv, tools_venv, venv_
 
 pytestmark = pytest.mark.platform
 
-COPY_IGNORE = shutil.ignore_patterns(".venv", ".venvs", "build", ".git", ".hypothesis", ".pytest_cache",
-                                     "__pycache__", "tests/output", "*.tar.gz", "CHANGELOG.rst")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".venv",
+    ".venvs",
+    "build",
+    ".git",
+    ".hypothesis",
+    ".pytest_cache",
+    "__pycache__",
+    "tests/output",
+    "*.tar.gz",
+    "CHANGELOG.rst",
+)
 BIN = Path(sys.executable).parent
 
 
@@ -50,13 +61,15 @@ def test_versions_agree():
     if releases:
         latest = max(releases, key=_version_tuple)
         assert _version_tuple(version) >= _version_tuple(latest), (
-            "galaxy.yml says %s but the changelog already released %s" % (version, latest))
+            "galaxy.yml says %s but the changelog already released %s" % (version, latest)
+        )
     if not releases or _version_tuple(version) > _version_tuple(max(releases, key=_version_tuple)):
         # Not released yet: the fragments must carry what the next release will say.
         fragments = sorted((REPO_ROOT / "changelogs" / "fragments").glob("*.yml"))
         assert fragments, "an unreleased version needs changelog fragments"
         assert any("release_summary" in (yaml.safe_load(f.read_text()) or {}) for f in fragments), (
-            "the version being prepared (%s) needs a release_summary fragment" % version)
+            "the version being prepared (%s) needs a release_summary fragment" % version
+        )
 
 
 @pytest.mark.slow
@@ -66,12 +79,20 @@ def test_changelog_release_generates_the_notes(tmp_path):
     tree = tmp_path / "collection"
     shutil.copytree(REPO_ROOT, tree, ignore=COPY_IGNORE)
     env = venv_env(tools, {"ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "none")})
-    lint = subprocess.run(["antsibull-changelog", "lint"], cwd=tree, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    lint = subprocess.run(
+        ["antsibull-changelog", "lint"], cwd=tree, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
     version = galaxy_version()
-    release = subprocess.run(["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"],
-                             cwd=tree, env=env, capture_output=True, text=True, timeout=300, check=False)
+    release = subprocess.run(
+        ["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert release.returncode == 0, release.stdout + release.stderr
     notes = (tree / "CHANGELOG.rst").read_text()
     assert "v%s" % version in notes
@@ -88,51 +109,117 @@ def test_changelog_release_generates_the_notes(tmp_path):
 def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake_github):  # noqa: F811
     version = galaxy_version()
     out = tmp_path / "dist"
-    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(out),
-                            str(REPO_ROOT)], env=ansible_env(), capture_output=True, text=True, timeout=300,
-                           check=False)
+    build = subprocess.run(
+        [str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(out), str(REPO_ROOT)],
+        env=ansible_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = out / ("patguard-github-%s.tar.gz" % version)
     assert tarball.is_file(), list(out.iterdir())
 
     with tarfile.open(tarball) as tar:
         names = set(tar.getnames())
-    shipped = {"MANIFEST.json", "FILES.json", "meta/runtime.yml", "requirements.txt", "bindep.txt",
-               "execution-environment.yml", "extensions/awx/credential_type_github_app.yml",
-               "extensions/eda/rulebooks/pat_request_review.yml", "playbooks/review_one_request.yml",
-               "playbooks/awx_register.yml", "docs/docsite/links.yml", "docs/docsite/extra-docs.yml"}
+    shipped = {
+        "MANIFEST.json",
+        "FILES.json",
+        "meta/runtime.yml",
+        "requirements.txt",
+        "bindep.txt",
+        "execution-environment.yml",
+        "extensions/awx/credential_type_github_app.yml",
+        "extensions/eda/rulebooks/pat_request_review.yml",
+        "playbooks/review_one_request.yml",
+        "playbooks/awx_register.yml",
+        "docs/docsite/links.yml",
+        "docs/docsite/extra-docs.yml",
+    }
     assert shipped <= names, "missing from the tarball: %s" % sorted(shipped - names)
     leaked = sorted(n for n in names if re.match(r"(\./)?(\.venvs?|build|\.git|tests/output)(/|$)", n))
     assert not leaked, leaked[:5]
 
     venv = fresh_venv(tmp_path / "venv")
     python = venv / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # Nothing but the fresh venv: no ANSIBLE_COLLECTIONS_PATH pointing at the source tree.
     empty = tmp_path / "no-collections"
     empty.mkdir()
-    env = venv_env(venv, {"ANSIBLE_COLLECTIONS_PATH": str(empty), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "true",
-                          "HOME": str(tmp_path), "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
-                          "ANSIBLE_NOCOLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0",
-                          "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0"})
-    for key in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_API_URL",
-                "GITHUB_APP_PRIVATE_KEY_PATH", "GITHUB_APP_INSTALLATION_ID", "ANSIBLE_CONFIG"):
+    env = venv_env(
+        venv,
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(empty),
+            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "true",
+            "HOME": str(tmp_path),
+            "ANSIBLE_LOCAL_TEMP": str(tmp_path / "tmp"),
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_LOCALHOST_WARNING": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
+        },
+    )
+    for key in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_API_URL",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_APP_INSTALLATION_ID",
+        "ANSIBLE_CONFIG",
+    ):
         env.pop(key, None)
-    install = subprocess.run([str(venv / "bin" / "ansible-galaxy"), "collection", "install", "--offline",
-                              "-p", site, str(tarball)], env=env, capture_output=True, text=True, timeout=300,
-                             check=False, cwd=str(tmp_path))
+    install = subprocess.run(
+        [str(venv / "bin" / "ansible-galaxy"), "collection", "install", "--offline", "-p", site, str(tarball)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=str(tmp_path),
+    )
     assert install.returncode == 0, install.stdout + install.stderr
     installed = Path(site) / "ansible_collections" / "patguard" / "github"
     assert json.loads((installed / "MANIFEST.json").read_text())["collection_info"]["version"] == version
 
     fake = fake_github(grants=7, requests=3, seed=11)
-    env.update({"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-                "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path), "PATGUARD_WRITE_INTERVAL": "0"})
-    run = subprocess.run([str(venv / "bin" / "ansible"), "localhost", "-o", "-i", "localhost,", "-c", "local",
-                          "-e", "ansible_python_interpreter=%s" % python,
-                          "-m", "patguard.github.pat_grant_info", "-a", "org=%s" % fake.org],
-                         env=env, capture_output=True, text=True, timeout=300, check=False, cwd=str(tmp_path))
+    env.update(
+        {
+            "GITHUB_API_URL": fake.base_url,
+            "GITHUB_APP_ID": str(fake.app_id),
+            "GITHUB_APP_PRIVATE_KEY_PATH": str(fake.private_key_path),
+            "PATGUARD_WRITE_INTERVAL": "0",
+        }
+    )
+    run = subprocess.run(
+        [
+            str(venv / "bin" / "ansible"),
+            "localhost",
+            "-o",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % python,
+            "-m",
+            "patguard.github.pat_grant_info",
+            "-a",
+            "org=%s" % fake.org,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=str(tmp_path),
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = adhoc_result(run.stdout)
     assert not result.get("failed"), result
@@ -140,18 +227,43 @@ def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake
     assert result["changed"] is False
     # The report action renders its page from the template and asset files in the tarball.
     report_dir = tmp_path / "adhoc-report"
-    report = subprocess.run([str(venv / "bin" / "ansible"), "localhost", "-o", "-i", "localhost,", "-c", "local",
-                             "-e", "ansible_python_interpreter=%s" % python, "-m", "patguard.github.pat_report",
-                             "-a", json.dumps({"dest": str(report_dir), "org": fake.org, "grants": result["grants"]})],
-                            env=env, capture_output=True, text=True, timeout=300, check=False, cwd=str(tmp_path))
+    report = subprocess.run(
+        [
+            str(venv / "bin" / "ansible"),
+            "localhost",
+            "-o",
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=%s" % python,
+            "-m",
+            "patguard.github.pat_report",
+            "-a",
+            json.dumps({"dest": str(report_dir), "org": fake.org, "grants": result["grants"]}),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=str(tmp_path),
+    )
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
     page = (report_dir / "report.html").read_text()
     assert "Content-Security-Policy" in page and 'id="report-data"' in page and "sortableTables" in page
     assert len(json.loads((report_dir / "report.json").read_text())["tokens"]) == len(result["grants"])
     # Loaded from the fresh venv, not from the source tree.
-    listing = subprocess.run([str(venv / "bin" / "ansible-galaxy"), "collection", "list", "patguard.github",
-                              "--format", "json"], env=env, capture_output=True, text=True, timeout=120,
-                             check=False, cwd=str(tmp_path))
+    listing = subprocess.run(
+        [str(venv / "bin" / "ansible-galaxy"), "collection", "list", "patguard.github", "--format", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=str(tmp_path),
+    )
     assert listing.returncode == 0, listing.stderr
     assert list(json.loads(listing.stdout)) == [str(Path(site) / "ansible_collections")]
     assert os.path.realpath(str(installed)) != os.path.realpath(str(REPO_ROOT))

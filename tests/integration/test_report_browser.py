@@ -10,6 +10,7 @@ missing or when PATGUARD_SCREENSHOT=1 (so an ordinary run leaves the work tree c
 Chromium and ChromeDriver come from Debian (scripts/setup-browser.sh). Without them the
 tests skip, except under CI, where a missing browser is a failure.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,18 @@ def browser():
     profile = tempfile.mkdtemp(prefix="patguard-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--user-data-dir=%s" % profile, "--window-size=1400,2300"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--user-data-dir=%s" % profile,
+        "--window-size=1400,2300",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
@@ -72,11 +82,17 @@ def browser():
 
 def write_report(fake, report_dir, policy, mode="report"):
     started = time.perf_counter()
-    run = run_tasks([{"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}}],
-                    roles=[{"role": "patguard.github.pat_report"}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)},
-                    play_vars={"patguard_org": fake.org, "patguard_policy": policy, "patguard_mode": mode,
-                               "patguard_report_dir": str(report_dir)})
+    run = run_tasks(
+        [{"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}}],
+        roles=[{"role": "patguard.github.pat_report"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={
+            "patguard_org": fake.org,
+            "patguard_policy": policy,
+            "patguard_mode": mode,
+            "patguard_report_dir": str(report_dir),
+        },
+    )
     assert run.rc == 0, run
     return run, time.perf_counter() - started
 
@@ -129,11 +145,25 @@ def demo_report(tmp_path_factory):
         write_report(fake, report_dir, POLICY)
         state = fake.state.snapshot()["organizations"][fake.org]
         victim = sorted(state["grants"], key=lambda g: g["id"])[0]
-        revoked = run_tasks([{"name": "revoke", "patguard.github.pat_grant": dict(
-            app_auth(fake), org=fake.org, ids=[victim["id"]], state="revoked")}])
+        revoked = run_tasks(
+            [
+                {
+                    "name": "revoke",
+                    "patguard.github.pat_grant": dict(
+                        app_auth(fake), org=fake.org, ids=[victim["id"]], state="revoked"
+                    ),
+                }
+            ]
+        )
         assert revoked.rc == 0, revoked
-        fake.create_request("carol", token_name="settings-fix", permissions={"repository": {"administration": "write"}},
-                            repositories=["api"], reason="Needs to fix branch protection", token_expires_at="+30d")
+        fake.create_request(
+            "carol",
+            token_name="settings-fix",
+            permissions={"repository": {"administration": "write"}},
+            repositories=["api"],
+            reason="Needs to fix branch protection",
+            token_expires_at="+30d",
+        )
         write_report(fake, report_dir, POLICY)
         assert not fake.contract_errors
         return report_dir / "report.html"
@@ -156,6 +186,7 @@ def scale_report(tmp_path_factory):
     # The module's own time (evaluate + render + write) is measured again without Ansible,
     # on the records the role listed, for the log: no assertion on time.
     import sys
+
     sys.path.insert(0, str(REPO_ROOT / "build" / "collections"))
     from ansible_collections.patguard.github.plugins.plugin_utils import _report_files
 
@@ -164,8 +195,10 @@ def scale_report(tmp_path_factory):
     rendered = _report_files.render_all(report)
     render_seconds = time.perf_counter() - started
     sizes = ", ".join("%s %.1f MB" % (name, len(text.encode("utf-8")) / 1e6) for name, text in sorted(rendered.items()))
-    line = ("pat_report at 10,000 grants + 2,000 requests: role (listing 12,000 records from the fake, evaluation, "
-            "rendering, writing) %.1f s; rendering alone %.2f s; %s" % (seconds, render_seconds, sizes))
+    line = (
+        "pat_report at 10,000 grants + 2,000 requests: role (listing 12,000 records from the fake, evaluation, "
+        "rendering, writing) %.1f s; rendering alone %.2f s; %s" % (seconds, render_seconds, sizes)
+    )
     OUTPUT.mkdir(parents=True, exist_ok=True)
     (OUTPUT / "report-scale-timing.txt").write_text(line + "\n")
     print(line)
@@ -181,8 +214,9 @@ def test_demo_report_in_chromium(browser, demo_report):
     # Summary figures and drift are on the page.
     headline = browser.find_element(By.ID, "headline").text
     assert "violate the policy" in headline
-    drift = dict((chip.get_attribute("data-drift"), chip.text) for chip in
-                 browser.find_elements(By.CSS_SELECTOR, "#drift .chip"))
+    drift = dict(
+        (chip.get_attribute("data-drift"), chip.text) for chip in browser.find_elements(By.CSS_SELECTOR, "#drift .chip")
+    )
     assert drift["new"].startswith("1 ") and drift["removed"].startswith("1 ")
     assert drift["permission_upgrades"].startswith("0 ")
 
@@ -262,7 +296,8 @@ def test_scale_report_pages_through_every_token(browser, scale_report):
     assert all(owner.lower() in tr.text.lower() for tr in rows(browser))
     Select(browser.find_element(By.ID, "f-code")).select_by_value("expired")
     assert body_attr(browser, "data-matches") == sum(
-        1 for t in matching if "expired" in {v["code"] for v in t["violations"]})
+        1 for t in matching if "expired" in {v["code"] for v in t["violations"]}
+    )
     assert console(browser) == []
     box.clear()
     browser.execute_script("window.scrollTo(0, 0)")
@@ -274,12 +309,14 @@ def haystack(token):
     selection = token["repository_selection"] or ""
     if selection == "subset":
         selection = "subset (%s)" % ("?" if token["repository_count"] is None else token["repository_count"])
-    perms = " ".join(sorted("%s:%s" % (name, level) for bucket in token["permissions"].values()
-                            for name, level in bucket.items()))
+    perms = " ".join(
+        sorted("%s:%s" % (name, level) for bucket in token["permissions"].values() for name, level in bucket.items())
+    )
     violations = "; ".join("%s: %s" % (v["code"], v["detail"]) for v in token["violations"])
     tid = "" if token["token_id"] is None else str(token["token_id"])
-    return " ".join([token["owner"] or "", token["token_name"] or "", tid, perms, violations, selection,
-                     token["decision"] or ""]).lower()
+    return " ".join(
+        [token["owner"] or "", token["token_name"] or "", tid, perms, violations, selection, token["decision"] or ""]
+    ).lower()
 
 
 def report_days(driver):
@@ -289,4 +326,5 @@ def report_days(driver):
         "var t = document.querySelector('#tokens-body tr td:nth-child(2) .muted').textContent;"
         "var id = parseInt(t.split(' ')[1], 10), kind = t.split(' ')[0];"
         "for (var i = 0; i < d.length; i++) { if (d[i][4] === id && d[i][3] === kind) { return d[i][9]; } }"
-        "return null;")
+        "return null;"
+    )

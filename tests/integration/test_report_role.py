@@ -5,6 +5,7 @@ pat_governance (patguard_report_dir set) it lists nothing again and shows what t
 applied. A second run with the same inventory changes nothing; a change in GitHub's state
 shows up as drift, and the replaced report is kept as report.previous.json.
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,12 +44,20 @@ def listings(fake):
 
 
 def run_role(fake, role, report_dir, check=False, mode="report", policy=None, extra=None):
-    play_vars = {"patguard_org": fake.org, "patguard_policy": POLICY if policy is None else policy,
-                 "patguard_mode": mode, "patguard_report_dir": str(report_dir)}
+    play_vars = {
+        "patguard_org": fake.org,
+        "patguard_policy": POLICY if policy is None else policy,
+        "patguard_mode": mode,
+        "patguard_report_dir": str(report_dir),
+    }
     play_vars.update(extra or {})
-    return run_tasks([{"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}}],
-                     roles=[{"role": role}], module_defaults={"group/patguard.github.github": app_auth(fake)},
-                     play_vars=play_vars, check=check)
+    return run_tasks(
+        [{"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}}],
+        roles=[{"role": role}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars=play_vars,
+        check=check,
+    )
 
 
 def report_task_status(run):
@@ -56,7 +65,7 @@ def report_task_status(run):
     lines = run.stdout.splitlines()
     for index, line in enumerate(lines):
         if line.startswith("TASK [") and "Write the token inventory report" in line:
-            for follow in lines[index + 1:]:
+            for follow in lines[index + 1 :]:
                 if follow.startswith(("changed:", "ok:", "fatal:", "skipping:")):
                     return follow.split(":", 1)[0]
     raise AssertionError("report task not found in output:\n" + run.stdout[-3000:])
@@ -88,7 +97,8 @@ def test_role_standalone_lists_once_writes_every_file_and_is_idempotent(fake_git
     tokens = report["tokens"]
     assert len(tokens) == len(state["requests"]) + len(state["grants"])
     assert sorted(t["token_id"] for t in tokens if t["kind"] == "grant") == sorted(
-        g["token_id"] for g in state["grants"])
+        g["token_id"] for g in state["grants"]
+    )
     assert {t["state"] for t in tokens} == {"pending", "active"}  # report mode: nothing applied
     # Violations are the policy's, and the decisions are what enforce mode would do.
     revoke = [t for t in tokens if t["decision"] == "revoke"]
@@ -102,7 +112,8 @@ def test_role_standalone_lists_once_writes_every_file_and_is_idempotent(fake_git
     assert len(rows) == len(tokens) and {r["state"] for r in rows} == {"pending", "active"}
     html = (report_dir / "report.html").read_text()
     assert "<script src" not in html and "https://" not in html.split("<script")[0].lower().replace(
-        "https://www.gnu.org", "")
+        "https://www.gnu.org", ""
+    )
     assert "violate the policy" in (report_dir / "summary.md").read_text()
 
     before = dict((name, (report_dir / name).read_bytes()) for name in FILES)
@@ -121,11 +132,25 @@ def test_drift_after_github_changes(fake_github, tmp_path):
 
     # Someone revokes two grants in the GitHub UI and asks for a new broad token.
     gone = sorted(org_state(fake)["grants"], key=lambda g: g["id"])[:2]
-    revoke = run_tasks([{"name": "revoke", "patguard.github.pat_grant": dict(
-        app_auth(fake), org=fake.org, ids=[g["id"] for g in gone], state="revoked")}])
+    revoke = run_tasks(
+        [
+            {
+                "name": "revoke",
+                "patguard.github.pat_grant": dict(
+                    app_auth(fake), org=fake.org, ids=[g["id"] for g in gone], state="revoked"
+                ),
+            }
+        ]
+    )
     assert revoke.rc == 0, revoke
-    fake.create_request("carol", token_name="everything", permissions={"repository": {"administration": "write"}},
-                        repositories=["api"], reason="Needs to fix the settings", token_expires_at="+30d")
+    fake.create_request(
+        "carol",
+        token_name="everything",
+        permissions={"repository": {"administration": "write"}},
+        repositories=["api"],
+        reason="Needs to fix the settings",
+        token_expires_at="+30d",
+    )
 
     second = run_role(fake, "patguard.github.pat_report", report_dir)
     assert second.rc == 0, second
@@ -148,13 +173,21 @@ def test_governance_writes_the_report_without_listing_again(fake_github, tmp_pat
     fake = fake_github(fixture=str(FIXTURE))
     before = org_state(fake)
     report_dir = tmp_path / "gov"
-    run = run_tasks([{"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}},
-                     {"name": "review", "ansible.builtin.debug": {"var": "pat_request_review_result"}},
-                     {"name": "hygiene", "ansible.builtin.debug": {"var": "pat_grant_hygiene_result"}}],
-                    roles=[{"role": "patguard.github.pat_governance"}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)},
-                    play_vars={"patguard_org": fake.org, "patguard_policy": POLICY, "patguard_mode": "enforce",
-                               "patguard_report_dir": str(report_dir)})
+    run = run_tasks(
+        [
+            {"name": "result", "ansible.builtin.debug": {"var": "pat_report_result"}},
+            {"name": "review", "ansible.builtin.debug": {"var": "pat_request_review_result"}},
+            {"name": "hygiene", "ansible.builtin.debug": {"var": "pat_grant_hygiene_result"}},
+        ],
+        roles=[{"role": "patguard.github.pat_governance"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={
+            "patguard_org": fake.org,
+            "patguard_policy": POLICY,
+            "patguard_mode": "enforce",
+            "patguard_report_dir": str(report_dir),
+        },
+    )
     assert run.rc == 0, run
     # The governance pass listed each kind once; the report added no listing.
     assert listings(fake) == {"requests": 1, "grants": 1}
@@ -184,20 +217,33 @@ def test_governance_writes_the_report_without_listing_again(fake_github, tmp_pat
 
 def test_governance_without_report_dir_writes_nothing(fake_github, tmp_path):
     fake = fake_github(fixture=str(FIXTURE))
-    run = run_tasks([{"name": "result", "ansible.builtin.debug": {"msg": "{{ pat_report_result is defined }}"}}],
-                    roles=[{"role": "patguard.github.pat_governance"}],
-                    module_defaults={"group/patguard.github.github": app_auth(fake)},
-                    play_vars={"patguard_org": fake.org, "patguard_policy": POLICY})
+    run = run_tasks(
+        [{"name": "result", "ansible.builtin.debug": {"msg": "{{ pat_report_result is defined }}"}}],
+        roles=[{"role": "patguard.github.pat_governance"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={"patguard_org": fake.org, "patguard_policy": POLICY},
+    )
     assert run.rc == 0, run
     assert run.results[0]["msg"] is False
     assert not list(tmp_path.iterdir())
 
 
 def test_module_explicit_previous_and_bad_previous(tmp_path):
-    grants = [{"id": 1, "owner": "ada", "token_id": 11, "token_name": "ci", "repository_selection": "subset",
-               "repositories": ["api"], "permissions": {"repository": {"contents": "read"}},
-               "access_granted_at": "2029-12-01T00:00:00Z", "token_expires_at": "2030-02-01T00:00:00Z",
-               "token_expired": False, "token_last_used_at": "2029-12-30T00:00:00Z"}]
+    grants = [
+        {
+            "id": 1,
+            "owner": "ada",
+            "token_id": 11,
+            "token_name": "ci",
+            "repository_selection": "subset",
+            "repositories": ["api"],
+            "permissions": {"repository": {"contents": "read"}},
+            "access_granted_at": "2029-12-01T00:00:00Z",
+            "token_expires_at": "2030-02-01T00:00:00Z",
+            "token_expired": False,
+            "token_last_used_at": "2029-12-30T00:00:00Z",
+        }
+    ]
     upgraded = [dict(grants[0], permissions={"repository": {"contents": "write"}})]
     base = {"name": "report", "patguard.github.pat_report": {"org": "acme", "now": NOW}}
 
@@ -208,9 +254,15 @@ def test_module_explicit_previous_and_bad_previous(tmp_path):
 
     (tmp_path / "bad.json").write_text("{not json")
     baseline = str(tmp_path / "a" / "report.json")
-    run = run_tasks([task(tmp_path / "a", grants), task(tmp_path / "b", upgraded, previous=baseline),
-                     task(tmp_path / "c", grants, previous=str(tmp_path / "bad.json")),
-                     task(tmp_path / "d", grants, page_size=0), task(tmp_path / "e", [])])
+    run = run_tasks(
+        [
+            task(tmp_path / "a", grants),
+            task(tmp_path / "b", upgraded, previous=baseline),
+            task(tmp_path / "c", grants, previous=str(tmp_path / "bad.json")),
+            task(tmp_path / "d", grants, page_size=0),
+            task(tmp_path / "e", []),
+        ]
+    )
     first, second, bad, zero, empty = run.results
     assert first["changed"] is True and first["drift"] is None
     assert second["changed"] is True and second["drift"]["permission_upgrades"] == 1

@@ -4,6 +4,7 @@ For each changing module: check mode sends no write (the fake's request log), ap
 fake's state, a second apply reports changed=false with zero writes, and the state the fake
 holds (read independently of the module) is what the module reported.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,7 @@ WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
 def org_writes(fake):
     """Writes to the organization's PAT endpoints (installation-token exchanges are not counted)."""
-    return [e for e in fake.request_log
-            if e["method"] in WRITE_METHODS and e["path"].startswith("/orgs/")]
+    return [e for e in fake.request_log if e["method"] in WRITE_METHODS and e["path"].startswith("/orgs/")]
 
 
 def org_state(fake):
@@ -33,13 +33,20 @@ def test_info_modules_list_everything_and_filter(fake_github):
     auth = app_auth(fake)
     state = org_state(fake)
     owner = state["grants"][0]["owner"]
-    run = run_tasks([
-        task("pat_request_info", auth, org=fake.org),
-        task("pat_grant_info", auth, org=fake.org),
-        task("pat_grant_info", auth, org=fake.org, owners=[owner]),
-        task("pat_grant_info", auth, org=fake.org, include_repositories=True, token_ids=[
-            g["token_id"] for g in state["grants"][:60]]),
-    ])
+    run = run_tasks(
+        [
+            task("pat_request_info", auth, org=fake.org),
+            task("pat_grant_info", auth, org=fake.org),
+            task("pat_grant_info", auth, org=fake.org, owners=[owner]),
+            task(
+                "pat_grant_info",
+                auth,
+                org=fake.org,
+                include_repositories=True,
+                token_ids=[g["token_id"] for g in state["grants"][:60]],
+            ),
+        ]
+    )
     assert run.rc == 0, run
     pending, grants, by_owner, by_tokens = run.results
     assert sorted(r["id"] for r in pending["requests"]) == sorted(r["id"] for r in state["requests"])
@@ -54,8 +61,20 @@ def test_info_modules_list_everything_and_filter(fake_github):
     assert subset and all(isinstance(g["repositories"], list) and g["repositories"] for g in subset)
     assert all(g["repositories"] is None for g in by_tokens["grants"] if g["repository_selection"] != "subset")
     record = grants["grants"][0]
-    for field in ("id", "owner", "token_id", "token_name", "repository_selection", "repositories", "permissions",
-                  "access_granted_at", "token_expires_at", "token_expired", "token_last_used_at", "lifetime_days"):
+    for field in (
+        "id",
+        "owner",
+        "token_id",
+        "token_name",
+        "repository_selection",
+        "repositories",
+        "permissions",
+        "access_granted_at",
+        "token_expires_at",
+        "token_expired",
+        "token_last_used_at",
+        "lifetime_days",
+    ):
         assert field in record
 
 
@@ -102,8 +121,9 @@ def test_pat_request_fail_on_missing(fake_github):
     fake = fake_github(grants=5, requests=5, seed=5)
     auth = app_auth(fake)
     pending = org_state(fake)["requests"][0]["id"]
-    run = run_tasks([task("pat_request", auth, org=fake.org, ids=[pending, 999999], action="approve",
-                          fail_on_missing=True)])
+    run = run_tasks(
+        [task("pat_request", auth, org=fake.org, ids=[pending, 999999], action="approve", fail_on_missing=True)]
+    )
     assert run.result["failed"] is True
     assert "ids not pending in acme" in run.result["msg"] and "999999" in run.result["msg"]
     assert org_writes(fake) == []
@@ -151,9 +171,12 @@ def test_pat_grant_by_ids_chunks_of_100_and_skips_gone(fake_github):
 def test_module_defaults_group_sets_auth_once(fake_github):
     fake = fake_github(grants=3, requests=2, seed=8)
     run = run_tasks(
-        [{"name": "list", "patguard.github.pat_request_info": {"org": fake.org}},
-         {"name": "grants", "patguard.github.pat_grant_info": {"org": fake.org}}],
-        module_defaults={"group/patguard.github.github": app_auth(fake)})
+        [
+            {"name": "list", "patguard.github.pat_request_info": {"org": fake.org}},
+            {"name": "grants", "patguard.github.pat_grant_info": {"org": fake.org}},
+        ],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+    )
     assert run.rc == 0, run
     assert run.results[0]["count"] == 2 and run.results[1]["count"] == 3
 
@@ -161,9 +184,14 @@ def test_module_defaults_group_sets_auth_once(fake_github):
 def test_auth_from_environment(fake_github):
     fake = fake_github(grants=3, requests=2, seed=9)
     # AWX injects every variable of a credential type, empty when a field is blank: empty = unset.
-    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-           "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path, "GITHUB_APP_INSTALLATION_ID": "",
-           "GITHUB_APP_PRIVATE_KEY": "", "GITHUB_TOKEN": ""}
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_APP_ID": str(fake.app_id),
+        "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path,
+        "GITHUB_APP_INSTALLATION_ID": "",
+        "GITHUB_APP_PRIVATE_KEY": "",
+        "GITHUB_TOKEN": "",
+    }
     run = run_tasks([{"name": "list", "patguard.github.pat_grant_info": {"org": fake.org}}], env=env)
     assert run.rc == 0, run
     assert run.result["count"] == 3
@@ -172,24 +200,33 @@ def test_auth_from_environment(fake_github):
 def test_personal_token_on_app_only_endpoint_is_explained(fake_github):
     fake = fake_github(grants=3, requests=2, seed=10)
     token = next(iter(fake.user_tokens.values()))
-    run = run_tasks([{"name": "list", "patguard.github.pat_grant_info": {
-        "org": fake.org, "api_url": fake.base_url, "token": token}}])
+    run = run_tasks(
+        [
+            {
+                "name": "list",
+                "patguard.github.pat_grant_info": {"org": fake.org, "api_url": fake.base_url, "token": token},
+            }
+        ]
+    )
     assert run.result["failed"] is True
     assert "accept GitHub App installation tokens only" in run.result["msg"]
     assert token not in run.output and token not in str(run.result)
 
 
-@pytest.mark.parametrize("module,args,message", [
-    ("pat_request", {"ids": [1], "action": "maybe"}, "value of action must be one of: approve, deny"),
-    ("pat_request", {"ids": ["abc"], "action": "approve"}, "ids: 'abc' is not a positive integer id"),
-    ("pat_request", {"decisions": []}, "decisions: must be a non-empty list"),
-    ("pat_request", {"ids": [1], "action": "deny", "reason": "x" * 1025}, "reason: is 1025 characters long"),
-    ("pat_grant", {"state": "revoked"}, "one of the following is required"),
-    ("pat_grant", {"repository": "acme/infra"}, "repository: 'acme/infra' is not a repository name"),
-    ("pat_grant_info", {"permission": "contents"}, "permission: 'contents' must be a permission name and level"),
-    ("pat_request_info", {"owners": ["not a login"]}, "owners: 'not a login' is not a valid GitHub login"),
-    ("pat_grant_info", {"last_used_before": "last tuesday"}, "last_used_before: 'last tuesday' is not an ISO 8601"),
-])
+@pytest.mark.parametrize(
+    "module,args,message",
+    [
+        ("pat_request", {"ids": [1], "action": "maybe"}, "value of action must be one of: approve, deny"),
+        ("pat_request", {"ids": ["abc"], "action": "approve"}, "ids: 'abc' is not a positive integer id"),
+        ("pat_request", {"decisions": []}, "decisions: must be a non-empty list"),
+        ("pat_request", {"ids": [1], "action": "deny", "reason": "x" * 1025}, "reason: is 1025 characters long"),
+        ("pat_grant", {"state": "revoked"}, "one of the following is required"),
+        ("pat_grant", {"repository": "acme/infra"}, "repository: 'acme/infra' is not a repository name"),
+        ("pat_grant_info", {"permission": "contents"}, "permission: 'contents' must be a permission name and level"),
+        ("pat_request_info", {"owners": ["not a login"]}, "owners: 'not a login' is not a valid GitHub login"),
+        ("pat_grant_info", {"last_used_before": "last tuesday"}, "last_used_before: 'last tuesday' is not an ISO 8601"),
+    ],
+)
 def test_bad_input_fails_before_any_request(fake_github, module, args, message):
     fake = fake_github(grants=3, requests=3, seed=11)
     run = run_tasks([task(module, app_auth(fake), org=fake.org, **args)])

@@ -9,6 +9,7 @@ secret that may appear is the token app_token issues, in its own (``no_log``) re
 is the module's job. The fake logs fingerprints, never credentials; the tests check that too.
 See docs/reliability.md.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,15 @@ def _tasks(fake, pem, users, check):
         {m + "token_info": {"api_url": fake.base_url, "token": bob}},
         {m + "credential_revoke": dict(inline, credentials=[carol, carol])},
         {m + "app_token": dict(inline, org=fake.org, permissions={"metadata": "read"}), "no_log": True},
-        {"ansible.builtin.assert": {"that": [
-            "lookup('patguard.github.app_token', org='%s', api_url='%s', app_id='%s', private_key_path='%s') "
-            "is match('ghs_')" % (fake.org, fake.base_url, fake.app_id, fake.private_key_path)], "quiet": True}},
+        {
+            "ansible.builtin.assert": {
+                "that": [
+                    "lookup('patguard.github.app_token', org='%s', api_url='%s', app_id='%s', private_key_path='%s') "
+                    "is match('ghs_')" % (fake.org, fake.base_url, fake.app_id, fake.private_key_path)
+                ],
+                "quiet": True,
+            }
+        },
         # failures
         {m + "pat_grant_info": dict(inline, org="acme-labs")},  # JWT sent, App not installed there
         {m + "pat_request": dict(inline, org=fake.org, ids=[1], action="approve", app_id="999999")},  # bad JWT
@@ -59,9 +66,14 @@ def _tasks(fake, pem, users, check):
         {m + "app_token": dict(inline, org="nope-org", permissions={"metadata": "read"})},
         {m + "app_token": {"api_url": fake.base_url, "state": "absent", "token": "ghs_" + "Y" * 36}},  # 401: no-op
         {m + "pat_grant": dict(inline, org=fake.org, ids=[999999991], api_url="http://192.0.2.1")},  # non-https
-        {"ansible.builtin.set_fact": {"x": (
-            "{{ lookup('patguard.github.app_token', org='nope-org', api_url='%s', app_id='%s', private_key=%s) }}"
-            % (fake.base_url, fake.app_id, json.dumps(pem)))}},
+        {
+            "ansible.builtin.set_fact": {
+                "x": (
+                    "{{ lookup('patguard.github.app_token', org='nope-org', api_url='%s', app_id='%s', private_key=%s) }}"
+                    % (fake.base_url, fake.app_id, json.dumps(pem))
+                )
+            }
+        },
     ]
 
 
@@ -113,8 +125,9 @@ def test_no_secret_in_output_results_or_logged_bodies_at_vvvv(fake_github, check
         # credential_revoke's body carries the leaked credential by design; the fake logs its fingerprint.
         assert revokes and all(TOKEN_RE.search(json.dumps(e["json"])) is None for e in revokes)
     else:
-        assert revokes == [] and not [e for e in log if e["method"] in ("POST", "DELETE")
-                                      and e["path"].startswith("/orgs/")]
+        assert revokes == [] and not [
+            e for e in log if e["method"] in ("POST", "DELETE") and e["path"].startswith("/orgs/")
+        ]
 
 
 def test_no_piece_of_a_stateless_installation_token_leaks_at_vvvv(fake_github):

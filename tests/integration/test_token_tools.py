@@ -1,5 +1,6 @@
 """End-to-end tests of pat_template, token_info, credential_revoke, app_token (module and lookup) and
 the pat_rotation role, through ansible-playbook against the fake GitHub."""
+
 from __future__ import annotations
 
 import json
@@ -40,36 +41,56 @@ def requests_to(fake, path_prefix=""):
 
 # -- pat_template -------------------------------------------------------------------------------
 
+
 @pytest.mark.compat
 def test_pat_template_builds_the_link_in_normal_and_check_mode(fake):
-    args = {"api_url": fake.base_url, "name": "deploy-reader", "description": "Reads releases", "owner": "acme",
-            "owner_type": "organization", "expires_in": 90, "permissions": {"contents": "read", "metadata": "read"},
-            "repositories": ["acme/releases"], "policy": {"max_lifetime_days": 90}}
+    args = {
+        "api_url": fake.base_url,
+        "name": "deploy-reader",
+        "description": "Reads releases",
+        "owner": "acme",
+        "owner_type": "organization",
+        "expires_in": 90,
+        "permissions": {"contents": "read", "metadata": "read"},
+        "repositories": ["acme/releases"],
+        "policy": {"max_lifetime_days": 90},
+    }
     run = run_tasks([{TEMPLATE: args}])
     check = run_tasks([{TEMPLATE: args}], check=True)
     for result in (run.result, check.result):
         assert not result.get("failed"), result
         assert result["changed"] is False
-        assert result["url"] == ("https://github.com/settings/personal-access-tokens/new?name=deploy-reader"
-                                 "&description=Reads%20releases&target_name=acme&expires_in=90&contents=read"
-                                 "&metadata=read")
+        assert result["url"] == (
+            "https://github.com/settings/personal-access-tokens/new?name=deploy-reader"
+            "&description=Reads%20releases&target_name=acme&expires_in=90&contents=read"
+            "&metadata=read"
+        )
         assert any("acme/releases" in step for step in result["manual_steps"])
         assert result["api"]["requests"] == 0
     assert fake.request_log == []
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"expires_in": 0}, "expires_in"),
-    ({"expires_in": 367}, "expires_in"),
-    ({"name": "n" * 41}, "name"),
-    ({"permissions": {"contents": "admin"}}, "permissions.contents"),
-    ({"permissions": {"emails": "read"}}, "permissions.emails"),
-    ({"owner_type": None, "permissions": {"emails": "read"}}, "owner_type"),
-    ({"policy": {"max_lifetime_days": 30}}, "policy"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"expires_in": 0}, "expires_in"),
+        ({"expires_in": 367}, "expires_in"),
+        ({"name": "n" * 41}, "name"),
+        ({"permissions": {"contents": "admin"}}, "permissions.contents"),
+        ({"permissions": {"emails": "read"}}, "permissions.emails"),
+        ({"owner_type": None, "permissions": {"emails": "read"}}, "owner_type"),
+        ({"policy": {"max_lifetime_days": 30}}, "policy"),
+    ],
+)
 def test_pat_template_bad_input_names_the_field(fake, changes, field):
-    args = {"api_url": fake.base_url, "name": "ok", "owner": "acme", "owner_type": "organization",
-            "expires_in": 60, "permissions": {"contents": "read"}}
+    args = {
+        "api_url": fake.base_url,
+        "name": "ok",
+        "owner": "acme",
+        "owner_type": "organization",
+        "expires_in": 60,
+        "permissions": {"contents": "read"},
+    }
     args.update(changes)
     args = dict((k, v) for k, v in args.items() if v is not None)
     result = run_tasks([{TEMPLATE: args}]).result
@@ -79,15 +100,27 @@ def test_pat_template_bad_input_names_the_field(fake, changes, field):
 
 
 def test_pat_template_policy_refusal_names_the_rule(fake):
-    result = run_tasks([{TEMPLATE: {"name": "forever", "owner": "acme", "owner_type": "organization",
-                                    "expires_in": "none", "permissions": {"contents": "write"},
-                                    "policy": {"max_lifetime_days": 90}}}]).result
+    result = run_tasks(
+        [
+            {
+                TEMPLATE: {
+                    "name": "forever",
+                    "owner": "acme",
+                    "owner_type": "organization",
+                    "expires_in": "none",
+                    "permissions": {"contents": "write"},
+                    "policy": {"max_lifetime_days": 90},
+                }
+            }
+        ]
+    ).result
     assert result["failed"] is True
     assert "lifetime: never expires (max 90 days)" in result["msg"]
     assert result["violations"] == [{"code": "lifetime", "detail": "never expires (max 90 days)"}]
 
 
 # -- token_info ---------------------------------------------------------------------------------
+
 
 @pytest.mark.compat
 def test_token_info_reports_login_expiry_and_email(fake):
@@ -104,18 +137,22 @@ def test_token_info_reports_login_expiry_and_email(fake):
         assert result["fingerprint"].startswith("sha256:")
         assert user.token not in run.output and user.token not in json.dumps(run.results)
     assert {(e["method"], e["path"], e["auth"]) for e in fake.request_log} == {
-        ("GET", "/user", "pat"), ("GET", "/user/emails", "pat")}
+        ("GET", "/user", "pat"),
+        ("GET", "/user/emails", "pat"),
+    }
 
 
 def test_token_info_invalid_token_and_thresholds(fake):
     user = user_with_expiry(fake)
     bogus = "ghp_" + "Z" * 36
-    run = run_tasks([
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": bogus}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": bogus, "fail_if_invalid": True}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "min_days_remaining": 60}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "min_days_remaining": 5}},
-    ])
+    run = run_tasks(
+        [
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": bogus}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": bogus, "fail_if_invalid": True}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "min_days_remaining": 60}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "min_days_remaining": 5}},
+        ]
+    )
     invalid, must_be_valid, too_soon, fine = run.results
     assert invalid["valid"] is False and not invalid.get("failed") and invalid["type"] == "classic_pat"
     assert invalid["login"] is None
@@ -133,13 +170,15 @@ def test_token_info_checks_the_connection_token_by_default(fake):
 
 
 def test_token_info_bad_repository_name_sends_nothing(fake):
-    result = run_tasks([{TOKEN_INFO: {"api_url": fake.base_url, "check_token": plain_user(fake).token,
-                                      "repositories": ["infra"]}}]).result
+    result = run_tasks(
+        [{TOKEN_INFO: {"api_url": fake.base_url, "check_token": plain_user(fake).token, "repositories": ["infra"]}}]
+    ).result
     assert result["failed"] is True and result["msg"].startswith("repositories[0]: must be owner/name")
     assert fake.request_log == []
 
 
 # -- credential_revoke --------------------------------------------------------------------------
+
 
 @pytest.mark.compat
 def test_credential_revoke_dedups_sends_unauthenticated_and_revokes(fake):
@@ -149,10 +188,12 @@ def test_credential_revoke_dedups_sends_unauthenticated_and_revokes(fake):
     check = run_tasks([{REVOKE: {"api_url": fake.base_url, "credentials": creds}}], check=True).result
     assert check["changed"] is True and check["submitted"] == 2 and check["duplicates"] == 1
     assert fake.request_log == []
-    run = run_tasks([
-        {REVOKE: {"api_url": fake.base_url, "credentials": creds, "token": tokens[1]}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": tokens[0]}},
-    ])
+    run = run_tasks(
+        [
+            {REVOKE: {"api_url": fake.base_url, "credentials": creds, "token": tokens[1]}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": tokens[0]}},
+        ]
+    )
     revoke, info = run.results
     assert not revoke.get("failed"), revoke
     assert revoke["changed"] is True and revoke["submitted"] == 2 and revoke["calls"] == 1
@@ -163,10 +204,13 @@ def test_credential_revoke_dedups_sends_unauthenticated_and_revokes(fake):
     assert not any(t in run.output or t in json.dumps(run.results) for t in tokens)
 
 
-@pytest.mark.parametrize("credentials, words", [
-    (["ghp_" + "A" * 36, "hunter2-is-my-password"], "credentials[1]: not a GitHub token"),
-    ([], "credentials: give at least one credential"),
-])
+@pytest.mark.parametrize(
+    "credentials, words",
+    [
+        (["ghp_" + "A" * 36, "hunter2-is-my-password"], "credentials[1]: not a GitHub token"),
+        ([], "credentials: give at least one credential"),
+    ],
+)
 def test_credential_revoke_refuses_bad_lists_and_sends_nothing(fake, credentials, words):
     run = run_tasks([{REVOKE: {"api_url": fake.base_url, "credentials": credentials}}])
     assert run.result["failed"] is True and run.result["msg"].startswith(words), run.result["msg"]
@@ -176,17 +220,24 @@ def test_credential_revoke_refuses_bad_lists_and_sends_nothing(fake, credentials
 
 # -- app_token ----------------------------------------------------------------------------------
 
+
 def test_app_token_issue_use_and_revoke(fake):
     auth = app_auth(fake)
     repo = sorted(fake.state.org("acme").repos_by_name)[0]
-    run = run_tasks([
-        {APP_TOKEN: dict(auth, org="acme", repositories=["acme/" + repo], permissions={"metadata": "read"}),
-         "no_log": True},
-        {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"},
-         "check_mode": True},
-        {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"}},
-        {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"}},
-    ])
+    run = run_tasks(
+        [
+            {
+                APP_TOKEN: dict(auth, org="acme", repositories=["acme/" + repo], permissions={"metadata": "read"}),
+                "no_log": True,
+            },
+            {
+                APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"},
+                "check_mode": True,
+            },
+            {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"}},
+            {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_0.token }}"}},
+        ]
+    )
     issued, check_absent, absent, again = run.results
     assert not issued.get("failed"), issued
     token = issued["token"]
@@ -205,20 +256,24 @@ def test_app_token_issue_use_and_revoke(fake):
 
 
 def test_app_token_check_mode_issues_nothing(fake):
-    result = run_tasks([{APP_TOKEN: dict(app_auth(fake), org="acme", permissions={"metadata": "read"})}],
-                       check=True).result
+    result = run_tasks(
+        [{APP_TOKEN: dict(app_auth(fake), org="acme", permissions={"metadata": "read"})}], check=True
+    ).result
     assert not result.get("failed"), result
     assert result["changed"] is True and result["token"] is None
     assert result["installation_id"] == fake.installation_id
     assert requests_to(fake, "/app/installations/") == []
 
 
-@pytest.mark.parametrize("changes, words", [
-    ({"permissions": {"contents": "admin"}}, "permissions.contents: accepts read or write"),
-    ({"permissions": {"emails": "read"}}, "permissions.emails: unknown GitHub App permission"),
-    ({"repositories": ["other/infra"]}, "repositories[0]: 'other/infra' belongs to other"),
-    ({"repositories": ["r%d" % i for i in range(501)]}, "repositories: an installation token can be narrowed"),
-])
+@pytest.mark.parametrize(
+    "changes, words",
+    [
+        ({"permissions": {"contents": "admin"}}, "permissions.contents: accepts read or write"),
+        ({"permissions": {"emails": "read"}}, "permissions.emails: unknown GitHub App permission"),
+        ({"repositories": ["other/infra"]}, "repositories[0]: 'other/infra' belongs to other"),
+        ({"repositories": ["r%d" % i for i in range(501)]}, "repositories: an installation token can be narrowed"),
+    ],
+)
 def test_app_token_bad_input_sends_nothing(fake, changes, words):
     args = dict(app_auth(fake), org="acme")
     args.update(changes)
@@ -229,20 +284,23 @@ def test_app_token_bad_input_sends_nothing(fake, changes, words):
 
 def test_app_token_absent_refuses_the_environment_token(fake):
     token = "ghs_" + "Q" * 36
-    result = run_tasks([{APP_TOKEN: {"api_url": fake.base_url, "state": "absent"}}],
-                       env={"GITHUB_TOKEN": token}).result
+    result = run_tasks([{APP_TOKEN: {"api_url": fake.base_url, "state": "absent"}}], env={"GITHUB_TOKEN": token}).result
     assert result["failed"] is True and "GITHUB_TOKEN environment variable" in result["msg"]
     assert fake.request_log == []
 
 
 def test_app_token_lookup_returns_a_scoped_token_cached_within_a_task(fake):
     key_path = fake.private_key_path
-    expr = ("{{ lookup('patguard.github.app_token', org='acme', permissions={'metadata': 'read'}, api_url='%s', "
-            "app_id='%s', private_key_path='%s') }}" % (fake.base_url, fake.app_id, key_path))
-    run = run_tasks([
-        {"ansible.builtin.set_fact": {"scoped": expr, "scoped_again": expr}, "no_log": True},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": "{{ scoped }}"}},
-    ])
+    expr = (
+        "{{ lookup('patguard.github.app_token', org='acme', permissions={'metadata': 'read'}, api_url='%s', "
+        "app_id='%s', private_key_path='%s') }}" % (fake.base_url, fake.app_id, key_path)
+    )
+    run = run_tasks(
+        [
+            {"ansible.builtin.set_fact": {"scoped": expr, "scoped_again": expr}, "no_log": True},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": "{{ scoped }}"}},
+        ]
+    )
     first, info = run.results
     token = first["ansible_facts"]["scoped"]
     assert token.startswith("ghs_") and first["ansible_facts"]["scoped_again"] == token
@@ -253,10 +311,21 @@ def test_app_token_lookup_returns_a_scoped_token_cached_within_a_task(fake):
 
 
 def test_app_token_lookup_reads_the_environment(fake):
-    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_APP_ID": str(fake.app_id),
-           "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path}
-    run = run_tasks([{"ansible.builtin.set_fact": {
-        "scoped": "{{ lookup('patguard.github.app_token', org='acme', repositories=['nope']) }}"}}], env=env)
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_APP_ID": str(fake.app_id),
+        "GITHUB_APP_PRIVATE_KEY_PATH": fake.private_key_path,
+    }
+    run = run_tasks(
+        [
+            {
+                "ansible.builtin.set_fact": {
+                    "scoped": "{{ lookup('patguard.github.app_token', org='acme', repositories=['nope']) }}"
+                }
+            }
+        ],
+        env=env,
+    )
     assert run.result["failed"] is True
     assert "not accessible to the parent installation" in run.result["msg"] or "422" in run.result["msg"]
     assert len(requests_to(fake, "/app/installations/")) == 1
@@ -264,21 +333,25 @@ def test_app_token_lookup_reads_the_environment(fake):
 
 # -- secrets never shown, at -vvvv --------------------------------------------------------------
 
+
 def test_no_secret_reaches_the_output_at_vvvv(fake):
     user = user_with_expiry(fake)
     other = plain_user(fake)
     pem = open(fake.private_key_path).read()
     app = {"api_url": fake.base_url, "app_id": str(fake.app_id), "private_key": pem}
-    run = run_tasks([
-        {TEMPLATE: {"api_url": fake.base_url, "token": user.token, "name": "x", "expires_in": 7}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "token": other.token}},
-        {TOKEN_INFO: {"api_url": fake.base_url, "check_token": "ghp_" + "W" * 36, "fail_if_invalid": True}},
-        {APP_TOKEN: dict(app, org="acme", permissions={"metadata": "read"}), "no_log": True},
-        {APP_TOKEN: dict(app, org="acme", permissions={"contents": "admin"})},
-        {APP_TOKEN: dict(app, org="nope", permissions={"metadata": "read"})},
-        {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_3.token }}"}},
-        {REVOKE: dict(app, credentials=[other.token, other.token])},
-    ], verbosity=4)
+    run = run_tasks(
+        [
+            {TEMPLATE: {"api_url": fake.base_url, "token": user.token, "name": "x", "expires_in": 7}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token, "token": other.token}},
+            {TOKEN_INFO: {"api_url": fake.base_url, "check_token": "ghp_" + "W" * 36, "fail_if_invalid": True}},
+            {APP_TOKEN: dict(app, org="acme", permissions={"metadata": "read"}), "no_log": True},
+            {APP_TOKEN: dict(app, org="acme", permissions={"contents": "admin"})},
+            {APP_TOKEN: dict(app, org="nope", permissions={"metadata": "read"})},
+            {APP_TOKEN: {"api_url": fake.base_url, "state": "absent", "token": "{{ patguard_result_3.token }}"}},
+            {REVOKE: dict(app, credentials=[other.token, other.token])},
+        ],
+        verbosity=4,
+    )
     issued = run.results[3]["token"]
     assert issued.startswith("ghs_")
     assert run.results[5]["failed"] is True  # not installed on "nope": a JWT was sent and refused
@@ -295,24 +368,43 @@ def test_no_secret_reaches_the_output_at_vvvv(fake):
 
 # -- the pat_rotation role ----------------------------------------------------------------------
 
+
 def test_pat_rotation_role_lists_due_tokens_with_links(fake):
     soon = user_with_expiry(fake)
     fine = plain_user(fake)
     tokens = [
-        {"name": "soon", "token": soon.token, "owner": "acme", "owner_type": "organization", "expires_in": 90,
-         "permissions": {"contents": "read"}, "description": "CI reader"},
+        {
+            "name": "soon",
+            "token": soon.token,
+            "owner": "acme",
+            "owner_type": "organization",
+            "expires_in": 90,
+            "permissions": {"contents": "read"},
+            "description": "CI reader",
+        },
         {"name": "fine", "token": fine.token, "expires_in": 30, "permissions": {"issues": "write"}},
         {"name": "gone", "token": "github_pat_" + "0" * 22 + "_" + "X" * 59, "permissions": {"emails": "read"}},
     ]
-    run = run_tasks([{"ansible.builtin.debug": {"var": "pat_rotation_due"}}],
-                    roles=[{"role": "patguard.github.pat_rotation",
-                            "vars": {"patguard_rotation_tokens": tokens, "patguard_rotation_days": 30,
-                                     "patguard_rotation_api_url": fake.base_url}}])
+    run = run_tasks(
+        [{"ansible.builtin.debug": {"var": "pat_rotation_due"}}],
+        roles=[
+            {
+                "role": "patguard.github.pat_rotation",
+                "vars": {
+                    "patguard_rotation_tokens": tokens,
+                    "patguard_rotation_days": 30,
+                    "patguard_rotation_api_url": fake.base_url,
+                },
+            }
+        ],
+    )
     assert run.rc == 0, run
     due = run.result["pat_rotation_due"]
     assert [(d["name"], d["reason"]) for d in due] == [("soon", "expires_soon"), ("gone", "invalid")]
-    assert due[0]["url"] == ("https://github.com/settings/personal-access-tokens/new?name=soon&description=CI%20reader"
-                             "&target_name=acme&expires_in=90&contents=read")
+    assert due[0]["url"] == (
+        "https://github.com/settings/personal-access-tokens/new?name=soon&description=CI%20reader"
+        "&target_name=acme&expires_in=90&contents=read"
+    )
     assert due[0]["login"] == soon.login and due[0]["days_remaining"] <= 30
     assert due[1]["url"].endswith("new?name=gone&emails=read")
     assert "2 of 3 token(s) due for rotation" in run.stdout

@@ -1,6 +1,7 @@
 """token_info, pat_template and credential_revoke against the fake as GitHub documents each product
 (issue 12 points 3 and 11): GET /repos/{owner}/{repo}, GET /users/{username}, no ghs_ revocation,
 no /credentials/revoke on GHES."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,16 +14,34 @@ TEMPLATE = "patguard.github.pat_template"
 TOKEN_INFO = "patguard.github.token_info"
 REVOKE = "patguard.github.credential_revoke"
 
-FIXTURE = {"organizations": [{
-    "login": "acme", "repositories": ["api", {"name": "site", "private": False}, "secret"],
-    "members": [{"login": "ada", "role": "admin"}, {"login": "bob", "token_repositories": ["api"]},
-                {"login": "octocat_acme"}]}]}
+FIXTURE = {
+    "organizations": [
+        {
+            "login": "acme",
+            "repositories": ["api", {"name": "site", "private": False}, "secret"],
+            "members": [
+                {"login": "ada", "role": "admin"},
+                {"login": "bob", "token_repositories": ["api"]},
+                {"login": "octocat_acme"},
+            ],
+        }
+    ]
+}
 
 
 def test_token_info_repositories_reach_and_miss_on_the_fake(fake_github):  # noqa: F811
     fake = fake_github(fixture=FIXTURE)
-    result = run_tasks([{TOKEN_INFO: {"api_url": fake.base_url, "check_token": fake.user_tokens["bob"],
-                                      "repositories": ["acme/api", "acme/secret"]}}]).result
+    result = run_tasks(
+        [
+            {
+                TOKEN_INFO: {
+                    "api_url": fake.base_url,
+                    "check_token": fake.user_tokens["bob"],
+                    "repositories": ["acme/api", "acme/secret"],
+                }
+            }
+        ]
+    ).result
     assert not result.get("failed"), result
     assert result["repositories"] == {"acme/api": True, "acme/secret": False}
     assert result["unreachable_repositories"] == ["acme/secret"]
@@ -33,12 +52,28 @@ def test_token_info_repositories_reach_and_miss_on_the_fake(fake_github):  # noq
 def test_pat_template_looks_the_owner_up_when_it_has_credentials(fake_github):  # noqa: F811
     fake = fake_github(fixture=FIXTURE)
     token = fake.user_tokens["ada"]
-    org, user = run_tasks([
-        {TEMPLATE: {"api_url": fake.base_url, "token": token, "name": "members", "owner": "acme",
-                    "permissions": {"members": "read"}}},
-        {TEMPLATE: {"api_url": fake.base_url, "token": token, "name": "mail", "owner": "octocat_acme",
-                    "permissions": {"emails": "read"}}},
-    ]).results
+    org, user = run_tasks(
+        [
+            {
+                TEMPLATE: {
+                    "api_url": fake.base_url,
+                    "token": token,
+                    "name": "members",
+                    "owner": "acme",
+                    "permissions": {"members": "read"},
+                }
+            },
+            {
+                TEMPLATE: {
+                    "api_url": fake.base_url,
+                    "token": token,
+                    "name": "mail",
+                    "owner": "octocat_acme",
+                    "permissions": {"emails": "read"},
+                }
+            },
+        ]
+    ).results
     assert not org.get("failed") and not user.get("failed"), (org, user)
     assert org["owner_type"] == "organization" and "target_name=acme" in org["url"]
     assert any('"Resource owner"' in step and "acme" in step for step in org["manual_steps"])
@@ -50,17 +85,29 @@ def test_pat_template_looks_the_owner_up_when_it_has_credentials(fake_github):  
 
 def test_pat_template_owner_type_stays_an_offline_override(fake_github):  # noqa: F811
     fake = fake_github(fixture=FIXTURE)
-    result = run_tasks([{TEMPLATE: {"api_url": fake.base_url, "token": fake.user_tokens["ada"], "name": "x",
-                                    "owner": "acme", "owner_type": "organization",
-                                    "permissions": {"members": "read"}}}]).result
+    result = run_tasks(
+        [
+            {
+                TEMPLATE: {
+                    "api_url": fake.base_url,
+                    "token": fake.user_tokens["ada"],
+                    "name": "x",
+                    "owner": "acme",
+                    "owner_type": "organization",
+                    "permissions": {"members": "read"},
+                }
+            }
+        ]
+    ).result
     assert result["owner_type"] == "organization" and result["api"]["requests"] == 0
     assert fake.request_log == []
 
 
 def test_pat_template_unknown_owner_fails_clearly(fake_github):  # noqa: F811
     fake = fake_github(fixture=FIXTURE)
-    result = run_tasks([{TEMPLATE: {"api_url": fake.base_url, "token": fake.user_tokens["ada"], "name": "x",
-                                    "owner": "nobody-here"}}]).result
+    result = run_tasks(
+        [{TEMPLATE: {"api_url": fake.base_url, "token": fake.user_tokens["ada"], "name": "x", "owner": "nobody-here"}}]
+    ).result
     assert result["failed"] is True
     assert result["msg"].startswith("owner: GitHub has no user or organization 'nobody-here'")
 
@@ -69,8 +116,7 @@ def test_credential_revoke_refuses_installation_tokens_before_sending(fake_githu
     fake = fake_github(fixture=FIXTURE)
     ghs = installation_token(fake)
     before = len(fake.request_log)
-    result = run_tasks([{REVOKE: {"api_url": fake.base_url,
-                                  "credentials": [fake.user_tokens["bob"], ghs]}}]).result
+    result = run_tasks([{REVOKE: {"api_url": fake.base_url, "credentials": [fake.user_tokens["bob"], ghs]}}]).result
     assert result["failed"] is True
     assert result["msg"].startswith("credentials[1]: an installation token (ghs_)")
     assert "app_token state=absent" in result["msg"]

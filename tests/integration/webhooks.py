@@ -4,6 +4,7 @@ The fake GitHub does not send webhooks, so the body GitHub would send for a requ
 fake's state is built here and checked against the contract's ``x-webhooks`` schema
 (``webhook-personal-access-token-request-created``), as GitHub documents it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -45,17 +46,30 @@ def created_event(fake, request_id, org=None):
     keys = ("login", "id", "node_id", "url", "repos_url", "events_url", "avatar_url")
     organization = {key: account[key] for key in keys}
     api = "%s/orgs/%s" % (base, org_state.login)
-    organization.update({"hooks_url": api + "/hooks", "issues_url": api + "/issues",
-                         "members_url": api + "/members{/member}",
-                         "public_members_url": api + "/public_members{/member}", "description": None})
-    permissions = {section: dict(token.permissions.get(section, {}))
-                   for section in ("organization", "repository", "other")}
+    organization.update(
+        {
+            "hooks_url": api + "/hooks",
+            "issues_url": api + "/issues",
+            "members_url": api + "/members{/member}",
+            "public_members_url": api + "/public_members{/member}",
+            "description": None,
+        }
+    )
+    permissions = {
+        section: dict(token.permissions.get(section, {})) for section in ("organization", "repository", "other")
+    }
     repositories = None
     if token.repository_selection == "subset":
-        repositories = [{"id": repo_id, "node_id": node_id("010:Repository", repo_id),
-                         "name": org_state.repositories[repo_id].name,
-                         "full_name": "%s/%s" % (org_state.login, org_state.repositories[repo_id].name),
-                         "private": org_state.repositories[repo_id].private} for repo_id in token.repository_ids]
+        repositories = [
+            {
+                "id": repo_id,
+                "node_id": node_id("010:Repository", repo_id),
+                "name": org_state.repositories[repo_id].name,
+                "full_name": "%s/%s" % (org_state.login, org_state.repositories[repo_id].name),
+                "private": org_state.repositories[repo_id].private,
+            }
+            for repo_id in token.repository_ids
+        ]
     return {
         "action": "created",
         "personal_access_token_request": {
@@ -76,8 +90,10 @@ def created_event(fake, request_id, org=None):
         },
         "organization": organization,
         "sender": simple_user(token.owner, base),
-        "installation": {"id": org_state.installation.id, "node_id": node_id("023:Installation",
-                                                                             org_state.installation.id)},
+        "installation": {
+            "id": org_state.installation.id,
+            "node_id": node_id("023:Installation", org_state.installation.id),
+        },
     }
 
 

@@ -1,4 +1,5 @@
 """pat_rotation: argument_specs, defaults and tasks use the same variable names (issue 14.6)."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def test_every_input_of_the_spec_feeds_the_role_variable_of_the_same_name():
     tasks_text = (ROLE / "tasks" / "main.yml").read_text()
     for option in options:
         assert option.startswith("patguard_rotation_"), option
-        internal = "pat_rotation_" + option[len("patguard_rotation_"):]
+        internal = "pat_rotation_" + option[len("patguard_rotation_") :]
         assert option in defaults[internal], (internal, defaults[internal])
         assert internal in tasks_text, internal
-    assert set(defaults) == set("pat_rotation_" + o[len("patguard_rotation_"):] for o in options)
+    assert set(defaults) == set("pat_rotation_" + o[len("patguard_rotation_") :] for o in options)

@@ -1,4 +1,5 @@
 """The pat_report action: its options are the module's documented ones; results and failures."""
+
 from __future__ import annotations
 
 import yaml

@@ -1,4 +1,5 @@
 """pat_report_rollup: the enterprise page from many organizations' report.json files."""
+
 from __future__ import annotations
 
 import json
@@ -21,11 +22,23 @@ NOW = "2026-11-20T12:00:00Z"
 def report(present=10, violating=3, drift=None, schema=2, **states):
     by_state = {"pending": 2, "active": present - 2, "approved": 0, "denied": 0, "revoked": 0}
     by_state.update(states)
-    return {"schema_version": schema, "mode": "enforce", "evaluated_at": NOW, "org": "x", "drift": drift,
-            "summary": {"present": present, "violating": violating, "violating_percent": round(100.0 * violating
-                                                                                               / present, 1),
-                        "expired": 1, "never_expire": 2, "unused_90d": 4, "by_state": by_state,
-                        "violations": {"lifetime": 3, "expired": 1, "forbidden_permission": 2, "reason": 1}}}
+    return {
+        "schema_version": schema,
+        "mode": "enforce",
+        "evaluated_at": NOW,
+        "org": "x",
+        "drift": drift,
+        "summary": {
+            "present": present,
+            "violating": violating,
+            "violating_percent": round(100.0 * violating / present, 1),
+            "expired": 1,
+            "never_expire": 2,
+            "unused_90d": 4,
+            "by_state": by_state,
+            "violations": {"lifetime": 3, "expired": 1, "forbidden_permission": 2, "reason": 1},
+        },
+    }
 
 
 def write(dest, org, document):
@@ -34,8 +47,9 @@ def write(dest, org, document):
 
 
 def test_rows_carry_figures_violations_drift_and_a_link(tmp_path):
-    drift = {"counts": {"new": 2, "removed": 1, "expired": 0, "newly_violating": 1, "resolved": 0,
-                        "permission_upgrades": 3}}
+    drift = {
+        "counts": {"new": 2, "removed": 1, "expired": 0, "newly_violating": 1, "resolved": 0, "permission_upgrades": 3}
+    }
     write(tmp_path, "acme", report(drift=drift, revoked=3, denied=1))
     write(tmp_path, "beta", report(present=5, violating=0))
     result = run_action({"dest": str(tmp_path), "orgs": ["beta", "acme", "gone"]}, now=lambda: NOW)
@@ -67,11 +81,14 @@ def test_an_organization_whose_pass_did_not_complete_is_flagged_stale(tmp_path):
     assert result["problems"][0]["org"] == "beta"
 
 
-@pytest.mark.parametrize("content, why", [
-    ("{not json", "unreadable report (JSONDecodeError)"),
-    ('["a list"]', "not a patguard report"),
-    (json.dumps(report(schema=9)), "report schema 9 is not one of [1, 2]"),
-])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        ("{not json", "unreadable report (JSONDecodeError)"),
+        ('["a list"]', "not a patguard report"),
+        (json.dumps(report(schema=9)), "report schema 9 is not one of [1, 2]"),
+    ],
+)
 def test_unusable_reports_are_rows_that_say_why(tmp_path, content, why):
     write(tmp_path, "acme", content)
     document, problem = read_report(report_path(str(tmp_path), "acme"))

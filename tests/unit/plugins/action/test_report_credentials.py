@@ -1,5 +1,6 @@
 """pat_report with the SAML SSO credential authorizations section and the audit history: every
 file shows them, drift compares with the previous report, no token fragment beyond the last eight."""
+
 from __future__ import annotations
 
 import json
@@ -13,34 +14,63 @@ POLICY = {"credential_authorizations": {"require_expiry": True, "action": "remov
 
 
 def cred(cid, login, kind="personal access token", expires=None, accessed="2026-11-30T00:00:00Z"):
-    record = {"credential_id": cid, "authorized_credential_id": cid + 500, "login": login, "credential_type": kind,
-              "credential_authorized_at": "2026-06-01T00:00:00Z", "credential_accessed_at": accessed}
+    record = {
+        "credential_id": cid,
+        "authorized_credential_id": cid + 500,
+        "login": login,
+        "credential_type": kind,
+        "credential_authorized_at": "2026-06-01T00:00:00Z",
+        "credential_accessed_at": accessed,
+    }
     if kind != "SSH key":
-        record.update(token_last_eight=SECRET[-8:], scopes=["repo", "admin:org"],
-                      authorized_credential_expires_at=expires)
+        record.update(
+            token_last_eight=SECRET[-8:], scopes=["repo", "admin:org"], authorized_credential_expires_at=expires
+        )
     return record
 
 
 def report_args(dest, records, **extra):
-    args = {"dest": str(dest), "org": "acme", "now": NOW, "grants": [{"id": 1, "owner": "bob", "token_id": 9}],
-            "credential_authorizations": records,
-            "credential_decisions": plan(records, POLICY, now=NOW)["decisions"]}
+    args = {
+        "dest": str(dest),
+        "org": "acme",
+        "now": NOW,
+        "grants": [{"id": 1, "owner": "bob", "token_id": 9}],
+        "credential_authorizations": records,
+        "credential_decisions": plan(records, POLICY, now=NOW)["decisions"],
+    }
     args.update(extra)
     return args
 
 
 def test_credential_and_history_sections_in_every_file(tmp_path):
     records = [cred(1, "alice"), cred(2, "bob", expires="2027-01-01T00:00:00Z"), cred(3, "bob", kind="SSH key")]
-    events = [{"_document_id": "x", "action": "org_credential_authorization.revoke", "actor": "ada", "user": "alice",
-               "token_id": 501, "@timestamp": 1796083200000}]  # 2026-12-01T00:00:00Z
-    result = action.run_action(report_args(tmp_path, records, credential_removed=[1], audit_events=events,
-                                           expect_writes=[{"kind": "remove_authorization", "token_id": 501,
-                                                           "at": "2026-11-30T23:59:00Z"}]))
+    events = [
+        {
+            "_document_id": "x",
+            "action": "org_credential_authorization.revoke",
+            "actor": "ada",
+            "user": "alice",
+            "token_id": 501,
+            "@timestamp": 1796083200000,
+        }
+    ]  # 2026-12-01T00:00:00Z
+    result = action.run_action(
+        report_args(
+            tmp_path,
+            records,
+            credential_removed=[1],
+            audit_events=events,
+            expect_writes=[{"kind": "remove_authorization", "token_id": 501, "at": "2026-11-30T23:59:00Z"}],
+        )
+    )
     assert not result.get("failed"), result
     report = json.loads((tmp_path / "report.json").read_text())
     summary = report["credentials"]["summary"]
-    assert summary["present"] == 2 and summary["removed"] == 1 and summary["by_type"] == {
-        "personal_access_token": 1, "ssh_key": 1}
+    assert (
+        summary["present"] == 2
+        and summary["removed"] == 1
+        and summary["by_type"] == {"personal_access_token": 1, "ssh_key": 1}
+    )
     assert summary["scopes"] == {"admin:org": 1, "repo": 1} and summary["without_expiry"] == 0
     assert report["history"]["by_decision"] == {"authorization_removed": 1}
     assert report["history"]["confirmation"]["all_confirmed"] is True
@@ -51,7 +81,7 @@ def test_credential_and_history_sections_in_every_file(tmp_path):
     assert "confirmed, 0 not yet" in markdown
     for name in ("report.json", "report.html", "summary.md", "report.csv"):
         text = (tmp_path / name).read_text()
-        assert all(SECRET[i:i + 9] not in text for i in range(len(SECRET) - 8)), name
+        assert all(SECRET[i : i + 9] not in text for i in range(len(SECRET) - 8)), name
 
 
 def test_credential_drift_against_the_previous_report(tmp_path):

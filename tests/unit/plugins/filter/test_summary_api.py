@@ -1,4 +1,5 @@
 """policy_api_totals and the API line of the role summaries."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,11 +11,23 @@ from ansible_collections.patguard.github.plugins.filter.summary import (
     policy_summary_lines,
 )
 
-LISTING = {"requests": 103, "writes": 1, "retries": 2, "rate_limit_remaining": 4800, "rate_limit_limit": 5000,
-           "rate_limit_reset": 1, "waited_seconds": {"write_interval": 0.0, "retry_after": 1.0, "backoff": 0.5,
-                                                     "primary_reset": 0.0}}
-REVOKE = {"requests": 4, "writes": 3, "retries": 0, "rate_limit_remaining": 4796, "rate_limit_limit": 5000,
-          "waited_seconds": {"write_interval": 2.0}}
+LISTING = {
+    "requests": 103,
+    "writes": 1,
+    "retries": 2,
+    "rate_limit_remaining": 4800,
+    "rate_limit_limit": 5000,
+    "rate_limit_reset": 1,
+    "waited_seconds": {"write_interval": 0.0, "retry_after": 1.0, "backoff": 0.5, "primary_reset": 0.0},
+}
+REVOKE = {
+    "requests": 4,
+    "writes": 3,
+    "retries": 0,
+    "rate_limit_remaining": 4796,
+    "rate_limit_limit": 5000,
+    "waited_seconds": {"write_interval": 2.0},
+}
 
 
 def test_totals_add_up_and_keep_the_lowest_budget():
@@ -22,8 +35,7 @@ def test_totals_add_up_and_keep_the_lowest_budget():
     assert totals["tasks"] == 2
     assert (totals["requests"], totals["writes"], totals["retries"]) == (107, 4, 2)
     assert (totals["rate_limit_remaining"], totals["rate_limit_limit"]) == (4796, 5000)
-    assert totals["waited_seconds"] == {"write_interval": 2.0, "retry_after": 1.0, "backoff": 0.5,
-                                        "primary_reset": 0.0}
+    assert totals["waited_seconds"] == {"write_interval": 2.0, "retry_after": 1.0, "backoff": 0.5, "primary_reset": 0.0}
     assert totals["waited_total"] == 3.5
 
 

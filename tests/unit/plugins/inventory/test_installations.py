@@ -4,6 +4,7 @@ GitHub is a scripted ``requests`` session behind the real client, so every reque
 sends (method, URL, auth) is checked; groups, variables, globs, filters, constructed features,
 the cache and the warning are read from Ansible's ``InventoryData``.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,28 +20,45 @@ from http_doubles import ScriptedSession, make_response
 
 API = "https://api.github.com"
 GHES = "https://ghe.example.com/api/v3"
-PAT_WRITE = {"organization_personal_access_token_requests": "write",
-             "organization_personal_access_tokens": "write", "members": "read", "metadata": "read"}
+PAT_WRITE = {
+    "organization_personal_access_token_requests": "write",
+    "organization_personal_access_tokens": "write",
+    "members": "read",
+    "metadata": "read",
+}
 
 
 def installation(ident, login, account_type="Organization", permissions=None, suspended=False, base=API):
     """One item of GET /app/installations, in GitHub's shape (fields the plugin must not keep included)."""
     return {
-        "id": ident, "account": {"login": login, "id": 1000 + ident, "type": account_type,
-                                 "url": "%s/users/%s" % (base, login)},
-        "repository_selection": "all", "access_tokens_url": "%s/app/installations/%d/access_tokens" % (base, ident),
-        "repositories_url": base + "/installation/repositories", "app_id": 77, "target_id": 1000 + ident,
-        "target_type": account_type, "permissions": dict(PAT_WRITE if permissions is None else permissions),
-        "events": [], "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
-        "single_file_name": None, "suspended_by": {"login": "admin"} if suspended else None,
+        "id": ident,
+        "account": {"login": login, "id": 1000 + ident, "type": account_type, "url": "%s/users/%s" % (base, login)},
+        "repository_selection": "all",
+        "access_tokens_url": "%s/app/installations/%d/access_tokens" % (base, ident),
+        "repositories_url": base + "/installation/repositories",
+        "app_id": 77,
+        "target_id": 1000 + ident,
+        "target_type": account_type,
+        "permissions": dict(PAT_WRITE if permissions is None else permissions),
+        "events": [],
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+        "single_file_name": None,
+        "suspended_by": {"login": "admin"} if suspended else None,
         "suspended_at": "2026-02-01T00:00:00Z" if suspended else None,
     }
 
 
 ESTATE = [
     installation(1, "acme"),
-    installation(2, "Beta-Labs", permissions={"organization_personal_access_tokens": "read",
-                                              "organization_personal_access_token_requests": "write"}),
+    installation(
+        2,
+        "Beta-Labs",
+        permissions={
+            "organization_personal_access_tokens": "read",
+            "organization_personal_access_token_requests": "write",
+        },
+    ),
     installation(3, "octocat", account_type="User", permissions={"metadata": "read"}),
     installation(4, "acme-old", suspended=True),
     installation(5, "acme-prod"),
@@ -50,8 +68,9 @@ ESTATE = [
 @pytest.fixture(scope="module")
 def pem(tmp_path_factory):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    text = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                             serialization.NoEncryption()).decode()
+    text = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
     path = tmp_path_factory.mktemp("key") / "app.pem"
     path.write_text(text)
     return {"text": text, "path": str(path)}
@@ -75,8 +94,11 @@ class _Loader:
 
         self.module = installations
         doc = yaml.safe_load(installations.DOCUMENTATION)
-        assert doc["extends_documentation_fragment"] == ["patguard.github.auth", "ansible.builtin.constructed",
-                                                         "ansible.builtin.inventory_cache"]
+        assert doc["extends_documentation_fragment"] == [
+            "patguard.github.auth",
+            "ansible.builtin.constructed",
+            "ansible.builtin.inventory_cache",
+        ]
         options = {}
         for fragment in (Auth, Constructed, Cache):
             options.update(yaml.safe_load(fragment.DOCUMENTATION)["options"])
@@ -98,15 +120,22 @@ def loader():
 
 @pytest.fixture()
 def env(monkeypatch):
-    for name in ("GITHUB_API_URL", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH",
-                 "GITHUB_APP_INSTALLATION_ID", "GITHUB_TOKEN", "GH_TOKEN"):
+    for name in (
+        "GITHUB_API_URL",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_APP_INSTALLATION_ID",
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
 
 def pages(items, size=2, base=API):
     """GitHub's answers for ``items`` split into pages of ``size`` with Link headers."""
-    chunks = [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    chunks = [items[i : i + size] for i in range(0, len(items), size)] or [[]]
     answers = []
     for number, chunk in enumerate(chunks, start=1):
         headers = {}
@@ -162,13 +191,17 @@ class Harness:
     def hosts(self, group):
         if group == "all":
             return sorted(self.inventory.hosts)
-        return sorted(h.name for h in self.inventory.groups[group].get_hosts()) if group in self.inventory.groups \
-            else []
+        return (
+            sorted(h.name for h in self.inventory.groups[group].get_hosts()) if group in self.inventory.groups else []
+        )
 
     def hostvars(self, host):
         # What the plugin set (get_vars() adds inventory_hostname, group_names...).
-        return dict((k, v) for k, v in self.inventory.get_host(host).vars.items()
-                    if k not in ("inventory_file", "inventory_dir"))
+        return dict(
+            (k, v)
+            for k, v in self.inventory.get_host(host).vars.items()
+            if k not in ("inventory_file", "inventory_dir")
+        )
 
 
 @pytest.fixture()
@@ -223,28 +256,34 @@ def test_no_warning_when_every_selected_organization_is_ready(harness, pem):
     assert harness.hosts("all") == ["acme", "acme-prod"] and harness.warnings == []
 
 
-@pytest.mark.parametrize("include, exclude, expected", [
-    (["acme*"], [], ["acme", "acme-old", "acme-prod"]),
-    (["BETA-*", "octo?at"], [], ["Beta-Labs", "octocat"]),
-    ([], ["acme-*"], ["Beta-Labs", "acme", "octocat"]),
-    (["acme*"], ["ACME-PROD", "*old"], ["acme"]),
-    (["nobody"], [], []),
-])
+@pytest.mark.parametrize(
+    "include, exclude, expected",
+    [
+        (["acme*"], [], ["acme", "acme-old", "acme-prod"]),
+        (["BETA-*", "octo?at"], [], ["Beta-Labs", "octocat"]),
+        ([], ["acme-*"], ["Beta-Labs", "acme", "octocat"]),
+        (["acme*"], ["ACME-PROD", "*old"], ["acme"]),
+        (["nobody"], [], []),
+    ],
+)
 def test_include_and_exclude_globs_ignore_case_and_exclude_wins(harness, pem, include, exclude, expected):
     harness.run(app_config(pem, include_logins=include, exclude_logins=exclude), pages(ESTATE))
     assert harness.hosts("all") == expected
 
 
 def test_filters_first_match_decides_and_unmatched_hosts_stay(harness, pem):
-    filters = [{"include": "patguard_account_login == 'acme-old'"},
-               {"exclude": "patguard_suspended or patguard_account_type == 'User'"},
-               {"exclude": "not patguard_pat_ready and patguard_account_login is match('beta', ignorecase=True)"}]
+    filters = [
+        {"include": "patguard_account_login == 'acme-old'"},
+        {"exclude": "patguard_suspended or patguard_account_type == 'User'"},
+        {"exclude": "not patguard_pat_ready and patguard_account_login is match('beta', ignorecase=True)"},
+    ]
     harness.run(app_config(pem, filters=filters), pages(ESTATE))
     assert harness.hosts("all") == ["acme", "acme-old", "acme-prod"]
 
 
-@pytest.mark.parametrize("bad", [[{"keep": "true"}], [{"include": "a", "exclude": "b"}], ["patguard_pat_ready"],
-                                 [{"include": 3}]])
+@pytest.mark.parametrize(
+    "bad", [[{"keep": "true"}], [{"include": "a", "exclude": "b"}], ["patguard_pat_ready"], [{"include": 3}]]
+)
 def test_a_malformed_filter_fails_naming_it_before_any_request(harness, pem, bad):
     with pytest.raises(AnsibleParserError, match=r"filters\[0\]: must be one key, include or exclude"):
         harness.run(app_config(pem, filters=bad), [])
@@ -252,10 +291,17 @@ def test_a_malformed_filter_fails_naming_it_before_any_request(harness, pem, bad
 
 
 def test_keyed_groups_compose_and_groups_use_the_host_variables(harness, pem):
-    config = app_config(pem, keyed_groups=[{"key": "patguard_permissions.organization_personal_access_tokens"
-                                                   " | default('none')", "prefix": "pat_tokens"}],
-                        compose={"patguard_report_dir": "'/reports/' ~ patguard_account_login"},
-                        groups={"production": "patguard_account_login is match('acme-prod')"})
+    config = app_config(
+        pem,
+        keyed_groups=[
+            {
+                "key": "patguard_permissions.organization_personal_access_tokens | default('none')",
+                "prefix": "pat_tokens",
+            }
+        ],
+        compose={"patguard_report_dir": "'/reports/' ~ patguard_account_login"},
+        groups={"production": "patguard_account_login is match('acme-prod')"},
+    )
     harness.run(config, pages(ESTATE))
     assert harness.hosts("pat_tokens_write") == ["acme", "acme-old", "acme-prod"]
     assert harness.hosts("pat_tokens_read") == ["Beta-Labs"] and harness.hosts("pat_tokens_none") == ["octocat"]
@@ -265,13 +311,15 @@ def test_keyed_groups_compose_and_groups_use_the_host_variables(harness, pem):
 
 def test_cache_is_used_until_refreshed_and_holds_no_secret(harness, pem, tmp_path):
     cache_dir = tmp_path / "cache"
-    config = app_config(pem, cache=True, cache_plugin="jsonfile", cache_connection=str(cache_dir))  # short name: no collection finder here
-    harness.run(config, pages(ESTATE), cache=False)   # what --flush-cache / refresh_inventory does
+    config = app_config(
+        pem, cache=True, cache_plugin="jsonfile", cache_connection=str(cache_dir)
+    )  # short name: no collection finder here
+    harness.run(config, pages(ESTATE), cache=False)  # what --flush-cache / refresh_inventory does
     assert len(harness.sent) == 3
-    harness.run(config, [], cache=True)               # from the cache: no request at all
+    harness.run(config, [], cache=True)  # from the cache: no request at all
     assert harness.sent == [] and harness.hosts("pat_ready") == ["acme", "acme-prod"]
     stored = "".join(p.read_text() for p in cache_dir.iterdir())
-    assert 'acme-prod' in stored and "access_tokens_url" not in stored and "suspended_by" not in stored
+    assert "acme-prod" in stored and "access_tokens_url" not in stored and "suspended_by" not in stored
     for secret_piece in ["BEGIN", pem["text"].splitlines()[1][:20], "eyJ", "ghs_"]:
         assert secret_piece not in stored
     # Another App (or another GitHub) does not read this App's cached installations.
@@ -323,8 +371,9 @@ def test_without_app_credentials_the_error_names_the_option(harness):
 
 
 def test_refused_jwt_fails_with_githubs_message_and_no_secret(harness, pem):
-    refused = make_response(401, {"message": "A JSON web token could not be decoded",
-                                  "documentation_url": "https://docs.github.com/rest"})
+    refused = make_response(
+        401, {"message": "A JSON web token could not be decoded", "documentation_url": "https://docs.github.com/rest"}
+    )
     with pytest.raises(AnsibleParserError) as caught:
         harness.run(app_config(pem), [refused])
     text = str(caught.value)
@@ -337,8 +386,16 @@ def test_bad_globs_are_refused_by_name(harness, pem):
         harness.run(app_config(pem, include_logins=[""]), [])
 
 
-@pytest.mark.parametrize("name, accepted", [("org.patguard.yml", True), ("org.patguard.yaml", True),
-                                            ("patguard.yml", False), ("org.yml", False), ("org.patguard.json", False)])
+@pytest.mark.parametrize(
+    "name, accepted",
+    [
+        ("org.patguard.yml", True),
+        ("org.patguard.yaml", True),
+        ("patguard.yml", False),
+        ("org.yml", False),
+        ("org.patguard.json", False),
+    ],
+)
 def test_verify_file_accepts_only_patguard_inventory_files(loader, tmp_path, name, accepted):
     path = tmp_path / name
     path.write_text("plugin: patguard.github.installations\n")

@@ -1,4 +1,5 @@
 """Unit tests of the one HTTP client: pagination, retries, rate limits, auth, errors, redaction."""
+
 from __future__ import annotations
 
 import http.server
@@ -56,23 +57,29 @@ def test_every_request_sends_github_headers():
     assert client.stats.requests == 1
 
 
-@pytest.mark.parametrize("url,expected", [
-    ("https://api.github.com/", "https://api.github.com"),
-    ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3"),
-    ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
-    ("http://localhost:9000/", "http://localhost:9000"),
-    ("http://[::1]:9000", "http://[::1]:9000"),
-])
+@pytest.mark.parametrize(
+    "url,expected",
+    [
+        ("https://api.github.com/", "https://api.github.com"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com/api/v3"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+        ("http://localhost:9000/", "http://localhost:9000"),
+        ("http://[::1]:9000", "http://[::1]:9000"),
+    ],
+)
 def test_api_url_accepts_https_and_loopback_http(url, expected):
     assert ConnectionOptions(api_url=url).api_url == expected
 
 
-@pytest.mark.parametrize("url,fragment", [
-    ("http://ghe.example.com/api/v3", "plain http"),
-    ("ftp://api.github.com", "not an http(s) URL"),
-    ("api.github.com", "not an http(s) URL"),
-    ("https://user:pw@api.github.com", "must not carry credentials"),
-])
+@pytest.mark.parametrize(
+    "url,fragment",
+    [
+        ("http://ghe.example.com/api/v3", "plain http"),
+        ("ftp://api.github.com", "not an http(s) URL"),
+        ("api.github.com", "not an http(s) URL"),
+        ("https://user:pw@api.github.com", "must not carry credentials"),
+    ],
+)
 def test_api_url_refuses_non_https(url, fragment):
     with pytest.raises(ConfigError) as info:
         ConnectionOptions(api_url=url)
@@ -98,10 +105,12 @@ def link(next_url=None, last_url=None):
 
 def test_paginate_follows_link_next_only():
     page2 = API + "/orgs/acme/personal-access-tokens?per_page=100&page=2"
-    client, session, _clock = client_with([
-        make_response(body=[{"id": 1}, {"id": 2}], headers=link(page2, page2)),
-        make_response(body=[{"id": 3}]),
-    ])
+    client, session, _clock = client_with(
+        [
+            make_response(body=[{"id": 1}, {"id": 2}], headers=link(page2, page2)),
+            make_response(body=[{"id": 3}]),
+        ]
+    )
     assert [i["id"] for i in client.paginate("/orgs/acme/personal-access-tokens")] == [1, 2, 3]
     assert session.sent[1]["url"] == page2
 
@@ -123,35 +132,43 @@ def test_paginate_treats_a_missing_page_number_as_page_one():
 
 
 def test_paginate_refuses_a_page_of_repeated_ids():
-    client, _session, _clock = client_with([
-        make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
-        make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=3")),
-    ])
+    client, _session, _clock = client_with(
+        [
+            make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
+            make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=3")),
+        ]
+    )
     with pytest.raises(PaginationError) as info:
         list(client.paginate("/l"))
     assert "ids were all on earlier pages" in info.value.message
 
 
 def test_paginate_keeps_first_copy_when_the_list_shifts():
-    client, _session, _clock = client_with([
-        make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
-        make_response(body=[{"id": 2}, {"id": 3}]),
-    ])
+    client, _session, _clock = client_with(
+        [
+            make_response(body=[{"id": 1}, {"id": 2}], headers=link(API + "/l?page=2")),
+            make_response(body=[{"id": 2}, {"id": 3}]),
+        ]
+    )
     assert [i["id"] for i in client.paginate("/l")] == [1, 2, 3]
 
 
 def test_paginate_refuses_links_to_other_hosts():
-    client, _session, _clock = client_with([make_response(body=[{"id": 1}], headers=link("https://evil.test/steal?page=2"))])
+    client, _session, _clock = client_with(
+        [make_response(body=[{"id": 1}], headers=link("https://evil.test/steal?page=2"))]
+    )
     with pytest.raises(PaginationError) as info:
         list(client.paginate("/l"))
     assert "another host" in info.value.message
 
 
 def test_large_page_answering_502_is_retried_smaller():
-    client, session, _clock = client_with([
-        make_response(status=502, text="<html><title>502 Bad Gateway</title></html>"),
-        make_response(body=[{"id": 1}]),
-    ])
+    client, session, _clock = client_with(
+        [
+            make_response(status=502, text="<html><title>502 Bad Gateway</title></html>"),
+            make_response(body=[{"id": 1}]),
+        ]
+    )
     assert [i["id"] for i in client.paginate("/l", {"page": 3})] == [1]
     assert "per_page=50" in session.sent[1]["url"] and "page=5" in session.sent[1]["url"]
 
@@ -161,25 +178,32 @@ def test_shrink_page_keeps_the_offset():
     assert _shrink_page(API + "/l?per_page=10&page=3") is None
 
 
-@pytest.mark.parametrize("header,expected", [
-    ('<https://a/x?page=2>; rel="next", <https://a/x?page=9>; rel="last"',
-     {"next": "https://a/x?page=2", "last": "https://a/x?page=9"}),
-    ('<https://a/x?page=1>; rel="prev first"', {"prev": "https://a/x?page=1", "first": "https://a/x?page=1"}),
-    ("", {}),
-    (None, {}),
-    ("garbage", {}),
-])
+@pytest.mark.parametrize(
+    "header,expected",
+    [
+        (
+            '<https://a/x?page=2>; rel="next", <https://a/x?page=9>; rel="last"',
+            {"next": "https://a/x?page=2", "last": "https://a/x?page=9"},
+        ),
+        ('<https://a/x?page=1>; rel="prev first"', {"prev": "https://a/x?page=1", "first": "https://a/x?page=1"}),
+        ("", {}),
+        (None, {}),
+        ("garbage", {}),
+    ],
+)
 def test_parse_link_header(header, expected):
     assert parse_link_header(header) == expected
 
 
 # -- retries and rate limits --------------------------------------------------------------------
 def test_server_errors_are_retried_with_backoff():
-    client, session, clock = client_with([
-        make_response(status=500, body={"message": "oops"}),
-        make_response(status=503, text="down"),
-        make_response(body={"ok": True}),
-    ])
+    client, session, clock = client_with(
+        [
+            make_response(status=500, body={"message": "oops"}),
+            make_response(status=503, text="down"),
+            make_response(body={"ok": True}),
+        ]
+    )
     assert client.get("/rate_limit") == {"ok": True}
     assert len(session.sent) == 3 and client.stats.retries == 2
     assert len(clock.slept) == 2 and 0.5 <= clock.slept[0] <= 1.0 and 1.0 <= clock.slept[1] <= 2.0
@@ -207,50 +231,69 @@ def test_lost_write_is_not_resent_blindly():
 
 
 def test_secondary_rate_limit_waits_retry_after_and_blocks_other_requests():
-    client, session, clock = client_with([
-        make_response(status=403, body={"message": "You have exceeded a secondary rate limit."},
-                      headers={"Retry-After": "7"}),
-        make_response(body={"ok": 1}),
-    ])
+    client, session, clock = client_with(
+        [
+            make_response(
+                status=403, body={"message": "You have exceeded a secondary rate limit."}, headers={"Retry-After": "7"}
+            ),
+            make_response(body={"ok": 1}),
+        ]
+    )
     assert client.get("/rate_limit") == {"ok": 1}
     assert clock.slept == [7.0] and client.stats.waited["retry_after"] == 7.0
 
 
 def test_secondary_rate_limit_without_retry_after_waits_a_minute():
-    client, _session, clock = client_with([
-        make_response(status=429, body={"message": "You have exceeded a secondary rate limit"}),
-        make_response(body={}),
-    ])
+    client, _session, clock = client_with(
+        [
+            make_response(status=429, body={"message": "You have exceeded a secondary rate limit"}),
+            make_response(body={}),
+        ]
+    )
     client.get("/rate_limit")
     assert clock.slept == [60.0]
 
 
 def test_secondary_rate_limit_on_a_write_is_retried():
-    client, session, _clock = client_with([
-        make_response(status=403, body={"message": "secondary rate limit"}, headers={"Retry-After": "1"}),
-        make_response(status=202, body={}),
-    ])
+    client, session, _clock = client_with(
+        [
+            make_response(status=403, body={"message": "secondary rate limit"}, headers={"Retry-After": "1"}),
+            make_response(status=202, body={}),
+        ]
+    )
     assert client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": [1]}).status == 202
     assert len(session.sent) == 2
 
 
 def test_primary_rate_limit_waits_for_reset_within_bound():
     clock_now = 1_800_000_000
-    client, _session, clock = client_with([
-        make_response(status=403, body={"message": "API rate limit exceeded for installation ID 1."},
-                      headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock_now + 120)}),
-        make_response(body={"ok": 1}, headers={"x-ratelimit-remaining": "4999", "x-ratelimit-limit": "5000"}),
-    ], rate_limit_wait=300)
+    client, _session, clock = client_with(
+        [
+            make_response(
+                status=403,
+                body={"message": "API rate limit exceeded for installation ID 1."},
+                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(clock_now + 120)},
+            ),
+            make_response(body={"ok": 1}, headers={"x-ratelimit-remaining": "4999", "x-ratelimit-limit": "5000"}),
+        ],
+        rate_limit_wait=300,
+    )
     assert client.get("/rate_limit") == {"ok": 1}
     assert clock.slept == [121.0] and client.stats.waited["primary_reset"] == 121.0
     assert client.stats.rate_limit_remaining == 4999
 
 
 def test_primary_rate_limit_beyond_bound_says_when_to_retry():
-    client, _session, _clock = client_with([
-        make_response(status=403, body={"message": "API rate limit exceeded"},
-                      headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 3600)}),
-    ], rate_limit_wait=60)
+    client, _session, _clock = client_with(
+        [
+            make_response(
+                status=403,
+                body={"message": "API rate limit exceeded"},
+                headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 3600)},
+            ),
+        ],
+        rate_limit_wait=60,
+    )
     with pytest.raises(RateLimitError) as info:
         client.get("/rate_limit")
     assert "run again after 2027-01-15T09:00:00Z" in info.value.message
@@ -258,10 +301,14 @@ def test_primary_rate_limit_beyond_bound_says_when_to_retry():
 
 
 def test_spent_budget_on_success_delays_the_next_request():
-    client, _session, clock = client_with([
-        make_response(body=[], headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 30)}),
-        make_response(body={}),
-    ])
+    client, _session, clock = client_with(
+        [
+            make_response(
+                body=[], headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(1_800_000_000 + 30)}
+            ),
+            make_response(body={}),
+        ]
+    )
     client.get("/a")
     client.get("/b")
     assert clock.slept == [31.0]
@@ -275,11 +322,19 @@ def test_writes_are_spaced_by_write_interval():
 
 
 def test_other_client_errors_are_not_retried():
-    client, session, _clock = client_with([
-        make_response(status=422, body={"message": "Validation Failed", "errors": [{"field": "pat_ids"}],
-                                        "documentation_url": "https://docs.github.com/rest"},
-                      headers={"x-github-request-id": "ABCD:1234"}),
-    ])
+    client, session, _clock = client_with(
+        [
+            make_response(
+                status=422,
+                body={
+                    "message": "Validation Failed",
+                    "errors": [{"field": "pat_ids"}],
+                    "documentation_url": "https://docs.github.com/rest",
+                },
+                headers={"x-github-request-id": "ABCD:1234"},
+            ),
+        ]
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.post("/orgs/acme/personal-access-tokens", {"action": "revoke", "pat_ids": []})
     assert len(session.sent) == 1
@@ -290,23 +345,29 @@ def test_other_client_errors_are_not_retried():
 
 
 def test_pat_on_app_only_endpoint_says_app_credentials_are_needed():
-    client, _session, _clock = client_with([
-        make_response(status=403, body={"message": "Resource not accessible by personal access token"}),
-    ])
+    client, _session, _clock = client_with(
+        [
+            make_response(status=403, body={"message": "Resource not accessible by personal access token"}),
+        ]
+    )
     with pytest.raises(GitHubAPIError) as info:
         list(client.paginate("/orgs/acme/personal-access-token-requests"))
     assert "accept GitHub App installation tokens only" in info.value.message
 
 
 def test_html_error_page_becomes_one_sentence():
-    client, _session, _clock = client_with([make_response(status=404, text="<!DOCTYPE html><html><title>Page not found</title>")])
+    client, _session, _clock = client_with(
+        [make_response(status=404, text="<!DOCTYPE html><html><title>Page not found</title>")]
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert info.value.message == "GET /user: GitHub answered 404: an HTML page: Page not found"
 
 
 def test_invalid_json_on_success_is_reported():
-    client, _session, _clock = client_with([make_response(status=200, text="{not json", headers={"Content-Type": "application/json"})])
+    client, _session, _clock = client_with(
+        [make_response(status=200, text="{not json", headers={"Content-Type": "application/json"})]
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert "body that is not JSON" in info.value.message
@@ -316,8 +377,9 @@ def test_invalid_json_on_success_is_reported():
 @pytest.fixture(scope="module")
 def rsa_key():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return key, pem
 
 
@@ -350,8 +412,9 @@ def test_app_auth_signs_a_jwt_and_exchanges_it(rsa_key):
     assert find["url"] == API + "/orgs/acme/installation"
     assert exchange["url"] == API + "/app/installations/77/access_tokens" and exchange["method"] == "POST"
     token = find["headers"]["Authorization"].split(" ", 1)[1]
-    claims = jwt.decode(token, key.public_key(), algorithms=["RS256"], options={"verify_exp": False,
-                                                                                "verify_iat": False})
+    claims = jwt.decode(
+        token, key.public_key(), algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False}
+    )
     assert claims["iss"] == "12345"
     assert claims["iat"] == clock.now - 60 and claims["exp"] - claims["iat"] <= 600
     assert jwt.get_unverified_header(token)["alg"] == "RS256"
@@ -361,10 +424,14 @@ def test_app_auth_signs_a_jwt_and_exchanges_it(rsa_key):
 def test_installation_token_is_cached_and_renewed_before_expiry(rsa_key):
     pem = rsa_key[1]
     expires = "2027-01-15T08:00:30Z"  # 30 s after the clock's start: renewal margin is 6 s
-    script = installation_answers(expires=expires) + [make_response(body={})] * 2 + [
-        make_response(status=201, body={"token": "ghs_" + "c" * 36, "expires_at": "2027-01-15T09:00:00Z"}),
-        make_response(body={}),
-    ]
+    script = (
+        installation_answers(expires=expires)
+        + [make_response(body={})] * 2
+        + [
+            make_response(status=201, body={"token": "ghs_" + "c" * 36, "expires_at": "2027-01-15T09:00:00Z"}),
+            make_response(body={}),
+        ]
+    )
     client, session, clock = app_client(script, pem)
     client.get("/orgs/acme/personal-access-tokens")
     client.get("/orgs/acme/personal-access-tokens")  # cached
@@ -404,10 +471,13 @@ def test_wrong_app_id_is_reported_as_bad_credentials(rsa_key):
     assert "401 Bad credentials" in info.value.message and "app_id" in info.value.message
 
 
-@pytest.mark.parametrize("pem,fragment", [
-    ("not a key", "it is not a PEM private key"),
-    ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "cannot be read"),
-])
+@pytest.mark.parametrize(
+    "pem,fragment",
+    [
+        ("not a key", "it is not a PEM private key"),
+        ("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----", "cannot be read"),
+    ],
+)
 def test_unreadable_private_key_is_refused_without_echo(pem, fragment):
     with pytest.raises(ConfigError) as info:
         _auth.load_private_key(private_key=pem)
@@ -416,8 +486,9 @@ def test_unreadable_private_key_is_refused_without_echo(pem, fragment):
 
 def test_non_rsa_key_is_refused():
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     with pytest.raises(ConfigError) as info:
         _auth.load_private_key(private_key=pem)
     assert "RSA" in info.value.message
@@ -442,12 +513,15 @@ def test_no_credentials_is_a_clear_error():
     assert "no GitHub credentials" in info.value.message
 
 
-@pytest.mark.parametrize("kwargs,fragment", [
-    ({"app_id": "1"}, "private_key or private_key_path: required"),
-    ({"private_key": "x"}, "app_id: required"),
-    ({"timeout": 0}, "timeout: must be between"),
-    ({"installation_id": "abc"}, "installation_id: must be an integer"),
-])
+@pytest.mark.parametrize(
+    "kwargs,fragment",
+    [
+        ({"app_id": "1"}, "private_key or private_key_path: required"),
+        ({"private_key": "x"}, "app_id: required"),
+        ({"timeout": 0}, "timeout: must be between"),
+        ({"installation_id": "abc"}, "installation_id: must be an integer"),
+    ],
+)
 def test_connection_option_rules(kwargs, fragment):
     with pytest.raises(ConfigError) as info:
         ConnectionOptions(api_url=API, **kwargs)
@@ -458,7 +532,10 @@ def test_connection_option_rules(kwargs, fragment):
 def test_redact_removes_every_secret_shape(rsa_key):
     pem = rsa_key[1]
     text = "tok github_pat_%s ghs_%s jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxIn0.c2ln key %s Authorization: Bearer zzz" % (
-        "A" * 82, "b" * 36, pem)
+        "A" * 82,
+        "b" * 36,
+        pem,
+    )
     cleaned = redact(text)
     for secret in ("A" * 82, "b" * 36, "eyJhbGci", "PRIVATE KEY", "zzz"):
         assert secret not in cleaned
@@ -466,7 +543,9 @@ def test_redact_removes_every_secret_shape(rsa_key):
 
 def test_server_error_echoing_the_token_is_redacted():
     token = "ghp_" + "s" * 36
-    client, _session, _clock = client_with([make_response(status=400, body={"message": "bad token %s" % token})], token=token)
+    client, _session, _clock = client_with(
+        [make_response(status=400, body={"message": "bad token %s" % token})], token=token
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.get("/user")
     assert token not in info.value.message and token not in json.dumps(info.value.fail_kwargs())
@@ -535,8 +614,9 @@ def test_https_against_a_plain_http_server_does_not_suggest_validate_certs():
 
 
 def test_a_certificate_error_suggests_ca_path_and_validate_certs():
-    cert = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
-                                           "self-signed certificate (_ssl.c:1006)")
+    cert = ssl.SSLCertVerificationError(
+        1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+    )
     client, _session, _clock = client_with([requests.exceptions.SSLError(MaxRetryError(None, "/u", cert))] * 2)
     with pytest.raises(TransportError) as info:
         client.get("/user")
@@ -549,11 +629,14 @@ SECONDARY = {"message": "You have exceeded a secondary rate limit."}
 
 def test_secondary_limit_with_remaining_zero_waits_for_the_reset():
     reset = 1_800_000_000 + 200
-    client, _session, clock = client_with([
-        make_response(status=403, body=SECONDARY,
-                      headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}),
-        make_response(body={}),
-    ])
+    client, _session, clock = client_with(
+        [
+            make_response(
+                status=403, body=SECONDARY, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+            ),
+            make_response(body={}),
+        ]
+    )
     client.get("/rate_limit")
     assert clock.slept == [201.0] and client.stats.waited["primary_reset"] == 201.0
 
@@ -576,8 +659,9 @@ def test_secondary_limits_give_up_after_a_bound_saying_when_to_run_again():
 
 
 def test_secondary_limit_retry_after_beyond_the_budget_fails_at_once():
-    client, session, _clock = client_with([
-        make_response(status=429, body=SECONDARY, headers={"Retry-After": "600"})], rate_limit_wait=300)
+    client, session, _clock = client_with(
+        [make_response(status=429, body=SECONDARY, headers={"Retry-After": "600"})], rate_limit_wait=300
+    )
     with pytest.raises(RateLimitError) as info:
         client.get("/rate_limit")
     assert len(session.sent) == 1 and "asks to wait 600 s" in info.value.message
@@ -589,14 +673,17 @@ def test_progress_reports_pages_of_the_total_writes_and_waits():
     path = "/orgs/acme/personal-access-tokens"
     last = API + path + "?per_page=100&page=3"
     events = []
-    client, _session, _clock = client_with([
-        make_response(body=[{"id": 1}], headers=link(API + path + "?per_page=100&page=2", last)),
-        make_response(status=403, body=SECONDARY, headers={"Retry-After": "5"}),
-        make_response(body=[{"id": 2}], headers=link(API + path + "?per_page=100&page=3", last)),
-        make_response(body=[{"id": 3}]),
-        make_response(status=202, body={}),
-        make_response(status=202, body={}),
-    ], write_interval=1.0)
+    client, _session, _clock = client_with(
+        [
+            make_response(body=[{"id": 1}], headers=link(API + path + "?per_page=100&page=2", last)),
+            make_response(status=403, body=SECONDARY, headers={"Retry-After": "5"}),
+            make_response(body=[{"id": 2}], headers=link(API + path + "?per_page=100&page=3", last)),
+            make_response(body=[{"id": 3}]),
+            make_response(status=202, body={}),
+            make_response(status=202, body={}),
+        ],
+        write_interval=1.0,
+    )
     client.progress = events.append
     assert len(client.list_all(path)) == 3
     client.post(path, {"action": "revoke", "pat_ids": [1]})
@@ -606,8 +693,12 @@ def test_progress_reports_pages_of_the_total_writes_and_waits():
     waits = [(e["cause"], e["seconds"]) for e in events if e["event"] == "wait"]
     assert waits == [("retry_after", 5.0), ("write_interval", 1.0)]
     assert [e["writes"] for e in events if e["event"] == "write"] == [1, 2]
-    assert client.stats.as_dict()["waited_seconds"] == {"write_interval": 1.0, "retry_after": 5.0, "backoff": 0.0,
-                                                        "primary_reset": 0.0}
+    assert client.stats.as_dict()["waited_seconds"] == {
+        "write_interval": 1.0,
+        "retry_after": 5.0,
+        "backoff": 0.0,
+        "primary_reset": 0.0,
+    }
 
 
 def test_no_progress_sink_no_events():
@@ -624,8 +715,9 @@ def test_user_to_server_token_is_sent_to_the_org_endpoints():
 
 
 def test_user_to_server_token_refused_says_what_to_check_not_to_use_the_app():
-    client, _session, _clock = client_with([make_response(status=403, body={"message": "Must be an org owner"})],
-                                           token="ghu_" + "u" * 36)
+    client, _session, _clock = client_with(
+        [make_response(status=403, body={"message": "Must be an org owner"})], token="ghu_" + "u" * 36
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.list_all("/orgs/acme/personal-access-tokens")
     assert "user-to-server token (ghu_)" in info.value.message and "owns the organization" in info.value.message
@@ -636,14 +728,18 @@ def test_app_id_may_be_the_numeric_id_or_the_client_id(rsa_key, app_id):
     key, pem = rsa_key
     clock = Clock()
     opts = ConnectionOptions(api_url=API, app_id=app_id, private_key=pem, installation_id=77, write_interval=0)
-    session = ScriptedSession([make_response(status=201, body={"token": "ghs_" + "b" * 36,
-                                                               "expires_at": "2027-01-15T09:00:00Z"}),
-                               make_response(body={})])
+    session = ScriptedSession(
+        [
+            make_response(status=201, body={"token": "ghs_" + "b" * 36, "expires_at": "2027-01-15T09:00:00Z"}),
+            make_response(body={}),
+        ]
+    )
     client = GitHubClient(opts, org="acme", session=session, sleep=clock.sleep, clock=clock)
     client.get("/orgs/acme/personal-access-tokens")
     token = session.sent[0]["headers"]["Authorization"].split(" ", 1)[1]
-    claims = jwt.decode(token, key.public_key(), algorithms=["RS256"],
-                        options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        token, key.public_key(), algorithms=["RS256"], options={"verify_exp": False, "verify_iat": False}
+    )
     assert claims["iss"] == app_id
 
 
@@ -658,8 +754,9 @@ def test_app_id_that_is_neither_is_refused(app_id):
 # -- a wrong installation_id says what to check (issue 13.7) ------------------------------------------
 def test_unknown_installation_id_says_what_to_check(rsa_key):
     pem = rsa_key[1]
-    client, _session, _clock = app_client([make_response(status=404, body={"message": "Not Found"})], pem,
-                                          installation_id=999)
+    client, _session, _clock = app_client(
+        [make_response(status=404, body={"message": "Not Found"})], pem, installation_id=999
+    )
     with pytest.raises(GitHubAPIError) as info:
         client.get("/orgs/acme/personal-access-tokens")
     message = info.value.message
@@ -671,8 +768,11 @@ def test_unknown_installation_id_says_what_to_check(rsa_key):
 def test_a_second_401_after_renewal_fails_instead_of_renewing_forever(rsa_key):
     pem = rsa_key[1]
     renewed = make_response(status=201, body={"token": "ghs_" + "d" * 36, "expires_at": "2027-01-15T09:00:00Z"})
-    script = installation_answers() + [make_response(status=401, body={"message": "Bad credentials"}), renewed,
-                                       make_response(status=401, body={"message": "Bad credentials"})]
+    script = installation_answers() + [
+        make_response(status=401, body={"message": "Bad credentials"}),
+        renewed,
+        make_response(status=401, body={"message": "Bad credentials"}),
+    ]
     client, session, _clock = app_client(script, pem)
     with pytest.raises(GitHubAPIError) as info:
         client.get("/orgs/acme/personal-access-tokens")

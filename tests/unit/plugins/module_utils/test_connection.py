@@ -1,4 +1,5 @@
 """Unit tests of the connection options: precedence of task values over the environment, pairs included."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,12 @@ from ansible_collections.patguard.github.plugins.module_utils._connection import
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
 
 PEM = "-----BEGIN PRIVATE KEY-----\nTASK\n-----END PRIVATE KEY-----"
-AWX_ENV = {"GITHUB_APP_ID": "42", "GITHUB_APP_PRIVATE_KEY_PATH": "/runner/env/tmp_private_key",
-           "GITHUB_APP_INSTALLATION_ID": "", "GITHUB_API_URL": "https://api.github.com"}
+AWX_ENV = {
+    "GITHUB_APP_ID": "42",
+    "GITHUB_APP_PRIVATE_KEY_PATH": "/runner/env/tmp_private_key",
+    "GITHUB_APP_INSTALLATION_ID": "",
+    "GITHUB_API_URL": "https://api.github.com",
+}
 
 
 def options(params, environ):
@@ -50,20 +55,25 @@ def test_both_keys_on_the_task_is_a_conflict_that_names_the_sources():
 def test_both_keys_in_the_environment_is_a_conflict_that_names_the_variables():
     with pytest.raises(ConfigError) as info:
         options({"app_id": "1"}, {"GITHUB_APP_PRIVATE_KEY": PEM, "GITHUB_APP_PRIVATE_KEY_PATH": "/x.pem"})
-    assert ("private_key is set by GITHUB_APP_PRIVATE_KEY, private_key_path by GITHUB_APP_PRIVATE_KEY_PATH"
-            in info.value.message)
+    assert (
+        "private_key is set by GITHUB_APP_PRIVATE_KEY, private_key_path by GITHUB_APP_PRIVATE_KEY_PATH"
+        in info.value.message
+    )
 
 
 def test_task_values_beat_the_environment_for_single_options():
-    values, sources = resolve_environment({"api_url": "https://ghe.example.com/api/v3", "token": None},
-                                          {"GITHUB_API_URL": "https://api.github.com", "GH_TOKEN": "ghp_x"})
+    values, sources = resolve_environment(
+        {"api_url": "https://ghe.example.com/api/v3", "token": None},
+        {"GITHUB_API_URL": "https://api.github.com", "GH_TOKEN": "ghp_x"},
+    )
     assert values["api_url"] == "https://ghe.example.com/api/v3" and values["token"] == "ghp_x"
     assert sources == {"api_url": TASK_SOURCE, "token": "GH_TOKEN"}
 
 
 def test_token_only_ignores_app_options_from_task_and_environment():
-    opts = ConnectionOptions.from_params({"app_id": "1", "private_key": PEM}, token_only="ghu_" + "u" * 36,
-                                         environ=AWX_ENV)
+    opts = ConnectionOptions.from_params(
+        {"app_id": "1", "private_key": PEM}, token_only="ghu_" + "u" * 36, environ=AWX_ENV
+    )
     assert not opts.has_app and opts.private_key_path is None and opts.token == "ghu_" + "u" * 36
 
 

@@ -6,6 +6,7 @@ allows (and GitHub writes) is read back exactly; extra parameters, spacing, quot
 several relation types in one ``rel`` do not change the result; the first link of a relation
 wins; and no input at all (arbitrary text, bytes, None, numbers) makes it raise.
 """
+
 from __future__ import annotations
 
 import string
@@ -20,24 +21,30 @@ URL_CHARS = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:/?#[]@%"
 RELS = ["next", "prev", "last", "first", "self", "alternate", "related"]
 
 paths = st.text(alphabet=URL_CHARS, min_size=0, max_size=60)
-urls = st.builds(lambda scheme, host, path: "%s://%s/%s" % (scheme, host, path),
-                 st.sampled_from(["https", "http"]),
-                 st.from_regex(r"\A[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?(:[0-9]{1,5})?\Z"),
-                 paths)
+urls = st.builds(
+    lambda scheme, host, path: "%s://%s/%s" % (scheme, host, path),
+    st.sampled_from(["https", "http"]),
+    st.from_regex(r"\A[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?(:[0-9]{1,5})?\Z"),
+    paths,
+)
 rel_names = st.sampled_from(RELS) | st.from_regex(r"\A[a-z]{1,12}\Z")
 # Link parameters other than rel, as servers add them (title, type, hreflang...).
-extra_params = st.lists(st.tuples(st.sampled_from(["title", "type", "hreflang", "anchor"]),
-                                  st.text(alphabet=string.ascii_letters + string.digits + " -_./=", max_size=15)
-                                  | st.just("prel=next")),
-                        max_size=2)
+extra_params = st.lists(
+    st.tuples(
+        st.sampled_from(["title", "type", "hreflang", "anchor"]),
+        st.text(alphabet=string.ascii_letters + string.digits + " -_./=", max_size=15) | st.just("prel=next"),
+    ),
+    max_size=2,
+)
 spaces = st.sampled_from(["", " ", "  ", "\t"])
 
 
 @st.composite
 def links(draw):
     """A list of (url, [rels]) and the header text that carries them, written in varied styles."""
-    entries = draw(st.lists(st.tuples(urls, st.lists(rel_names, min_size=1, max_size=3, unique=True)),
-                            min_size=0, max_size=6))
+    entries = draw(
+        st.lists(st.tuples(urls, st.lists(rel_names, min_size=1, max_size=3, unique=True)), min_size=0, max_size=6)
+    )
     parts = []
     for url, rels in entries:
         params = []
@@ -46,12 +53,15 @@ def links(draw):
         rel_value = " ".join(rels)
         quoted = draw(st.booleans()) or len(rels) > 1  # several relation types need quotes
         rel_name = draw(st.sampled_from(["rel", "REL", "Rel"]))
-        rel_param = '%s=%s' % (rel_name, '"%s"' % rel_value if quoted else rel_value)
+        rel_param = "%s=%s" % (rel_name, '"%s"' % rel_value if quoted else rel_value)
         position = draw(st.integers(0, len(params)))
         params.insert(position, rel_param)
         sep = draw(spaces)
-        parts.append("<%s>%s" % (url, "".join(";%s%s" % (draw(spaces), p) for p in params)) if not sep else
-                     "<%s>%s" % (url, "".join("%s;%s" % (sep, p) for p in params)))
+        parts.append(
+            "<%s>%s" % (url, "".join(";%s%s" % (draw(spaces), p) for p in params))
+            if not sep
+            else "<%s>%s" % (url, "".join("%s;%s" % (sep, p) for p in params))
+        )
     joiner = draw(st.sampled_from([", ", ",", ",  ", " , "]))
     return entries, joiner.join(parts)
 
@@ -85,7 +95,7 @@ def test_first_link_of_a_relation_wins(first, second):
 
 
 @settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(max_size=300) | st.text(alphabet='<>;,="\' \trelnxt:/', max_size=200))
+@given(st.text(max_size=300) | st.text(alphabet="<>;,=\"' \trelnxt:/", max_size=200))
 def test_never_raises_on_arbitrary_text(text):
     result = parse_link_header(text)
     assert isinstance(result, dict)
@@ -93,8 +103,13 @@ def test_never_raises_on_arbitrary_text(text):
         assert isinstance(rel, str) and isinstance(url, str) and rel == rel.lower() and ">" not in url
 
 
-@given(st.none() | st.integers() | st.binary(max_size=50) | st.lists(st.text(max_size=5), max_size=3)
-       | st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3))
+@given(
+    st.none()
+    | st.integers()
+    | st.binary(max_size=50)
+    | st.lists(st.text(max_size=5), max_size=3)
+    | st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3)
+)
 def test_never_raises_on_other_types(value):
     assert parse_link_header(value) == {}
 

@@ -1,4 +1,5 @@
 """The one login / organization name rule, and every plugin that checks a login uses it."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,8 +8,23 @@ from ansible_collections.patguard.github.plugins.module_utils import _names, _pa
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
 
 GOOD_LOGINS = ["octocat", "a", "A-b-C", "x" * 39, "42", "octocat_acme", "mona-lisa_acme", "a_b"]
-BAD_LOGINS = ["", "-dash", "dash-", "dou--ble", "has space", "not a login!", "x" * 40, "_acme",
-              "octocat_", "octo_cat_acme", "octocat_ac-me", "ümlaut", None, 42, ["a"]]
+BAD_LOGINS = [
+    "",
+    "-dash",
+    "dash-",
+    "dou--ble",
+    "has space",
+    "not a login!",
+    "x" * 40,
+    "_acme",
+    "octocat_",
+    "octo_cat_acme",
+    "octocat_ac-me",
+    "ümlaut",
+    None,
+    42,
+    ["a"],
+]
 
 
 @pytest.mark.parametrize("login", GOOD_LOGINS)
@@ -26,9 +42,21 @@ def test_emu_login_is_counted_whole_against_39():
     assert not _names.is_login("a" * 35 + "_acme")  # 40
 
 
-@pytest.mark.parametrize("org,ok", [("acme", True), ("acme-corp", True), ("x" * 39, True), ("x" * 40, False),
-                                    ("acme_emu", False), ("-acme", False), ("acme-", False), ("a--b", False),
-                                    ("bad org!", False), (None, False)])
+@pytest.mark.parametrize(
+    "org,ok",
+    [
+        ("acme", True),
+        ("acme-corp", True),
+        ("x" * 39, True),
+        ("x" * 40, False),
+        ("acme_emu", False),
+        ("-acme", False),
+        ("acme-", False),
+        ("a--b", False),
+        ("bad org!", False),
+        (None, False),
+    ],
+)
 def test_org_names(org, ok):
     assert _names.is_org(org) is ok
 
@@ -40,6 +68,7 @@ def test_repo_names():
 
 
 # -- every place that checks a login applies the same rule (issue 12.1) ---------------------------
+
 
 def test_owner_filters_accept_emu_logins():
     """pat_grant_info / pat_grant / pat_request_info / offboarding filter on owners=... ."""

@@ -1,4 +1,5 @@
 """Unit tests of request/grant logic: filter splitting, bulk grouping, idempotency, reconciliation."""
+
 from __future__ import annotations
 
 import pytest
@@ -89,15 +90,25 @@ class StubClient:
         return [c for c in self.calls if c[0] == "POST"]
 
     def listings(self):
-        return [c for c in self.calls if c[0] == "GET" and not c[1].endswith("/repositories")
-                and "/members/" not in c[1]]
+        return [
+            c for c in self.calls if c[0] == "GET" and not c[1].endswith("/repositories") and "/members/" not in c[1]
+        ]
 
 
 def rec(i, owner="alice", token=None, last_used=None, selection="all"):
-    return {"id": i, "owner": {"login": owner}, "token_id": token or 1000 + i, "token_name": "t%d" % i,
-            "repository_selection": selection, "permissions": {"repository": {"contents": "read"}},
-            "created_at": "2026-01-01T00:00:00Z", "token_expires_at": "2026-03-02T00:00:00Z",
-            "token_expired": False, "token_last_used_at": last_used, "reason": "r"}
+    return {
+        "id": i,
+        "owner": {"login": owner},
+        "token_id": token or 1000 + i,
+        "token_name": "t%d" % i,
+        "repository_selection": selection,
+        "permissions": {"repository": {"contents": "read"}},
+        "created_at": "2026-01-01T00:00:00Z",
+        "token_expires_at": "2026-03-02T00:00:00Z",
+        "token_expired": False,
+        "token_last_used_at": last_used,
+        "reason": "r",
+    }
 
 
 def each_id_once(result, *keys):
@@ -127,16 +138,21 @@ def test_filters_are_normalized():
     assert filters["owners"] == ["a"] and filters["last_used_before"] == "2026-01-31T00:00:00Z"
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"owners": ["bad login!"]}, "owners: 'bad login!' is not a valid GitHub login"),
-    ({"token_ids": ["x"]}, "token_ids: 'x' is not a positive integer id"),
-    ({"token_ids": [True]}, "token_ids: True is not a positive integer id"),
-    ({"repository": "acme/infra"}, "repository: 'acme/infra' is not a repository name"),
-    ({"permission": "issues"}, "permission: 'issues' must be a permission name and level"),
-    ({"last_used_before": "yesterday"}, "last_used_before: 'yesterday' is not an ISO 8601 timestamp"),
-    ({"last_used_before": "2026-01-01T00:00:00Z", "last_used_after": "2026-02-01T00:00:00Z"},
-     "last_used_after (2026-02-01T00:00:00Z) must be earlier than last_used_before"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"owners": ["bad login!"]}, "owners: 'bad login!' is not a valid GitHub login"),
+        ({"token_ids": ["x"]}, "token_ids: 'x' is not a positive integer id"),
+        ({"token_ids": [True]}, "token_ids: True is not a positive integer id"),
+        ({"repository": "acme/infra"}, "repository: 'acme/infra' is not a repository name"),
+        ({"permission": "issues"}, "permission: 'issues' must be a permission name and level"),
+        ({"last_used_before": "yesterday"}, "last_used_before: 'yesterday' is not an ISO 8601 timestamp"),
+        (
+            {"last_used_before": "2026-01-01T00:00:00Z", "last_used_after": "2026-02-01T00:00:00Z"},
+            "last_used_after (2026-02-01T00:00:00Z) must be earlier than last_used_before",
+        ),
+    ],
+)
 def test_bad_filters_are_refused_before_any_call(kwargs, message):
     with pytest.raises(ConfigError) as info:
         _pat.check_filters(**kwargs)
@@ -161,22 +177,33 @@ def test_decisions_group_by_action_and_reason_in_chunks_of_100():
     decisions += [{"id": 300, "action": "deny", "reason": "other"}]
     calls = _pat.group_decisions(_pat.normalize_decisions(decisions=decisions))
     assert [(c["action"], c["reason"], len(c["ids"])) for c in calls] == [
-        ("approve", "ok", 100), ("approve", "ok", 100), ("approve", "ok", 50), ("deny", "no", 10),
-        ("deny", "other", 1)]
+        ("approve", "ok", 100),
+        ("approve", "ok", 100),
+        ("approve", "ok", 50),
+        ("deny", "no", 10),
+        ("deny", "other", 1),
+    ]
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"ids": [1], "action": "maybe"}, "action: must be one of approve, deny; got 'maybe'"),
-    ({"ids": ["one"], "action": "approve"}, "ids: 'one' is not a positive integer id"),
-    ({"ids": [], "action": "approve"}, "ids: must not be empty"),
-    ({"decisions": []}, "decisions: must be a non-empty list"),
-    ({"decisions": [{"id": 1, "action": "approve", "color": "red"}]}, "decisions[0]: unknown keys color"),
-    ({"decisions": [{"id": 1, "action": "approve", "reason": "x" * 1025}]},
-     "decisions[0].reason: is 1025 characters long; GitHub accepts at most 1024"),
-    ({"ids": [1], "action": "deny", "reason": "y" * 2000}, "reason: is 2000 characters long"),
-    ({"decisions": [{"id": 1, "action": "approve"}, {"id": 1, "action": "deny"}]},
-     "request 1 is given twice with different actions"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"ids": [1], "action": "maybe"}, "action: must be one of approve, deny; got 'maybe'"),
+        ({"ids": ["one"], "action": "approve"}, "ids: 'one' is not a positive integer id"),
+        ({"ids": [], "action": "approve"}, "ids: must not be empty"),
+        ({"decisions": []}, "decisions: must be a non-empty list"),
+        ({"decisions": [{"id": 1, "action": "approve", "color": "red"}]}, "decisions[0]: unknown keys color"),
+        (
+            {"decisions": [{"id": 1, "action": "approve", "reason": "x" * 1025}]},
+            "decisions[0].reason: is 1025 characters long; GitHub accepts at most 1024",
+        ),
+        ({"ids": [1], "action": "deny", "reason": "y" * 2000}, "reason: is 2000 characters long"),
+        (
+            {"decisions": [{"id": 1, "action": "approve"}, {"id": 1, "action": "deny"}]},
+            "request 1 is given twice with different actions",
+        ),
+    ],
+)
 def test_bad_decisions_are_refused(kwargs, message):
     with pytest.raises(ConfigError) as info:
         _pat.normalize_decisions(**kwargs)
@@ -195,16 +222,14 @@ def test_review_acts_only_on_pending_and_second_run_is_a_no_op():
 
 def test_check_mode_sends_no_write():
     client = StubClient(requests=[rec(1), rec(2)])
-    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"),
-                                  check_mode=True)
+    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), check_mode=True)
     assert result["denied"] == [1, 2] and client.writes() == [] and set(client.pending) == {1, 2}
 
 
 def test_fail_on_missing_sends_nothing():
     client = StubClient(requests=[rec(1)])
     with pytest.raises(ConfigError) as info:
-        _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"),
-                             fail_on_missing=True)
+        _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), fail_on_missing=True)
     assert "not pending" in info.value.message and client.writes() == []
 
 
@@ -238,8 +263,10 @@ def test_ids_reviewed_by_someone_else_meanwhile_are_gone_not_an_error_nor_ours()
 
 
 def test_partial_failure_reports_what_was_and_was_not_done():
-    client = StubClient(requests=[rec(i) for i in range(1, 251)],
-                        failures=[None, RateLimitError("rate limit spent, run again after X", status=403)])
+    client = StubClient(
+        requests=[rec(i) for i in range(1, 251)],
+        failures=[None, RateLimitError("rate limit spent, run again after X", status=403)],
+    )
     decisions = _pat.normalize_decisions(ids=list(range(1, 251)), action="approve")
     with pytest.raises(PatguardError) as info:
         _pat.review_requests(client, "acme", decisions)
@@ -263,8 +290,7 @@ def test_revoke_in_chunks_and_idempotent():
 def test_resend_refused_after_a_lost_answer_is_done_not_a_failure(status):
     # The write was applied but its answer lost; the listing still shows the requests (it lags),
     # so they are sent again, and GitHub refuses what it has already handled.
-    client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=1,
-                        refusal=status)
+    client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=1, refusal=status)
     result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
     assert result["approved"] == [1, 2, 3] and result["unconfirmed"] == [] and result["gone"] == []
     assert each_id_once(result, "approved", "denied") == [1, 2, 3]
@@ -306,8 +332,7 @@ def test_writes_lost_every_time_still_fail_with_an_honest_report():
 
 # -- issue 12.6: records that vanish mid-pass ---------------------------------------------------
 def test_repositories_of_a_record_gone_meanwhile_are_reported_not_fatal():
-    client = StubClient(requests=[rec(1, selection="subset"), rec(2, selection="subset"), rec(3)],
-                        gone_repos={2})
+    client = StubClient(requests=[rec(1, selection="subset"), rec(2, selection="subset"), rec(3)], gone_repos={2})
     gone = []
     records = _pat.list_records(client, "acme", "request", {}, include_repositories=True, gone=gone)
     assert [r["id"] for r in records] == [1, 3] and records[0]["repositories"] == ["docs"]
@@ -329,7 +354,9 @@ def test_grants_revoked_elsewhere_are_gone_and_the_rest_is_revoked():
     result = _pat.revoke_grants(client, "acme", [1, 2, 3, 4, 5], active={1, 2, 3, 4, 5}, token_of=token_of)
     assert result["revoked"] == [1, 3, 5]
     assert [(g["id"], g["kind"], g["token_id"], g["step"]) for g in result["gone"]] == [
-        (2, "grant", 1002, "revoke"), (4, "grant", 1004, "revoke")]
+        (2, "grant", 1002, "revoke"),
+        (4, "grant", 1004, "revoke"),
+    ]
     assert each_id_once(result, "revoked") == [1, 2, 3, 4, 5]
     # The refused call, one filtered listing, the resend without the gone ones.
     assert [w[2]["pat_ids"] for w in client.writes()] == [[1, 2, 3, 4, 5], [1, 3, 5]]
@@ -337,17 +364,21 @@ def test_grants_revoked_elsewhere_are_gone_and_the_rest_is_revoked():
 
 
 def test_ids_github_refuses_while_still_listing_them_fail_after_bounded_rounds():
-    client = StubClient(grants=[rec(1), rec(2)],
-                        failures=[GitHubAPIError("422 validation failed", status=422)] * 9)
+    client = StubClient(grants=[rec(1), rec(2)], failures=[GitHubAPIError("422 validation failed", status=422)] * 9)
     with pytest.raises(PatguardError) as info:
         _pat.revoke_grants(client, "acme", [1, 2], active={1, 2})
     assert info.value.details["status"] == 422 and info.value.details["not_processed"] == [1, 2]
-    assert "422 validation failed" in info.value.message and len(client.writes()) == 1 and len(client.listings()) == _pat.RECONCILE_ROUNDS
+    assert (
+        "422 validation failed" in info.value.message
+        and len(client.writes()) == 1
+        and len(client.listings()) == _pat.RECONCILE_ROUNDS
+    )
 
 
 def test_partial_failure_report_carries_gone_and_each_id_once():
-    client = StubClient(grants=[rec(i) for i in range(1, 151)],
-                        failures=[None, None, RateLimitError("rate limit spent", status=403)])
+    client = StubClient(
+        grants=[rec(i) for i in range(1, 151)], failures=[None, None, RateLimitError("rate limit spent", status=403)]
+    )
     del client.grants[120]
     with pytest.raises(PatguardError) as info:
         _pat.revoke_grants(client, "acme", list(range(1, 151)), active=set(range(1, 151)))
@@ -424,8 +455,9 @@ def test_never_used_must_be_a_known_choice():
 def test_owners_without_records_that_are_not_members_warn_with_minimal_calls():
     client = StubClient(grants=[rec(1, owner="alice")], members={"alice", "bob"})
     warnings = []
-    result = _pat.listing_result(client, "acme", "grant", _pat.check_filters(owners=["alice", "bob", "zed"]),
-                                 warn=warnings.append)
+    result = _pat.listing_result(
+        client, "acme", "grant", _pat.check_filters(owners=["alice", "bob", "zed"]), warn=warnings.append
+    )
     assert result["count"] == 1 and result["gone"] == []
     assert len(warnings) == 1 and "owners: zed is not a member of acme" in warnings[0]
     # alice has records: no membership call; bob is a member without tokens; zed is not a member.

@@ -1,4 +1,5 @@
 """The pure parts of the policy pass: progress lines, the plan table, planned writes."""
+
 from __future__ import annotations
 
 from ansible_collections.patguard.github.plugins.module_utils._policy_run import (
@@ -39,22 +40,33 @@ def test_progress_is_a_few_lines_never_one_per_page_or_write():
 
 
 def decision(i, kind, verdict, reason=None, codes=()):
-    return {"id": i, "kind": kind, "owner": "u%d" % i, "token_id": 100 + i, "token_name": "t%d" % i,
-            "decision": verdict, "reason": reason, "violations": [{"code": c, "detail": "x"} for c in codes]}
+    return {
+        "id": i,
+        "kind": kind,
+        "owner": "u%d" % i,
+        "token_id": 100 + i,
+        "token_name": "t%d" % i,
+        "decision": verdict,
+        "reason": reason,
+        "violations": [{"code": c, "detail": "x"} for c in codes],
+    }
 
 
 def test_plan_table_lists_acting_decisions_first_then_summarises():
-    decisions = [decision(1, "grant", "keep"), decision(2, "request", "deny", "Denied by policy: token has expired",
-                                                        ["expired"]),
-                 decision(3, "grant", "revoke", "Revoked by policy: unused for more than 90 days", ["inactive"]),
-                 decision(4, "request", "approve", "Approved by policy: compliant")]
+    decisions = [
+        decision(1, "grant", "keep"),
+        decision(2, "request", "deny", "Denied by policy: token has expired", ["expired"]),
+        decision(3, "grant", "revoke", "Revoked by policy: unused for more than 90 days", ["inactive"]),
+        decision(4, "request", "approve", "Approved by policy: compliant"),
+    ]
     lines = plan_table(decisions, {}, rows=3)
     assert lines[0].split() == ["owner", "token", "kind", "decision", "reasons"]
     assert [line.split()[4] for line in lines[1:4]] == ["deny", "approve", "revoke"]
     assert lines[1].endswith("token has expired") and lines[3].endswith("unused for more than 90 days")
     assert lines[4] == "... and 1 more records (keep 1); raise plan_rows to list them"
-    assert plan_table(decisions, {}, rows=0) == ["... and 4 more records (deny 1, approve 1, revoke 1, keep 1); "
-                                                 "raise plan_rows to list them"]
+    assert plan_table(decisions, {}, rows=0) == [
+        "... and 4 more records (deny 1, approve 1, revoke 1, keep 1); raise plan_rows to list them"
+    ]
 
 
 def test_planned_writes_counts_reason_groups_and_revokes_by_100():

@@ -1,4 +1,5 @@
 """Shape helpers shared by _pat, _policy, _report and the credential code (_records.py)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Unit tests of the retry rules: one classification per answer, as a pure function."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,28 +34,31 @@ def decide(answer, attempt=READ, counters=None, limits=LIMITS):
     return classify(answer, attempt, counters or Counters(), limits, NOW, jitter=0.5)
 
 
-@pytest.mark.parametrize("answer,attempt,kind", [
-    (Answer(200), READ, OK),
-    (Answer(204), WRITE, OK),
-    (Answer(304), READ, OK),
-    (Answer(401, message="Bad credentials"), READ, RENEW),
-    (Answer(401, message="Bad credentials"), Attempt(False, False, False), FAIL),
-    (Answer(403, message="Resource not accessible by integration"), READ, FAIL),
-    (Answer(404), READ, FAIL),
-    (Answer(422), WRITE, FAIL),
-    (Answer(302), READ, FAIL),
-    (Answer(500), READ, BACKOFF),
-    (Answer(503), WRITE, AMBIGUOUS),
-    (Answer(502), PAGE, SHRINK),
-    (Answer(504), PAGE, SHRINK),
-    (Answer(500), PAGE, BACKOFF),
-    (Answer(failure=LOST), READ, BACKOFF),
-    (Answer(failure=LOST), WRITE, AMBIGUOUS),
-    (Answer(failure=CONNECT), READ, BACKOFF),
-    (Answer(failure=CONNECT), WRITE, BACKOFF),  # never sent, so not ambiguous
-    (Answer(403, message=SECONDARY), READ, WAIT),
-    (Answer(429), WRITE, WAIT),
-])
+@pytest.mark.parametrize(
+    "answer,attempt,kind",
+    [
+        (Answer(200), READ, OK),
+        (Answer(204), WRITE, OK),
+        (Answer(304), READ, OK),
+        (Answer(401, message="Bad credentials"), READ, RENEW),
+        (Answer(401, message="Bad credentials"), Attempt(False, False, False), FAIL),
+        (Answer(403, message="Resource not accessible by integration"), READ, FAIL),
+        (Answer(404), READ, FAIL),
+        (Answer(422), WRITE, FAIL),
+        (Answer(302), READ, FAIL),
+        (Answer(500), READ, BACKOFF),
+        (Answer(503), WRITE, AMBIGUOUS),
+        (Answer(502), PAGE, SHRINK),
+        (Answer(504), PAGE, SHRINK),
+        (Answer(500), PAGE, BACKOFF),
+        (Answer(failure=LOST), READ, BACKOFF),
+        (Answer(failure=LOST), WRITE, AMBIGUOUS),
+        (Answer(failure=CONNECT), READ, BACKOFF),
+        (Answer(failure=CONNECT), WRITE, BACKOFF),  # never sent, so not ambiguous
+        (Answer(403, message=SECONDARY), READ, WAIT),
+        (Answer(429), WRITE, WAIT),
+    ],
+)
 def test_each_answer_gets_one_classification(answer, attempt, kind):
     assert decide(answer, attempt).kind == kind
 
@@ -85,14 +89,16 @@ def test_backoff_grows_exponentially_with_jitter_and_stops_at_max_retries():
 
 # -- secondary rate limits, GitHub's rule (issue 12.8) ----------------------------------------------
 def test_retry_after_wins_when_given():
-    decision = decide(Answer(403, {"Retry-After": "7", "x-ratelimit-remaining": "0",
-                                   "x-ratelimit-reset": str(int(NOW) + 300)}, SECONDARY))
+    decision = decide(
+        Answer(
+            403, {"Retry-After": "7", "x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 300)}, SECONDARY
+        )
+    )
     assert (decision.kind, decision.seconds, decision.cause) == (WAIT, 7.0, "retry_after")
 
 
 def test_remaining_zero_waits_for_the_reset_even_when_the_message_says_secondary():
-    decision = decide(Answer(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 300)},
-                             SECONDARY))
+    decision = decide(Answer(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 300)}, SECONDARY))
     assert (decision.kind, decision.seconds, decision.cause) == (WAIT, 301.0, "primary_reset")
 
 
@@ -144,7 +150,8 @@ def test_policy_paces_writes_and_a_spent_budget_before_sending():
     policy = RetryPolicy(max_retries=5, rate_limit_wait=60, write_interval=1.0)
     policy.sent(True, 202, {}, NOW)
     assert [(d.kind, d.cause, d.seconds) for d in policy.before_send(True, NOW + 0.25)] == [
-        (WAIT, "write_interval", 0.75)]
+        (WAIT, "write_interval", 0.75)
+    ]
     assert policy.before_send(False, NOW + 0.25) == []
     policy.sent(False, 200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 3600)}, NOW)
     (spent,) = policy.before_send(False, NOW)

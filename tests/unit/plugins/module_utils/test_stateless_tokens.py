@@ -1,5 +1,6 @@
 """Stateless installation tokens (ghs_<APPID>_<JWT>, about 520 characters, with dots) and the
 credential_revoke refusals of issue 12: recognised, fingerprinted, never leaked in any piece."""
+
 from __future__ import annotations
 
 import base64
@@ -36,9 +37,17 @@ def stateless(seed=1, app_id=123456):
     """A token of GitHub's stateless shape: ghs_, the App id, _, then a signed JWT."""
     rng = random.Random(seed)
     header = _b64(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
-    payload = _b64(json.dumps({"iss": str(app_id), "iid": rng.randrange(10 ** 8), "exp": 1800003600,
-                               "perm": "contents:read,metadata:read", "rep": [rng.randrange(10 ** 9)
-                                                                              for _i in range(4)]}).encode())
+    payload = _b64(
+        json.dumps(
+            {
+                "iss": str(app_id),
+                "iid": rng.randrange(10**8),
+                "exp": 1800003600,
+                "perm": "contents:read,metadata:read",
+                "rep": [rng.randrange(10**9) for _i in range(4)],
+            }
+        ).encode()
+    )
     signature = _b64(bytes(rng.randrange(256) for _i in range(256)))
     return "ghs_%d_%s.%s.%s" % (app_id, header, payload, signature)
 
@@ -71,13 +80,16 @@ def test_recognised_as_an_installation_token_of_the_stateless_form():
     assert not is_stateless_installation_token("ghs_123_onlyonepiece")
 
 
-@pytest.mark.parametrize("template", [
-    "GitHub refused %s: Bad credentials",
-    "token=%s.",  # a sentence ends right after it
-    "Authorization: token %s",
-    '{"token": "%s", "expires_at": "2026-01-01T00:00:00Z"}',
-    "%s",
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "GitHub refused %s: Bad credentials",
+        "token=%s.",  # a sentence ends right after it
+        "Authorization: token %s",
+        '{"token": "%s", "expires_at": "2026-01-01T00:00:00Z"}',
+        "%s",
+    ],
+)
 def test_redaction_removes_every_dot_separated_piece_without_registration(template):
     token = stateless(seed=7)
     text = redact(template % token)
@@ -104,8 +116,9 @@ def test_errors_never_carry_a_piece_of_a_stateless_token():
 
 def test_inspect_token_reports_a_stateless_installation_token():
     token = stateless(seed=10)
-    client, session = client_with([make_response(403, {"message": "Resource not accessible by integration"})],
-                                  token=token)
+    client, session = client_with(
+        [make_response(403, {"message": "Resource not accessible by integration"})], token=token
+    )
     info = inspect_token(client, token)
     assert info["valid"] is True and info["type"] == "installation" and info["token_format"] == "stateless"
     assert info["fingerprint"] == fingerprint(token)
@@ -119,8 +132,13 @@ class _App:
         self.token = token
 
     def request_installation_token(self, client, repositories, permissions):
-        return {"token": self.token, "expires_at": "2026-01-01T01:00:00Z", "permissions": {"contents": "read"},
-                "repository_selection": "selected", "repositories": [{"name": "infra"}]}
+        return {
+            "token": self.token,
+            "expires_at": "2026-01-01T01:00:00Z",
+            "permissions": {"contents": "read"},
+            "repository_selection": "selected",
+            "repositories": [{"name": "infra"}],
+        }
 
 
 class _AppClient:
@@ -137,6 +155,7 @@ def test_app_token_results_take_both_forms(token, form):
 
 
 # -- credential_revoke (issue 12.3) ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("installation", [stateless(seed=12), "ghs_" + "c" * 36])
 def test_credential_revoke_refuses_installation_tokens_naming_the_index(installation):

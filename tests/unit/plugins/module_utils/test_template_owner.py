@@ -1,5 +1,6 @@
 """pat_template's owner (issue 12.11): looked up with GET /users/{username}, and organization links
 ask the person to check "Resource owner" before generating."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """GitHub times: the one parser and formatter every plugin uses (_time.py)."""
+
 from __future__ import annotations
 
 import datetime
@@ -11,18 +12,21 @@ UTC = datetime.timezone.utc
 MIDNIGHT = datetime.datetime(2026, 12, 20, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", [
-    "2026-12-20T00:00:00Z",  # GitHub JSON
-    "2026-12-20T00:00:00+00:00",
-    "2026-12-20T02:00:00+02:00",
-    "2026-12-19T19:00:00-05:00",
-    "2026-12-20 00:00:00 UTC",  # GitHub-Authentication-Token-Expiration
-    "2026-12-20 02:00:00 +0200",
-    "2026-12-20 00:00:00 GMT",
-    "2026-12-20T00:00:00",  # naive means UTC
-    "2026-12-20",
-    "  2026-12-20T00:00:00Z  ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-20T00:00:00Z",  # GitHub JSON
+        "2026-12-20T00:00:00+00:00",
+        "2026-12-20T02:00:00+02:00",
+        "2026-12-19T19:00:00-05:00",
+        "2026-12-20 00:00:00 UTC",  # GitHub-Authentication-Token-Expiration
+        "2026-12-20 02:00:00 +0200",
+        "2026-12-20 00:00:00 GMT",
+        "2026-12-20T00:00:00",  # naive means UTC
+        "2026-12-20",
+        "  2026-12-20T00:00:00Z  ",
+    ],
+)
 def test_parse_time_reads_every_github_shape(text):
     assert _time.parse_time(text) == MIDNIGHT
     assert _time.parse_time(text).tzinfo is UTC

@@ -1,5 +1,6 @@
 """Unit tests of the token tools: credential checks and chunking (_credential_revoke), App permissions
 (_installation_token), token inspection (_token_check) and templates (_template)."""
+
 from __future__ import annotations
 
 import datetime
@@ -65,6 +66,7 @@ def client_with(script, token=None, **options):
 
 # -- GitHub App permissions ------------------------------------------------------------------
 
+
 def test_app_permissions_match_the_contract_schema():
     schema = json.loads(CONTRACT.read_text())["components"]["schemas"]["app-permissions"]["properties"]
     from_contract = dict((name, tuple(spec["enum"])) for name, spec in schema.items())
@@ -73,16 +75,21 @@ def test_app_permissions_match_the_contract_schema():
 
 def test_app_permissions_accept_contract_names_and_levels():
     assert check_app_permissions({"contents": "read", "repository_projects": "admin"}) == {
-        "contents": "read", "repository_projects": "admin"}
+        "contents": "read",
+        "repository_projects": "admin",
+    }
     assert check_app_permissions(None) is None
 
 
-@pytest.mark.parametrize("permissions, field, words", [
-    ({"contents": "admin"}, "permissions.contents", "read or write"),
-    ({"workflows": "read"}, "permissions.workflows", "accepts write"),
-    ({"emails": "read"}, "permissions.emails", "email_addresses"),
-    ({"content": "read"}, "permissions.content", "did you mean 'contents'"),
-])
+@pytest.mark.parametrize(
+    "permissions, field, words",
+    [
+        ({"contents": "admin"}, "permissions.contents", "read or write"),
+        ({"workflows": "read"}, "permissions.workflows", "accepts write"),
+        ({"emails": "read"}, "permissions.emails", "email_addresses"),
+        ({"content": "read"}, "permissions.content", "did you mean 'contents'"),
+    ],
+)
 def test_app_permissions_refused_name_the_field(permissions, field, words):
     with pytest.raises(ConfigError) as err:
         check_app_permissions(permissions)
@@ -107,13 +114,22 @@ def test_installation_repositories_normalized_and_limited():
 
 # -- credentials ---------------------------------------------------------------------------------
 
+
 def test_credential_shapes():
     assert is_revocable_credential(fine_grained(1))
     assert is_revocable_credential(classic(1))
     assert is_revocable_credential("ghr_" + "b" * 76)  # refresh tokens are longer than 36
     assert is_revocable_credential("ghs_" + "c" * 36)
-    for bad in ("", "ghp_short", "password123", "xoxb-" + "1" * 40, "ghp_" + "a" * 35 + "!", None, 42,
-                "ghp_" + "a" * 300):
+    for bad in (
+        "",
+        "ghp_short",
+        "password123",
+        "xoxb-" + "1" * 40,
+        "ghp_" + "a" * 35 + "!",
+        None,
+        42,
+        "ghp_" + "a" * 300,
+    ):
         assert not is_revocable_credential(bad)
 
 
@@ -168,8 +184,10 @@ def test_revoke_check_mode_sends_nothing():
 
 
 def test_revoke_waits_on_429_then_continues():
-    script = [make_response(429, {"message": "Too many requests"}, headers={"Retry-After": "30"}),
-              make_response(202, {})]
+    script = [
+        make_response(429, {"message": "Too many requests"}, headers={"Retry-After": "30"}),
+        make_response(202, {}),
+    ]
     client, session, clock = client_with(script, rate_limit_wait=60)
     result = revoke_credentials(client, [classic(1)])
     assert result["submitted"] == 1 and len(session.sent) == 2
@@ -178,8 +196,10 @@ def test_revoke_waits_on_429_then_continues():
 
 def test_revoke_429_beyond_the_wait_reports_progress_without_secrets():
     creds = [classic(i) for i in range(3)]
-    script = [make_response(202, {}),
-              make_response(429, {"message": "Too many requests"}, headers={"Retry-After": "3600"})]
+    script = [
+        make_response(202, {}),
+        make_response(429, {"message": "Too many requests"}, headers={"Retry-After": "3600"}),
+    ]
     client, session, _clock = client_with(script, rate_limit_wait=60)
     with pytest.raises(RateLimitError) as err:
         revoke_credentials(client, creds, size=2)
@@ -191,6 +211,7 @@ def test_revoke_429_beyond_the_wait_reports_progress_without_secrets():
 
 
 # -- token_info ----------------------------------------------------------------------------------
+
 
 def test_parse_token_expiration_formats():
     expected = datetime.datetime(2026, 12, 20, 0, 0, tzinfo=UTC)
@@ -223,10 +244,18 @@ def test_repository_names():
 def test_inspect_fine_grained_token():
     token = fine_grained(7)
     script = [
-        make_response(200, {"login": "ada", "id": 1},
-                      headers={"GitHub-Authentication-Token-Expiration": "2026-12-20 00:00:00 UTC"}),
-        make_response(200, [{"email": "x@example.com", "primary": False, "verified": False, "visibility": None},
-                            {"email": "ada@example.com", "primary": True, "verified": True, "visibility": None}]),
+        make_response(
+            200,
+            {"login": "ada", "id": 1},
+            headers={"GitHub-Authentication-Token-Expiration": "2026-12-20 00:00:00 UTC"},
+        ),
+        make_response(
+            200,
+            [
+                {"email": "x@example.com", "primary": False, "verified": False, "visibility": None},
+                {"email": "ada@example.com", "primary": True, "verified": True, "visibility": None},
+            ],
+        ),
         make_response(200, {"id": 5, "name": "infra"}),
         make_response(404, {"message": "Not Found"}),
         make_response(403, {"message": "Resource not accessible by personal access token"}),
@@ -239,16 +268,22 @@ def test_inspect_fine_grained_token():
     assert info["repositories"] == {"acme/infra": True, "acme/secret": False, "other/x": False}
     assert info["unreachable_repositories"] == ["acme/secret", "other/x"]
     assert info["fingerprint"] == fingerprint(token) and token not in json.dumps(info)
-    assert [s["url"] for s in session.sent] == [API + "/user", API + "/user/emails?per_page=100",
-                                                API + "/repos/acme/infra", API + "/repos/acme/secret",
-                                                API + "/repos/other/x"]
+    assert [s["url"] for s in session.sent] == [
+        API + "/user",
+        API + "/user/emails?per_page=100",
+        API + "/repos/acme/infra",
+        API + "/repos/acme/secret",
+        API + "/repos/other/x",
+    ]
     assert all(s["headers"]["Authorization"] == "Bearer " + token for s in session.sent)
 
 
 def test_inspect_classic_token_with_scopes_and_unreadable_emails():
     token = classic(3)
-    script = [make_response(200, {"login": "bob"}, headers={"X-OAuth-Scopes": "repo, read:org"}),
-              make_response(404, {"message": "Not Found"})]
+    script = [
+        make_response(200, {"login": "bob"}, headers={"X-OAuth-Scopes": "repo, read:org"}),
+        make_response(404, {"message": "Not Found"}),
+    ]
     client, _session, _clock = client_with(script, token=token)
     info = inspect_token(client, token, now=NOW)
     assert info["type"] == "classic_pat" and info["scopes"] == ["repo", "read:org"]
@@ -266,7 +301,8 @@ def test_inspect_invalid_token_is_not_an_error_and_stops():
 def test_inspect_installation_token_403_on_user():
     token = "ghs_" + "d" * 36
     client, session, _clock = client_with(
-        [make_response(403, {"message": "Resource not accessible by integration"})], token=token)
+        [make_response(403, {"message": "Resource not accessible by integration"})], token=token
+    )
     info = inspect_token(client, token, now=NOW)
     assert info["valid"] is True and info["type"] == "installation" and info["login"] is None
     assert len(session.sent) == 1
@@ -274,8 +310,12 @@ def test_inspect_installation_token_403_on_user():
 
 def test_inspect_repository_server_error_fails():
     token = fine_grained(8)
-    script = [make_response(200, {"login": "ada"}), make_response(200, []),
-              make_response(500, {"message": "Server Error"}), make_response(500, {"message": "Server Error"})]
+    script = [
+        make_response(200, {"login": "ada"}),
+        make_response(200, []),
+        make_response(500, {"message": "Server Error"}),
+        make_response(500, {"message": "Server Error"}),
+    ]
     client, _session, _clock = client_with(script, token=token)
     with pytest.raises(GitHubAPIError) as err:
         inspect_token(client, token, ["acme/infra"], now=NOW)
@@ -283,8 +323,13 @@ def test_inspect_repository_server_error_fails():
 
 
 def _info(**changes):
-    info = {"valid": True, "fingerprint": "sha256:abc", "days_remaining": 5, "expires_at": "2026-11-30T12:00:00Z",
-            "unreachable_repositories": []}
+    info = {
+        "valid": True,
+        "fingerprint": "sha256:abc",
+        "days_remaining": 5,
+        "expires_at": "2026-11-30T12:00:00Z",
+        "unreachable_repositories": [],
+    }
     info.update(changes)
     return info
 
@@ -304,12 +349,21 @@ def test_judge_token():
 
 # -- pat_template --------------------------------------------------------------------------------
 
+
 def test_template_url_and_manual_steps():
-    result = build_template("deploy", description="Reads releases", owner="acme", owner_type="organization",
-                            expires_in=90, permissions={"contents": "read", "issues": "write"},
-                            repositories=["acme/releases"])
-    assert result["url"] == ("https://github.com/settings/personal-access-tokens/new?name=deploy&description="
-                             "Reads%20releases&target_name=acme&expires_in=90&contents=read&issues=write")
+    result = build_template(
+        "deploy",
+        description="Reads releases",
+        owner="acme",
+        owner_type="organization",
+        expires_in=90,
+        permissions={"contents": "read", "issues": "write"},
+        repositories=["acme/releases"],
+    )
+    assert result["url"] == (
+        "https://github.com/settings/personal-access-tokens/new?name=deploy&description="
+        "Reads%20releases&target_name=acme&expires_in=90&contents=read&issues=write"
+    )
     assert any("acme/releases" in step for step in result["manual_steps"])
     assert result["permissions"] == {"contents": "read", "issues": "write"}
 
@@ -326,16 +380,22 @@ def test_template_owner_type_defaults_and_requirements():
         build_template("x", owner_type="organization")
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    (dict(expires_in=0), "expires_in"),
-    (dict(expires_in=367), "expires_in"),
-    (dict(expires_in="never"), "expires_in"),
-    (dict(name="n" * 41), "name"),
-    (dict(permissions={"contents": "admin"}), "permissions.contents"),
-    (dict(owner="acme", owner_type="organization", permissions={"emails": "read"}), "permissions.emails"),
-    (dict(owner="ada", owner_type="user", permissions={"organization_hooks": "read"}), "permissions.organization_hooks"),
-    (dict(web_url="http://github.com"), "web_url"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        (dict(expires_in=0), "expires_in"),
+        (dict(expires_in=367), "expires_in"),
+        (dict(expires_in="never"), "expires_in"),
+        (dict(name="n" * 41), "name"),
+        (dict(permissions={"contents": "admin"}), "permissions.contents"),
+        (dict(owner="acme", owner_type="organization", permissions={"emails": "read"}), "permissions.emails"),
+        (
+            dict(owner="ada", owner_type="user", permissions={"organization_hooks": "read"}),
+            "permissions.organization_hooks",
+        ),
+        (dict(web_url="http://github.com"), "web_url"),
+    ],
+)
 def test_template_bad_input_names_the_field(kwargs, field):
     args = dict(name="ok")
     args.update(kwargs)
@@ -353,8 +413,15 @@ def test_template_expires_in_string_digits_and_none():
 def test_template_policy_refusal_names_the_rules():
     policy = {"max_lifetime_days": 90, "forbidden_permissions": ["administration:write"]}
     with pytest.raises(ConfigError) as err:
-        build_template("x", owner="acme", owner_type="organization", expires_in="none",
-                       permissions={"administration": "write"}, policy=policy, now=NOW)
+        build_template(
+            "x",
+            owner="acme",
+            owner_type="organization",
+            expires_in="none",
+            permissions={"administration": "write"},
+            policy=policy,
+            now=NOW,
+        )
     message = err.value.message
     assert message.startswith("policy: the organization's policy would deny")
     assert "lifetime: never expires (max 90 days)" in message
@@ -363,10 +430,22 @@ def test_template_policy_refusal_names_the_rules():
 
 
 def test_template_policy_passes_and_skips_what_the_link_cannot_set():
-    policy = {"max_lifetime_days": 90, "allowed_owners": ["nobody"], "repository_selection": ["subset"],
-              "max_repositories": 1, "min_reason_length": 20}
-    result = build_template("x", owner="acme", owner_type="organization", expires_in=90,
-                            permissions={"contents": "read"}, policy=policy, now=NOW)
+    policy = {
+        "max_lifetime_days": 90,
+        "allowed_owners": ["nobody"],
+        "repository_selection": ["subset"],
+        "max_repositories": 1,
+        "min_reason_length": 20,
+    }
+    result = build_template(
+        "x",
+        owner="acme",
+        owner_type="organization",
+        expires_in=90,
+        permissions={"contents": "read"},
+        policy=policy,
+        now=NOW,
+    )
     assert any("at least 20 characters" in step for step in result["manual_steps"])
     assert any("justification" in step for step in result["manual_steps"])
 
@@ -374,8 +453,15 @@ def test_template_policy_passes_and_skips_what_the_link_cannot_set():
 def test_template_policy_checks_repositories_when_given():
     policy = {"max_repositories": 1}
     with pytest.raises(ConfigError, match="repository_count: 2 repositories selected"):
-        build_template("x", owner="acme", owner_type="organization", expires_in=30,
-                       permissions={"contents": "read"}, repositories=["acme/a", "acme/b"], policy=policy)
+        build_template(
+            "x",
+            owner="acme",
+            owner_type="organization",
+            expires_in=30,
+            permissions={"contents": "read"},
+            repositories=["acme/a", "acme/b"],
+            policy=policy,
+        )
 
 
 def test_template_policy_requires_expires_in_for_a_lifetime_rule():

@@ -7,6 +7,7 @@ constants, the keys its task-result class preserves or ignores, and every ``resu
 ``result.get(...)`` key its executor, strategy, callbacks and tests read; plus the documented
 ones (``ansible_*``, ``_ansible_*``). ``tests/integration/test_result_keys.py`` checks real results.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,14 +24,44 @@ REPO = Path(__file__).resolve().parents[4]
 MODULES = sorted(p for p in (REPO / "plugins" / "modules").glob("*.py") if p.name != "__init__.py")
 CORE = Path(ansible.__file__).parent
 # Where ansible-core reads task results by key.
-CORE_READERS = ("executor/task_executor.py", "executor/task_result.py", "plugins/strategy/__init__.py",
-                "plugins/callback/__init__.py", "plugins/callback/default.py", "plugins/test/core.py",
-                "vars/clean.py")
+CORE_READERS = (
+    "executor/task_executor.py",
+    "executor/task_result.py",
+    "plugins/strategy/__init__.py",
+    "plugins/callback/__init__.py",
+    "plugins/callback/default.py",
+    "plugins/test/core.py",
+    "vars/clean.py",
+)
 # Documented result keys of Ansible ("Return Values" page of the ansible-core docs).
-DOCUMENTED = {"backup_file", "changed", "diff", "failed", "failed_when_result", "invocation", "msg", "rc",
-              "results", "skipped", "stderr", "stderr_lines", "stdout", "stdout_lines", "ansible_facts",
-              "exception", "warnings", "deprecations", "item", "attempts", "retries", "unreachable",
-              "skip_reason", "false_condition", "module_stdout", "module_stderr"}
+DOCUMENTED = {
+    "backup_file",
+    "changed",
+    "diff",
+    "failed",
+    "failed_when_result",
+    "invocation",
+    "msg",
+    "rc",
+    "results",
+    "skipped",
+    "stderr",
+    "stderr_lines",
+    "stdout",
+    "stdout_lines",
+    "ansible_facts",
+    "exception",
+    "warnings",
+    "deprecations",
+    "item",
+    "attempts",
+    "retries",
+    "unreachable",
+    "skip_reason",
+    "false_condition",
+    "module_stdout",
+    "module_stderr",
+}
 # Keys a module may return with exactly Ansible's meaning (documented as such in RETURN).
 ANSIBLE_MEANING = {"changed", "diff"}
 

@@ -1,5 +1,6 @@
 """Unit tests of the modules pat_template, token_info, credential_revoke and app_token: option
 handling and results, with the HTTP session scripted (no server)."""
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ except ImportError:  # ansible-core < 2.19 (the compat runs collect this file to
         finally:
             basic._ANSIBLE_ARGS = old
 
+
 from ansible_collections.patguard.github.plugins.module_utils import _module
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.modules import app_token, credential_revoke, pat_template, token_info
@@ -37,11 +39,19 @@ CLASSIC = "ghp_" + "C" * 36
 def session(monkeypatch):
     """Every client the module builds uses one scripted session; fill ``session.script``."""
     scripted = Scripted([])
-    monkeypatch.setattr(_module, "GitHubClient",
-                        lambda options, org=None: GitHubClient(options, org=org, session=scripted,
-                                                               sleep=lambda s: None))
-    for name in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY",
-                 "GITHUB_APP_PRIVATE_KEY_PATH", "GITHUB_API_URL"):
+    monkeypatch.setattr(
+        _module,
+        "GitHubClient",
+        lambda options, org=None: GitHubClient(options, org=org, session=scripted, sleep=lambda s: None),
+    )
+    for name in (
+        "GITHUB_TOKEN",
+        "GH_TOKEN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_API_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return scripted
 
@@ -58,9 +68,19 @@ def run_module(module, args, capsys, check_mode=False):
 
 # -- pat_template ----------------------------------------------------------------------------
 
+
 def test_pat_template_returns_url_without_a_client(session, capsys):
-    result = run_module(pat_template, {"name": "ci", "owner": "acme", "owner_type": "organization",
-                                       "expires_in": "30", "permissions": {"contents": "read"}}, capsys)
+    result = run_module(
+        pat_template,
+        {
+            "name": "ci",
+            "owner": "acme",
+            "owner_type": "organization",
+            "expires_in": "30",
+            "permissions": {"contents": "read"},
+        },
+        capsys,
+    )
     assert result["changed"] is False and not result.get("failed")
     assert result["url"].endswith("new?name=ci&target_name=acme&expires_in=30&contents=read")
     assert result["api"]["requests"] == 0 and session.sent == []
@@ -74,9 +94,12 @@ def test_pat_template_field_error(session, capsys):
 
 # -- token_info --------------------------------------------------------------------------------
 
+
 def test_token_info_uses_only_the_checked_token(session, capsys):
-    session.script = [answer(200, {"login": "ada"}, {"GitHub-Authentication-Token-Expiration": "2099-01-01 00:00:00 UTC"}),
-                      answer(200, [{"email": "a@x", "primary": True, "verified": False, "visibility": None}])]
+    session.script = [
+        answer(200, {"login": "ada"}, {"GitHub-Authentication-Token-Expiration": "2099-01-01 00:00:00 UTC"}),
+        answer(200, [{"email": "a@x", "primary": True, "verified": False, "visibility": None}]),
+    ]
     result = run_module(token_info, {"api_url": API, "check_token": FINE, "token": CLASSIC}, capsys)
     assert result["valid"] is True and result["login"] == "ada" and result["email_verified"] is False
     assert result["expires_at"] == "2099-01-01T00:00:00Z" and result["days_remaining"] > 1000
@@ -91,14 +114,17 @@ def test_token_info_needs_a_token(session, capsys):
 
 
 def test_token_info_min_days_fails_with_the_result_attached(session, capsys):
-    session.script = [answer(200, {"login": "ada"}, {"GitHub-Authentication-Token-Expiration": "2000-01-02 00:00:00 UTC"}),
-                      answer(200, [])]
+    session.script = [
+        answer(200, {"login": "ada"}, {"GitHub-Authentication-Token-Expiration": "2000-01-02 00:00:00 UTC"}),
+        answer(200, []),
+    ]
     result = run_module(token_info, {"api_url": API, "check_token": FINE, "min_days_remaining": 7}, capsys)
     assert result["failed"] is True and result["msg"].startswith("min_days_remaining:")
     assert result["login"] == "ada" and result["api"]["requests"] == 2
 
 
 # -- credential_revoke -------------------------------------------------------------------------
+
 
 def test_credential_revoke_refuses_before_any_request(session, capsys):
     result = run_module(credential_revoke, {"api_url": API, "credentials": [CLASSIC, "letmein-letmein"]}, capsys)
@@ -108,8 +134,9 @@ def test_credential_revoke_refuses_before_any_request(session, capsys):
 
 
 def test_credential_revoke_check_mode_and_run(session, capsys):
-    check = run_module(credential_revoke, {"api_url": API, "credentials": [CLASSIC, FINE, CLASSIC]}, capsys,
-                       check_mode=True)
+    check = run_module(
+        credential_revoke, {"api_url": API, "credentials": [CLASSIC, FINE, CLASSIC]}, capsys, check_mode=True
+    )
     assert check["changed"] is True and check["submitted"] == 2 and check["duplicates"] == 1
     assert session.sent == []
     session.script = [answer(202, {})]
@@ -120,6 +147,7 @@ def test_credential_revoke_check_mode_and_run(session, capsys):
 
 
 # -- app_token ---------------------------------------------------------------------------------
+
 
 def test_app_token_needs_app_credentials(session, capsys):
     result = run_module(app_token, {"api_url": API, "org": "acme"}, capsys)
@@ -143,6 +171,9 @@ def test_app_token_absent_on_a_dead_token_is_no_change(session, capsys):
 
 
 def test_app_token_absent_refuses_scoping_options(session, capsys):
-    result = run_module(app_token, {"api_url": API, "state": "absent", "token": "ghs_" + "F" * 36,
-                                    "permissions": {"contents": "read"}}, capsys)
+    result = run_module(
+        app_token,
+        {"api_url": API, "state": "absent", "token": "ghs_" + "F" * 36, "permissions": {"contents": "read"}},
+        capsys,
+    )
     assert result["failed"] is True and result["msg"].startswith("repositories, permissions: apply to state=present")

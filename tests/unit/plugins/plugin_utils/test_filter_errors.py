@@ -1,4 +1,5 @@
 """One error root and one filter error decorator (issue 14.5)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Unit tests of the report (plugin_utils/_report_*.py): schema, states, CSV, drift, HTML."""
+
 from __future__ import annotations
 
 import copy
@@ -19,29 +20,84 @@ from ansible_collections.patguard.github.plugins.plugin_utils import _report_tex
 from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, plan
 
 NOW = "2026-01-01T00:00:00Z"
-POLICY = {"max_lifetime_days": 90, "max_inactive_days": 60, "revoke_expired": True,
-          "forbidden_permissions": ["administration:write"],
-          "actions": {"violating_grant": "revoke", "violating_request": "deny", "compliant_request": "approve"}}
-TOKEN_KEYS = {"days_idle", "key", "kind", "id", "state", "owner", "token_name", "token_id", "repository_selection",
-              "repository_count", "repositories", "permissions", "max_level", "created_at", "expires_at", "expired",
-              "days_to_expiry", "last_used_at", "days_since_use", "lifetime_days", "reason", "violations",
-              "violating", "decision", "decision_reason"}
+POLICY = {
+    "max_lifetime_days": 90,
+    "max_inactive_days": 60,
+    "revoke_expired": True,
+    "forbidden_permissions": ["administration:write"],
+    "actions": {"violating_grant": "revoke", "violating_request": "deny", "compliant_request": "approve"},
+}
+TOKEN_KEYS = {
+    "days_idle",
+    "key",
+    "kind",
+    "id",
+    "state",
+    "owner",
+    "token_name",
+    "token_id",
+    "repository_selection",
+    "repository_count",
+    "repositories",
+    "permissions",
+    "max_level",
+    "created_at",
+    "expires_at",
+    "expired",
+    "days_to_expiry",
+    "last_used_at",
+    "days_since_use",
+    "lifetime_days",
+    "reason",
+    "violations",
+    "violating",
+    "decision",
+    "decision_reason",
+}
 
 
-def grant(gid, owner="ada", token_id=None, name="ci", perms=None, expires="2026-02-01T00:00:00Z",
-          last_used="2025-12-30T00:00:00Z", selection="subset", repositories=("api",), granted="2025-12-01T00:00:00Z"):
-    return {"id": gid, "owner": owner, "token_id": token_id or gid * 10, "token_name": name,
-            "repository_selection": selection, "repositories": list(repositories) if repositories is not None else None,
-            "permissions": {"repository": perms or {"contents": "read"}, "organization": {}, "other": {}},
-            "access_granted_at": granted, "token_expires_at": expires, "token_expired": False,
-            "token_last_used_at": last_used}
+def grant(
+    gid,
+    owner="ada",
+    token_id=None,
+    name="ci",
+    perms=None,
+    expires="2026-02-01T00:00:00Z",
+    last_used="2025-12-30T00:00:00Z",
+    selection="subset",
+    repositories=("api",),
+    granted="2025-12-01T00:00:00Z",
+):
+    return {
+        "id": gid,
+        "owner": owner,
+        "token_id": token_id or gid * 10,
+        "token_name": name,
+        "repository_selection": selection,
+        "repositories": list(repositories) if repositories is not None else None,
+        "permissions": {"repository": perms or {"contents": "read"}, "organization": {}, "other": {}},
+        "access_granted_at": granted,
+        "token_expires_at": expires,
+        "token_expired": False,
+        "token_last_used_at": last_used,
+    }
 
 
 def request(rid, owner="bob", token_id=None, name="req", perms=None, reason="Deploys the API service"):
-    return {"id": rid, "owner": owner, "token_id": token_id or rid * 10, "token_name": name, "reason": reason,
-            "repository_selection": "subset", "repositories": None,
-            "permissions": {"repository": perms or {"contents": "read"}}, "created_at": "2025-12-31T00:00:00Z",
-            "token_expires_at": "2026-01-30T00:00:00Z", "token_expired": False, "token_last_used_at": None}
+    return {
+        "id": rid,
+        "owner": owner,
+        "token_id": token_id or rid * 10,
+        "token_name": name,
+        "reason": reason,
+        "repository_selection": "subset",
+        "repositories": None,
+        "permissions": {"repository": perms or {"contents": "read"}},
+        "created_at": "2025-12-31T00:00:00Z",
+        "token_expires_at": "2026-01-30T00:00:00Z",
+        "token_expired": False,
+        "token_last_used_at": None,
+    }
 
 
 def build(requests=(), grants=(), **kwargs):
@@ -58,11 +114,28 @@ def build(requests=(), grants=(), **kwargs):
 
 # --------------------------------------------------------------------------- schema
 
+
 def test_schema_and_summary():
-    report = build([request(1)], [grant(10), grant(11, owner="eve", expires=None, last_used=None),
-                                  grant(12, perms={"administration": "write"}, selection="all", repositories=None)])
-    assert set(report) == {"schema_version", "generated_at", "evaluated_at", "org", "mode", "policy", "summary",
-                           "charts", "tokens", "drift"}
+    report = build(
+        [request(1)],
+        [
+            grant(10),
+            grant(11, owner="eve", expires=None, last_used=None),
+            grant(12, perms={"administration": "write"}, selection="all", repositories=None),
+        ],
+    )
+    assert set(report) == {
+        "schema_version",
+        "generated_at",
+        "evaluated_at",
+        "org",
+        "mode",
+        "policy",
+        "summary",
+        "charts",
+        "tokens",
+        "drift",
+    }
     assert report["schema_version"] == r_model.SCHEMA_VERSION == 2
     assert report["policy"]["max_lifetime_days"] == 90 and report["policy"]["exempt_owners"] == []
     for token in report["tokens"]:
@@ -70,8 +143,11 @@ def test_schema_and_summary():
     first, g10, g11, g12 = report["tokens"]
     assert first["kind"] == "request" and first["state"] == "pending" and first["key"] == "request:1"
     assert g10["days_to_expiry"] == 31 and g10["days_since_use"] == 2 and g10["repository_count"] == 1
-    assert g11["expires_at"] is None and g11["days_to_expiry"] is None and "lifetime" in {
-        v["code"] for v in g11["violations"]}
+    assert (
+        g11["expires_at"] is None
+        and g11["days_to_expiry"] is None
+        and "lifetime" in {v["code"] for v in g11["violations"]}
+    )
     assert g12["repository_count"] is None and g12["max_level"] == 2 and g12["decision"] == "revoke"
     summary = report["summary"]
     assert summary["tokens"] == 4 and summary["requests"] == 1 and summary["grants"] == 3
@@ -99,12 +175,18 @@ def test_evaluation_matches_plan_and_supplied_decisions_win():
 def test_states_from_applied_and_one_row_per_approved_token():
     requests = [request(1, token_id=500), request(2, token_id=501), request(3, token_id=502)]
     grants = [grant(10, token_id=500), grant(11, token_id=600), grant(12, token_id=601)]
-    report = build(requests, grants, applied={"approved": [1, 3], "denied": [2], "revoked": [{"id": 12}]},
-                   mode="enforce")
+    report = build(
+        requests, grants, applied={"approved": [1, 3], "denied": [2], "revoked": [{"id": 12}]}, mode="enforce"
+    )
     states = dict((t["key"], t["state"]) for t in report["tokens"])
     # Request 1 became grant 10 (same token): listed once, as approved. Request 3 has no grant yet.
-    assert states == {"grant:10": "approved", "request:2": "denied", "request:3": "approved",
-                      "grant:11": "active", "grant:12": "revoked"}
+    assert states == {
+        "grant:10": "approved",
+        "request:2": "denied",
+        "request:3": "approved",
+        "grant:11": "active",
+        "grant:12": "revoked",
+    }
     assert [t["kind"] for t in report["tokens"] if t["token_id"] == 500] == ["grant"]
     summary = report["summary"]
     assert summary["present"] == 3 and summary["by_state"]["revoked"] == 1
@@ -112,8 +194,11 @@ def test_states_from_applied_and_one_row_per_approved_token():
 
 
 def test_odd_records_do_not_raise():
-    odd = [{"id": None}, {"owner": {"login": "zed"}, "permissions": "x", "repositories": [{"name": "a"}]},
-           {"id": "7", "token_expires_at": "garbage", "permissions": {"repository": {"contents": None}}}]
+    odd = [
+        {"id": None},
+        {"owner": {"login": "zed"}, "permissions": "x", "repositories": [{"name": "a"}]},
+        {"id": "7", "token_expires_at": "garbage", "permissions": {"repository": {"contents": None}}},
+    ]
     report = build([], odd)
     assert len(report["tokens"]) == 3 and report["tokens"][1]["owner"] == "zed"
     for render in (r_text.render_json, r_text.render_csv, r_html.render_html, r_text.render_markdown):
@@ -128,8 +213,10 @@ def test_bad_inputs():
 
 
 def test_charts():
-    grants = [grant(i, owner="o%d" % (i % 25), perms={"contents": "write", "administration": "admin" if i == 1 else
-                                                      "read"}) for i in range(1, 41)]
+    grants = [
+        grant(i, owner="o%d" % (i % 25), perms={"contents": "write", "administration": "admin" if i == 1 else "read"})
+        for i in range(1, 41)
+    ]
     grants.append(grant(99, expires="2025-12-01T00:00:00Z", last_used=None))
     report = build([], grants)
     charts = report["charts"]
@@ -144,6 +231,7 @@ def test_charts():
 
 
 # --------------------------------------------------------------------------- CSV
+
 
 def test_csv_escaping_and_formula_injection():
     evil = grant(1, owner="mallory", name='=HYPERLINK("http://x","click"), "quoted"\nnew line;semi')
@@ -162,33 +250,47 @@ def test_csv_escaping_and_formula_injection():
 
 # --------------------------------------------------------------------------- drift
 
+
 def test_drift_categories():
-    old = build([request(1, token_id=700)],
-                [grant(10, token_id=100), grant(11, token_id=101), grant(12, token_id=102),
-                 grant(13, token_id=103, perms={"contents": "read"}),
-                 grant(14, token_id=104, expires=None), grant(15, token_id=105, expires="2026-01-02T00:00:00Z")],
-                generated_at="2025-12-01T00:00:00Z")
-    new = build([],
-                [grant(20, token_id=700),  # the request became a grant: not new
-                 grant(11, token_id=101),
-                 grant(12, token_id=102, perms={"administration": "write"}),  # newly violating + upgrade
-                 grant(13, token_id=103, perms={"contents": "write", "issues": "read"}),  # upgrade only
-                 grant(14, token_id=104),  # violation resolved
-                 grant(15, token_id=105, expires="2026-01-02T00:00:00Z"),
-                 grant(16, token_id=106)],  # new
-                applied={"revoked": [11]}, now="2026-01-03T00:00:00Z")
+    old = build(
+        [request(1, token_id=700)],
+        [
+            grant(10, token_id=100),
+            grant(11, token_id=101),
+            grant(12, token_id=102),
+            grant(13, token_id=103, perms={"contents": "read"}),
+            grant(14, token_id=104, expires=None),
+            grant(15, token_id=105, expires="2026-01-02T00:00:00Z"),
+        ],
+        generated_at="2025-12-01T00:00:00Z",
+    )
+    new = build(
+        [],
+        [
+            grant(20, token_id=700),  # the request became a grant: not new
+            grant(11, token_id=101),
+            grant(12, token_id=102, perms={"administration": "write"}),  # newly violating + upgrade
+            grant(13, token_id=103, perms={"contents": "write", "issues": "read"}),  # upgrade only
+            grant(14, token_id=104),  # violation resolved
+            grant(15, token_id=105, expires="2026-01-02T00:00:00Z"),
+            grant(16, token_id=106),
+        ],  # new
+        applied={"revoked": [11]},
+        now="2026-01-03T00:00:00Z",
+    )
     drift = r_drift.compute_drift(old, new)
     ids = dict((name, [i["token_id"] for i in drift[name]]) for name in drift["counts"])
     assert ids["new"] == [106]
     assert ids["removed"] == [100, 101]
     assert dict((i["token_id"], i["detail"]) for i in drift["removed"]) == {
-        100: "no longer listed", 101: "revoked by this run"}
+        100: "no longer listed",
+        101: "revoked by this run",
+    }
     assert ids["expired"] == [105]
     assert ids["newly_violating"] == [102, 105]
     assert ids["resolved"] == [104]
     upgrades = dict((i["token_id"], i["detail"]) for i in drift["permission_upgrades"])
-    assert upgrades == {102: "administration: none -> write",
-                        103: "contents: read -> write; issues: none -> read"}
+    assert upgrades == {102: "administration: none -> write", 103: "contents: read -> write; issues: none -> read"}
     assert drift["baseline_generated_at"] == "2025-12-01T00:00:00Z"
     assert drift["counts"] == dict((k, len(v)) for k, v in ids.items())
     # The same inventory twice: no drift at all.
@@ -223,8 +325,9 @@ def test_rendering_is_deterministic():
 
 # --------------------------------------------------------------------------- HTML / Markdown
 
+
 def test_html_is_self_contained_and_escapes_user_text():
-    evil = '</script><script>alert(1)</script><img src=x onerror=alert(2)>'
+    evil = "</script><script>alert(1)</script><img src=x onerror=alert(2)>"
     report = build([request(1, name=evil)], [grant(2, owner="<b>bold</b>", name="https://evil.example/x.js")])
     page = r_html.render_html(report)
     lowered = page.lower()
@@ -276,6 +379,7 @@ def test_summary_lines():
 
 # --------------------------------------------------------------------------- upgrade requests (issue 12.4)
 
+
 def test_upgrade_request_and_its_grant_are_two_rows_everywhere():
     # The owner asks to widen token 100, which already holds access through grant 10.
     active = grant(10, token_id=100, perms={"contents": "read"})
@@ -292,8 +396,14 @@ def test_upgrade_request_and_its_grant_are_two_rows_everywhere():
     # Drift: the request is new, the grant did not change.
     drift = report["drift"]
     assert [(i["key"], i["token_id"]) for i in drift["new"]] == [("request:1", 100)]
-    assert drift["counts"] == {"new": 1, "removed": 0, "expired": 0, "newly_violating": 0, "resolved": 0,
-                               "permission_upgrades": 0}
+    assert drift["counts"] == {
+        "new": 1,
+        "removed": 0,
+        "expired": 0,
+        "newly_violating": 0,
+        "resolved": 0,
+        "permission_upgrades": 0,
+    }
     # Denied: the request row says so, the grant stays as it was.
     denied = build([upgrade], [active], applied={"denied": [1]}, previous=report)
     assert [(t["key"], t["state"]) for t in denied["tokens"]] == [("request:1", "denied"), ("grant:10", "active")]
@@ -302,11 +412,13 @@ def test_upgrade_request_and_its_grant_are_two_rows_everywhere():
 
 
 def test_drift_follows_approvals_from_request_to_grant():
-    pending = build([request(1, token_id=100), request(2, token_id=200, perms={"contents": "write"})],
-                    [grant(20, token_id=200, perms={"contents": "read"})], generated_at="2025-12-31T00:00:00Z")
+    pending = build(
+        [request(1, token_id=100), request(2, token_id=200, perms={"contents": "write"})],
+        [grant(20, token_id=200, perms={"contents": "read"})],
+        generated_at="2025-12-31T00:00:00Z",
+    )
     # Request 1 became grant 10 (a new token); upgrade request 2 widened grant 20 in place.
-    later = build([], [grant(10, token_id=100), grant(20, token_id=200, perms={"contents": "write"})],
-                  previous=pending)
+    later = build([], [grant(10, token_id=100), grant(20, token_id=200, perms={"contents": "write"})], previous=pending)
     drift = later["drift"]
     assert drift["counts"]["new"] == 0 and drift["counts"]["removed"] == 0, drift
     assert [(i["key"], i["detail"]) for i in drift["permission_upgrades"]] == [("grant:20", "contents: read -> write")]
@@ -327,16 +439,29 @@ def test_schema_1_baseline_is_read_with_its_token_keys():
 
 # --------------------------------------------------------------------------- unverifiable (issue 13.4)
 
+
 def test_unverifiable_only_where_the_decision_waits_on_missing_data():
     policy = dict(POLICY, max_repositories=5)
-    records = [grant(1, perms={"administration": "write"}, repositories=None),  # revoked anyway
-               grant(2, repositories=None)]  # compliant but for its repository list
+    records = [
+        grant(1, perms={"administration": "write"}, repositories=None),  # revoked anyway
+        grant(2, repositories=None),
+    ]  # compliant but for its repository list
     decisions = [
-        {"kind": "grant", "id": 1, "decision": "revoke", "violations": [
-            {"code": "permission", "detail": "administration:write"},
-            {"code": "unverifiable", "detail": "repository_count: repository list not fetched"}]},
-        {"kind": "grant", "id": 2, "decision": "none", "violations": [
-            {"code": "unverifiable", "detail": "repository_count: repository list not fetched"}]},
+        {
+            "kind": "grant",
+            "id": 1,
+            "decision": "revoke",
+            "violations": [
+                {"code": "permission", "detail": "administration:write"},
+                {"code": "unverifiable", "detail": "repository_count: repository list not fetched"},
+            ],
+        },
+        {
+            "kind": "grant",
+            "id": 2,
+            "decision": "none",
+            "violations": [{"code": "unverifiable", "detail": "repository_count: repository list not fetched"}],
+        },
     ]
     for report in (build([], records, decisions=decisions), build([], records, policy=policy)):
         first, second = report["tokens"]
@@ -349,11 +474,17 @@ def test_unverifiable_only_where_the_decision_waits_on_missing_data():
 
 # --------------------------------------------------------------------------- unused 90+ days (issue 13.10)
 
+
 def test_unused_90_days_counts_from_the_grant_time_of_a_never_used_grant():
-    report = build([], [grant(1, last_used=None, granted="2025-12-31T23:59:30Z"),  # approved 30 s ago
-                        grant(2, last_used=None, granted="2025-09-01T00:00:00Z"),  # never used in 122 days
-                        grant(3, last_used="2025-10-01T00:00:00Z"),  # used 92 days ago
-                        grant(4, last_used="2025-12-01T00:00:00Z")])
+    report = build(
+        [],
+        [
+            grant(1, last_used=None, granted="2025-12-31T23:59:30Z"),  # approved 30 s ago
+            grant(2, last_used=None, granted="2025-09-01T00:00:00Z"),  # never used in 122 days
+            grant(3, last_used="2025-10-01T00:00:00Z"),  # used 92 days ago
+            grant(4, last_used="2025-12-01T00:00:00Z"),
+        ],
+    )
     assert [t["days_idle"] for t in report["tokens"]] == [0, 122, 92, 31]
     assert report["summary"]["unused_90d"] == 2 and report["summary"]["never_used"] == 2
     assert [t["days_idle"] for t in build([request(1)], [])["tokens"]] == [None]
@@ -361,16 +492,42 @@ def test_unused_90_days_counts_from_the_grant_time_of_a_never_used_grant():
 
 # --------------------------------------------------------------------------- a page of other sections
 
+
 def test_render_page_serves_other_pages_with_the_same_assets():
-    rows = [[{"text": "acme", "href": "acme/report.html"}, {"text": "12", "sort": 12}],
-            [{"text": "evil", "href": "javascript:alert(1)"}, {"text": "3", "sort": 3}], ["<b>x</b>", "1"]]
-    sections = [r_html.Section("summary.html.j2", {"verdict": "ok", "headline": "3 organizations", "tail": "",
-                                                   "subline": "roll-up", "kpis": [r_figures.kpi("Orgs", 3, "ok", "")]}),
-                r_html.Section("charts.html.j2", {"cards": [r_figures.card(
-                    "chart-orgs", "Tokens by organization", "", r_figures.hbar(
-                        "svg-orgs", [("acme", {"n": 12})], [("n", "#000")], "Tokens"))]}),
-                r_html.Section("table.html.j2", {"id": "orgs", "title": "Organizations", "note": None,
-                                                 "columns": ["Organization", "Tokens"], "rows": rows})]
+    rows = [
+        [{"text": "acme", "href": "acme/report.html"}, {"text": "12", "sort": 12}],
+        [{"text": "evil", "href": "javascript:alert(1)"}, {"text": "3", "sort": 3}],
+        ["<b>x</b>", "1"],
+    ]
+    sections = [
+        r_html.Section(
+            "summary.html.j2",
+            {
+                "verdict": "ok",
+                "headline": "3 organizations",
+                "tail": "",
+                "subline": "roll-up",
+                "kpis": [r_figures.kpi("Orgs", 3, "ok", "")],
+            },
+        ),
+        r_html.Section(
+            "charts.html.j2",
+            {
+                "cards": [
+                    r_figures.card(
+                        "chart-orgs",
+                        "Tokens by organization",
+                        "",
+                        r_figures.hbar("svg-orgs", [("acme", {"n": 12})], [("n", "#000")], "Tokens"),
+                    )
+                ]
+            },
+        ),
+        r_html.Section(
+            "table.html.j2",
+            {"id": "orgs", "title": "Organizations", "note": None, "columns": ["Organization", "Tokens"], "rows": rows},
+        ),
+    ]
     page = r_html.render_page("Enterprise", "Enterprise roll-up", "meta", sections)
     assert 'id="report-data"' not in page and '<table class="sortable" id="orgs">' in page
     assert '<a href="acme/report.html">acme</a>' in page and "javascript:" not in page

@@ -1,4 +1,5 @@
 """The report directory (plugin_utils/_report_files.py): idempotence, rotation, atomic writes, warnings."""
+
 from __future__ import annotations
 
 import json
@@ -14,18 +15,37 @@ NOW = "2026-01-01T00:00:00Z"
 
 
 def grant(gid, perms="read", **extra):
-    record = {"id": gid, "owner": "ada", "token_id": gid * 10, "token_name": "ci", "repository_selection": "subset",
-              "repositories": ["api"], "permissions": {"repository": {"contents": perms}},
-              "access_granted_at": "2025-12-01T00:00:00Z", "token_expires_at": "2026-02-01T00:00:00Z",
-              "token_expired": False, "token_last_used_at": "2025-12-30T00:00:00Z"}
+    record = {
+        "id": gid,
+        "owner": "ada",
+        "token_id": gid * 10,
+        "token_name": "ci",
+        "repository_selection": "subset",
+        "repositories": ["api"],
+        "permissions": {"repository": {"contents": perms}},
+        "access_granted_at": "2025-12-01T00:00:00Z",
+        "token_expires_at": "2026-02-01T00:00:00Z",
+        "token_expired": False,
+        "token_last_used_at": "2025-12-30T00:00:00Z",
+    }
     record.update(extra)
     return record
 
 
 def params(dest, grants=(), requests=(), **extra):
-    values = {"dest": str(dest), "org": "acme", "requests": list(requests), "grants": list(grants),
-              "decisions": None, "policy": {}, "applied": {}, "mode": "report", "now": NOW, "previous": None,
-              "page_size": 100}
+    values = {
+        "dest": str(dest),
+        "org": "acme",
+        "requests": list(requests),
+        "grants": list(grants),
+        "decisions": None,
+        "policy": {},
+        "applied": {},
+        "mode": "report",
+        "now": NOW,
+        "previous": None,
+        "page_size": 100,
+    }
     values.update(extra)
     return values
 
@@ -106,8 +126,9 @@ def test_replaced_files_keep_their_mode(tmp_path):
 
 def test_baselines_explicit_bad_and_ignored(tmp_path):
     r_files.run_report(params(tmp_path / "a", [grant(1)]))
-    result, _warnings = r_files.run_report(params(tmp_path / "b", [grant(1, perms="write")],
-                                                  previous=str(tmp_path / "a" / "report.json")))
+    result, _warnings = r_files.run_report(
+        params(tmp_path / "b", [grant(1, perms="write")], previous=str(tmp_path / "a" / "report.json"))
+    )
     assert result["drift"]["permission_upgrades"] == 1 and result["previous"] == str(tmp_path / "a" / "report.json")
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(ReportError, match="previous: .*not valid JSON"):
@@ -119,7 +140,8 @@ def test_baselines_explicit_bad_and_ignored(tmp_path):
     (tmp_path / "d" / "report.json").write_text(json.dumps({"tokens": [], "schema_version": 99}))
     result, warnings = r_files.run_report(params(tmp_path / "d", [grant(1)]))
     assert result["drift"] is None and warnings == [
-        "ignoring the existing report: the previous report has schema_version 99; this collection reads 1 to 2"]
+        "ignoring the existing report: the previous report has schema_version 99; this collection reads 1 to 2"
+    ]
     with pytest.raises(ReportError, match="page_size must be at least 1"):
         r_files.run_report(params(tmp_path / "e", [grant(1)], page_size=0))
 
