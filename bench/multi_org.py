@@ -40,7 +40,6 @@ COLLECTIONS = ROOT / "build" / "collections"
 sys.path.insert(0, str(BENCH))
 
 import yaml  # noqa: E402
-
 from governance import measured  # noqa: E402  (same measuring as the single-org bench)
 
 # The example policy the demo, README and tests share.

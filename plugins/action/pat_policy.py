@@ -33,7 +33,7 @@ from ansible_collections.patguard.github.plugins.module_utils._policy_run import
 display = Display()
 
 
-class _TaskEnvironment(object):
+class _TaskEnvironment:
     """The task's ``environment:`` applied to this process while the pass runs (as a module would see it)."""
 
     def __init__(self, values):
@@ -72,7 +72,7 @@ class ActionModule(ActionBase):
         return result
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         del tmp
         spec = auth_argument_spec()
         spec.update(policy_argument_spec())

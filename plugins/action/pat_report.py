@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action of patguard.github.pat_report (documented in plugins/modules/pat_report.py).
@@ -14,10 +13,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.plugin_utils._report_files import run_report
 from ansible_collections.patguard.github.plugins.plugin_utils._report_credentials import (
     ARGUMENT_SPEC as CREDENTIAL_ARGUMENT_SPEC,
 )
+from ansible_collections.patguard.github.plugins.plugin_utils._report_files import run_report
 
 # The options of DOCUMENTATION in plugins/modules/pat_report.py (a unit test compares them).
 ARGUMENT_SPEC = dict(
@@ -55,7 +54,7 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         del tmp  # nothing is sent to the host
         result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff)))
         return result

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action of patguard.github.pat_report_rollup (documented in plugins/modules/pat_report_rollup.py).
@@ -139,7 +138,7 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         del tmp  # nothing is sent to the host
         result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode)))
         return result

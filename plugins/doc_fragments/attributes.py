@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
     # Every module: descriptions of the attributes, and membership of the action group.
     DOCUMENTATION = r"""
 options: {}

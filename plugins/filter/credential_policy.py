@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters over the credential authorization policy and the audit log (pure, no I/O).
@@ -22,9 +21,9 @@ def credential_policy_plan(records, policy, now=None):
     try:
         return plan(records, policy, now)
     except PolicyError as exc:
-        raise AnsibleFilterError(exc.message)
+        raise AnsibleFilterError(exc.message) from None
     except ValueError as exc:
-        raise AnsibleFilterError("credential_policy_plan: %s" % exc)
+        raise AnsibleFilterError("credential_policy_plan: %s" % exc) from None
 
 
 def audit_history(events, days=None, now=None):
@@ -34,10 +33,10 @@ def audit_history(events, days=None, now=None):
     try:
         return history(events, days, now)
     except Exception as exc:  # ConfigError for a bad ``now``
-        raise AnsibleFilterError("audit_history: %s" % exc)
+        raise AnsibleFilterError("audit_history: %s" % exc) from None
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "credential_policy_plan": credential_policy_plan,

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters exposing the pure policy engine, template builder and token fingerprint.
@@ -83,7 +82,7 @@ def policy_merge_records(records, updates):
     return merge_records(records, updates)
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "policy_validate": policy_validate,

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filter ``rotation_due``: which checked tokens need replacing, with the link that recreates each.
@@ -33,7 +32,7 @@ def _now(now):
     try:
         return resolve_now(now)
     except ValueError:
-        raise AnsibleFilterError("rotation_due: now must be an ISO 8601 time, got %r" % (now,))
+        raise AnsibleFilterError("rotation_due: now must be an ISO 8601 time, got %r" % (now,)) from None
 
 
 def _expiry(check):
@@ -59,7 +58,7 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
     try:
         days = int(days)
     except (TypeError, ValueError):
-        raise AnsibleFilterError("rotation_due: days must be a whole number, got %r" % (days,))
+        raise AnsibleFilterError("rotation_due: days must be a whole number, got %r" % (days,)) from None
     if days < 0:
         raise AnsibleFilterError("rotation_due: days must be 0 or more, got %d" % days)
     moment = _now(now)
@@ -88,7 +87,7 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
         try:
             template = build_template(name, web_url=entry.get("web_url") or web_url, **fields)
         except PatguardError as exc:  # names the entry, which the shared decorator cannot know
-            raise AnsibleFilterError("rotation_due: %s[%d] (%s): %s" % (FIELD, index, name, exc.message))
+            raise AnsibleFilterError("rotation_due: %s[%d] (%s): %s" % (FIELD, index, name, exc.message)) from None
         due.append(
             {
                 "name": name,
@@ -104,6 +103,6 @@ def rotation_due(checks, days=14, tokens=None, web_url="https://github.com", now
     return due
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {"rotation_due": rotation_due}

@@ -172,7 +172,7 @@ def policy_governance_summary(review, hygiene, org=None):
     }
 
 
-class FilterModule(object):
+class FilterModule:
     def filters(self):
         return {
             "policy_summary_lines": policy_summary_lines,

@@ -131,10 +131,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "patguard.github.installations"
 
     def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and path.endswith(FILE_SUFFIXES)
+        return super().verify_file(path) and path.endswith(FILE_SUFFIXES)
 
     def parse(self, inventory, loader, path, cache=True):
-        super(InventoryModule, self).parse(inventory, loader, path, cache)
+        super().parse(inventory, loader, path, cache)
         config = self._read_config_data(path)
         try:
             connection = self._connection(config)

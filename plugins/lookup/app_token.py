@@ -137,11 +137,11 @@ class LookupModule(LookupBase):
             client = GitHubClient(connection, org=org)
             token, info = create_scoped_token(client, repositories, permissions)
         except PatguardError as exc:
-            raise AnsibleLookupError("patguard.github.app_token: %s" % exc.message)
+            raise AnsibleLookupError("patguard.github.app_token: %s" % exc.message) from None
         except Exception as exc:  # never let a secret ride out on an unexpected error
             raise AnsibleLookupError(
                 redact("patguard.github.app_token: unexpected error (%s): %s" % (type(exc).__name__, exc))
-            )
+            ) from None
         expires = to_epoch(info.get("expires_at"), default=time.time() + 3600)
         with _LOCK:
             _CACHE[key] = (token, expires)

@@ -83,7 +83,7 @@ def _now(now):
     try:
         return resolve_now(now)
     except ValueError as exc:
-        raise ConfigError(str(exc))
+        raise ConfigError(str(exc)) from None
 
 
 def _epoch_ms_iso(value):
@@ -157,7 +157,7 @@ def list_events(client, org, query, max_events=1000):
                 method="GET",
                 path=PATH % org,
                 request_id=exc.request_id,
-            )
+            ) from None
         if exc.status == 403:
             raise GitHubAPIError(
                 "%s. The audit log needs an organization owner: a classic PAT or OAuth token with the "
@@ -168,7 +168,7 @@ def list_events(client, org, query, max_events=1000):
                 path=PATH % org,
                 github_message=exc.github_message,
                 request_id=exc.request_id,
-            )
+            ) from None
         raise
     return events, truncated
 

@@ -55,8 +55,8 @@ def load_private_key(private_key: str | None = None, private_key_path: str | Non
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
-        except (IOError, OSError) as exc:
-            raise ConfigError("private_key_path: cannot read %s (%s)" % (path, exc.strerror or exc))
+        except OSError as exc:
+            raise ConfigError("private_key_path: cannot read %s (%s)" % (path, exc.strerror or exc)) from None
     else:
         text = private_key.strip()
         # Credential stores (AWX, env files) often carry the PEM on one line with "\n" escapes.
@@ -72,15 +72,15 @@ def load_private_key(private_key: str | None = None, private_key_path: str | Non
             if "password" in str(exc).lower()
             else ("it is not a PEM private key")
         )
-        raise ConfigError("%s: the GitHub App private key cannot be read: %s" % (source, reason))
+        raise ConfigError("%s: the GitHub App private key cannot be read: %s" % (source, reason)) from None
     except Exception:  # cryptography raises UnsupportedAlgorithm and others
-        raise ConfigError("%s: the GitHub App private key cannot be read: unsupported key format" % source)
+        raise ConfigError("%s: the GitHub App private key cannot be read: unsupported key format" % source) from None
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ConfigError("%s: GitHub App keys are RSA keys; this PEM holds a different key type" % source)
     return key
 
 
-class TokenAuth(object):
+class TokenAuth:
     """A token given by the user (PAT, OAuth or installation token)."""
 
     kind = "token"
@@ -98,7 +98,7 @@ class TokenAuth(object):
         return False
 
 
-class AppAuth(object):
+class AppAuth:
     """GitHub App credentials: JWTs for app endpoints, installation tokens for the rest."""
 
     kind = "app"

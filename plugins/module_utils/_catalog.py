@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -141,7 +140,7 @@ class CatalogError(PatguardError, ValueError):
     """
 
     def __init__(self, permission, problem, message):
-        super(CatalogError, self).__init__(message)
+        super().__init__(message)
         self.permission = permission
         self.problem = problem
         self.message = message

@@ -101,7 +101,7 @@ def parse_link_header(value: str | None) -> dict[str, str]:
     return links
 
 
-class ApiStats(object):
+class ApiStats:
     """What one task cost: requests, rate-limit budget left, and seconds spent waiting."""
 
     def __init__(self):
@@ -125,7 +125,7 @@ class ApiStats(object):
         }
 
 
-class Response(object):
+class Response:
     """The parts of an HTTP answer callers need (decoded JSON, headers, status)."""
 
     __slots__ = ("status", "headers", "data", "url")
@@ -137,7 +137,7 @@ class Response(object):
         self.url = url
 
 
-class GitHubClient(object):
+class GitHubClient:
     """Talks to one GitHub API (``options.api_url``) for one organization (optional)."""
 
     def __init__(
@@ -534,7 +534,7 @@ def _decode(raw, method, url):
             method=method,
             path=_path_of(url),
             request_id=raw.headers.get("x-github-request-id"),
-        )
+        ) from None
 
 
 def _json_or_none(raw):

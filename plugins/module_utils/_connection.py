@@ -155,7 +155,7 @@ def normalize_api_url(url: str) -> str:
     return url
 
 
-class ConnectionOptions(object):
+class ConnectionOptions:
     """Validated connection settings, from module params or lookup options."""
 
     # The connection options (what a task or a lookup can set); ``sources`` says where the
@@ -267,7 +267,7 @@ def _optional_int(name, value):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ConfigError("%s: must be an integer, got %r" % (name, value))
+        raise ConfigError("%s: must be an integer, got %r" % (name, value)) from None
     if number < 1:
         raise ConfigError("%s: must be a positive integer, got %d" % (name, number))
     return number
@@ -277,7 +277,7 @@ def _number(name, value, minimum, maximum):
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise ConfigError("%s: must be a number, got %r" % (name, value))
+        raise ConfigError("%s: must be a number, got %r" % (name, value)) from None
     if number < minimum or number > maximum:
         raise ConfigError("%s: must be between %s and %s, got %s" % (name, minimum, maximum, value))
     return number

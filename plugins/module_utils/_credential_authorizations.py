@@ -261,7 +261,7 @@ def list_authorizations(client, org, filters=None):
                 method="GET",
                 path=LIST_PATH % org,
                 request_id=exc.request_id,
-            )
+            ) from None
         if exc.status == 403:
             raise GitHubAPIError(
                 "%s. %s." % (exc.message, AUTH_HELP),
@@ -270,7 +270,7 @@ def list_authorizations(client, org, filters=None):
                 path=LIST_PATH % org,
                 github_message=exc.github_message,
                 request_id=exc.request_id,
-            )
+            ) from None
         raise
     return records
 
@@ -294,10 +294,10 @@ def remove_authorizations(client, org, records, check_mode=False):
             removed.append(credential_id)
         except GitHubAPIError as exc:
             if exc.status != 404:
-                raise _partial(exc, removed, gone, records[index:])
+                raise _partial(exc, removed, gone, records[index:]) from None
             gone.append(credential_id)
         except PatguardError as exc:
-            raise _partial(exc, removed, gone, records[index:])
+            raise _partial(exc, removed, gone, records[index:]) from None
     return {"removed": removed, "already_absent": gone}
 
 

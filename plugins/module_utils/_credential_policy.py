@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -102,7 +101,7 @@ def _nested(path, call, *args):
         return call(*args)
     except policy.PolicyError as exc:
         text = exc.message.split(": ", 1)[1] if ": " in exc.message else exc.message
-        raise policy.PolicyError("%s.%s" % (path, exc.key) if exc.key else path, exc.rule, text)
+        raise policy.PolicyError("%s.%s" % (path, exc.key) if exc.key else path, exc.rule, text) from None
 
 
 def _error(key, rule, message):

@@ -85,7 +85,7 @@ class PatguardError(Exception):
     def __init__(self, message, **details):
         self.message = redact(message)
         self.details = dict((k, redact(v) if isinstance(v, str) else v) for k, v in details.items())
-        super(PatguardError, self).__init__(self.message)
+        super().__init__(self.message)
 
     def fail_kwargs(self):
         """Keyword arguments for ``AnsibleModule.fail_json``."""
@@ -141,7 +141,7 @@ class GitHubAPIError(PatguardError):
         }
         if errors:
             details["errors"] = errors
-        super(GitHubAPIError, self).__init__(message, **details)
+        super().__init__(message, **details)
         self.status = status
         self.github_message = github_message
         self.documentation_url = documentation_url
@@ -152,6 +152,6 @@ class RateLimitError(GitHubAPIError):
     """The primary rate limit is spent and its reset is further away than allowed to wait."""
 
     def __init__(self, message, reset_at=None, **kwargs):
-        super(RateLimitError, self).__init__(message, **kwargs)
+        super().__init__(message, **kwargs)
         self.reset_at = reset_at
         self.details["rate_limit_reset"] = reset_at

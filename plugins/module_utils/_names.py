@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -13,8 +12,8 @@ login rule without the EMU suffix.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import MAX_LOGIN_LENGTH
 

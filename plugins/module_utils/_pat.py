@@ -148,7 +148,7 @@ def _check_permission_name(name, level):
     try:
         validate_permission(name, level)
     except CatalogError as exc:
-        raise ConfigError("permission: %s" % exc)
+        raise ConfigError("permission: %s" % exc) from None
 
 
 def filter_queries(filters):
@@ -402,7 +402,7 @@ def group_decisions(decisions):
     return [{"action": key[0], "reason": key[1], "ids": ids} for key, ids in grouped_chunks(pairs, MAX_IDS_PER_BULK)]
 
 
-class _Outcome(object):
+class _Outcome:
     """What a run did so far, id by id, each id under exactly one key; reported as-is on failure."""
 
     def __init__(self, done_keys):
@@ -586,7 +586,7 @@ def review_requests(client, org, decisions, check_mode=False, refresh=True, fail
             try:
                 _send_bulk(client, org, "request", body_for, call["ids"], token_of, outcome, key, "review")
             except PatguardError as exc:
-                raise outcome.fail(exc, left - _settled(outcome))
+                raise outcome.fail(exc, left - _settled(outcome)) from None
             left.difference_update(call["ids"])
     result = outcome.as_result()
     result.update(unchanged=unchanged, calls=len(calls))
@@ -634,7 +634,7 @@ def revoke_grants(client, org, grant_ids, check_mode=False, active=None, token_o
                     "revoke",
                 )
             except PatguardError as exc:
-                raise outcome.fail(exc, left - _settled(outcome))
+                raise outcome.fail(exc, left - _settled(outcome)) from None
             left.difference_update(ids)
     result = outcome.as_result()
     result.update(unchanged=unchanged, calls=len(calls))

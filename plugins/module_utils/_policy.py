@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -16,7 +15,6 @@ import fnmatch
 import functools
 import re
 from collections import namedtuple
-
 from collections.abc import Mapping
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import (
@@ -34,9 +32,11 @@ from ansible_collections.patguard.github.plugins.module_utils._catalog import (
     validate_permission,
 )
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._records import grouped_chunks, is_int as _is_int
+from ansible_collections.patguard.github.plugins.module_utils._records import grouped_chunks
+from ansible_collections.patguard.github.plugins.module_utils._records import is_int as _is_int
 from ansible_collections.patguard.github.plugins.module_utils._records import owner_login as _owner
-from ansible_collections.patguard.github.plugins.module_utils._time import parse_time, iso_z, resolve_now as _now
+from ansible_collections.patguard.github.plugins.module_utils._time import iso_z, parse_time
+from ansible_collections.patguard.github.plugins.module_utils._time import resolve_now as _now
 
 KINDS = ("request", "grant")
 SELECTIONS = ("none", "all", "subset")
@@ -98,7 +98,7 @@ class PolicyError(PatguardError):
     qualified = True  # the message starts with patguard_policy.<key>
 
     def __init__(self, key, rule, message):
-        super(PolicyError, self).__init__("patguard_policy%s: %s" % ("." + key if key else "", message))
+        super().__init__("patguard_policy%s: %s" % ("." + key if key else "", message))
         self.key = key
         self.rule = rule
 
@@ -114,7 +114,7 @@ class Violation(_ViolationBase):
     call. ``rule`` takes no part in equality."""
 
     def __new__(cls, code, detail, rule=None):
-        self = super(Violation, cls).__new__(cls, code, detail)
+        self = super().__new__(cls, code, detail)
         self.rule = rule
         return self
 
@@ -219,7 +219,7 @@ def _globs(policy, key, what="glob patterns"):
         try:
             re.compile(fnmatch.translate(pattern))
         except re.error as exc:  # defensive: translate() escapes almost everything
-            raise PolicyError(path, "glob", "invalid glob %r: %s" % (pattern, exc))
+            raise PolicyError(path, "glob", "invalid glob %r: %s" % (pattern, exc)) from None
         if pattern not in result:
             result.append(pattern)
     return result
@@ -269,7 +269,7 @@ def _allowed_permissions(policy):
             try:
                 validate_permission(name, level, resource)
             except CatalogError as exc:
-                raise _permission_error("%s.%s" % (path, name), exc)
+                raise _permission_error("%s.%s" % (path, name), exc) from None
             result[bucket][name] = level
     return result
 
@@ -288,7 +288,7 @@ def _forbidden_permissions(policy):
         try:
             validate_permission(name, level)
         except CatalogError as exc:
-            raise _permission_error(path, exc)
+            raise _permission_error(path, exc) from None
         normalized = "%s:%s" % (name, level)
         if normalized not in result:
             result.append(normalized)

@@ -48,7 +48,7 @@ def policy_argument_spec():
     )
 
 
-class Progress(object):
+class Progress:
     """Progress events of one pass, turned into a few lines by ``emit`` (never one per token).
 
     Pages are reported with the total from the ``Link`` header's ``last``, at most every
@@ -204,7 +204,7 @@ def check_inputs(params):
     try:
         policy = validate_policy(params.get("policy") or {})
     except PolicyError as exc:
-        raise ConfigError(exc.message, key=exc.key, rule=exc.rule)
+        raise ConfigError(exc.message, key=exc.key, rule=exc.rule) from None
     filters = check_filters(owners=params.get("owners")) if params.get("owners") else {}
     if params.get("plan_rows") is not None and params["plan_rows"] < 0:
         raise ConfigError("plan_rows: must be 0 or more, got %d" % params["plan_rows"])

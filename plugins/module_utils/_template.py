@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -13,7 +12,6 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from typing import Any, Dict, Optional, Sequence, Tuple
-
 from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import (
@@ -57,12 +55,12 @@ class TemplateError(PatguardError, ValueError):
     and ``str()`` both (``field: rule``)."""
 
     def __init__(self, field, message):
-        super(TemplateError, self).__init__("%s: %s" % (field, message), field=field)
+        super().__init__("%s: %s" % (field, message), field=field)
         self.field = field
         self.message = redact(message)
 
     def fail_kwargs(self):
-        result = super(TemplateError, self).fail_kwargs()
+        result = super().fail_kwargs()
         result["msg"] = str(self)
         return result
 
@@ -113,7 +111,7 @@ def _flatten_permissions(permissions):
             try:
                 own = validate_permission(name, level, resource)
             except CatalogError as exc:
-                raise TemplateError("permissions.%s" % name, exc.message)
+                raise TemplateError("permissions.%s" % name, exc.message) from None
             if name in result and result[name][0] != level:
                 raise TemplateError("permissions.%s" % name, "given twice with different levels")
             result[name] = (level, own)
@@ -276,7 +274,7 @@ def check_template_policy(
     try:
         judged, norm = template_policy(policy, repositories)
     except PolicyError as exc:
-        raise ConfigError("policy: %s" % exc.message)
+        raise ConfigError("policy: %s" % exc.message) from None
     if expires_in is None and norm.get("max_lifetime_days"):
         raise ConfigError(
             "expires_in: the policy allows tokens of at most %d days (max_lifetime_days); set "
@@ -345,7 +343,7 @@ def build_template(
             owner=owner,
         )
     except TemplateError as exc:
-        raise ConfigError(str(exc), field=exc.field)
+        raise ConfigError(str(exc), field=exc.field) from None
     minimum = (norm or {}).get("min_reason_length") or 0
     if minimum and owner_type != "user":
         steps.insert(
@@ -376,7 +374,7 @@ def lookup_owner_type(client: Any, owner: str) -> str:
         if exc.status == 404:
             raise ConfigError(
                 "owner: GitHub has no user or organization %r (GET %s answered 404)" % (owner, path), field="owner"
-            )
+            ) from None
         raise
     account_type = data.get("type") if isinstance(data, dict) else None
     if account_type not in OWNER_TYPE_OF_ACCOUNT:

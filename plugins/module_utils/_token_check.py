@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -103,7 +102,9 @@ def inspect_token(
         info["login"] = data.get("login")
         info["email_verified"] = _primary_verified(client)
     for full_name in repositories:
-        _data, _headers, status = _status_of(lambda: client.request("GET", "/repos/%s" % full_name, auth="token"))
+        _data, _headers, status = _status_of(
+            lambda name=full_name: client.request("GET", "/repos/%s" % name, auth="token")
+        )
         if status == 401:
             raise GitHubAPIError(
                 "GET /repos/%s: the token stopped working during the check (401)" % full_name,

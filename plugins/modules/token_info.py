@@ -158,12 +158,12 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
+from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 from ansible_collections.patguard.github.plugins.module_utils._token_check import (
     check_repository_names,
     inspect_token,
     judge_token,
 )
-from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 
 
 def main():

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This module is private to the patguard.github collection; its API may change at any time.
@@ -31,9 +30,9 @@ def filter_errors(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                 raise
             except PatguardError as exc:
                 text = str(exc)  # str(): some errors keep the bare rule in .message and 'field: rule' here
-                raise AnsibleFilterError(text if exc.qualified else "%s: %s" % (name, text))
+                raise AnsibleFilterError(text if exc.qualified else "%s: %s" % (name, text)) from None
             except (TypeError, ValueError) as exc:
-                raise AnsibleFilterError("%s: %s" % (name, redact(str(exc))))
+                raise AnsibleFilterError("%s: %s" % (name, redact(str(exc)))) from None
 
         return wrapper
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This file is private to the patguard.github collection; its API may change at any time.
@@ -15,13 +14,13 @@ import os
 import stat
 import tempfile
 
+from ansible_collections.patguard.github.plugins.plugin_utils import _report_credentials as credentials
 from ansible_collections.patguard.github.plugins.plugin_utils._report_drift import (
     check_previous,
     compute_drift,
     same_inventory,
 )
 from ansible_collections.patguard.github.plugins.plugin_utils._report_html import render_html
-from ansible_collections.patguard.github.plugins.plugin_utils import _report_credentials as credentials
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import ReportError, build_report
 from ansible_collections.patguard.github.plugins.plugin_utils._report_text import (
     render_csv,
@@ -53,7 +52,7 @@ def read_bytes(path):
     try:
         with open(path, "rb") as handle:
             return handle.read()
-    except (IOError, OSError):
+    except OSError:
         return None
 
 
@@ -62,7 +61,7 @@ def load_report(raw, path):
     try:
         return check_previous(json.loads(raw.decode("utf-8")))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ReportError("%s is not valid JSON: %s" % (path, exc))
+        raise ReportError("%s is not valid JSON: %s" % (path, exc)) from None
 
 
 def _default_mode():
@@ -108,7 +107,7 @@ def _baseline(dest, previous, warnings):
         try:
             baseline, baseline_path = load_report(raw, previous), previous
         except ReportError as exc:
-            raise ReportError("previous: %s" % exc)
+            raise ReportError("previous: %s" % exc) from None
     return existing, current_raw, baseline, baseline_path
 
 
@@ -154,12 +153,12 @@ def _write_all(dest, data, written, rotate, current_raw):
         for name in sorted(written, key=lambda n: n == CURRENT_FILE):
             write_atomic(dest, name, data[name])
             done.append(name)
-    except (IOError, OSError) as exc:
+    except OSError as exc:
         raise ReportError(
             "cannot write the report to %s: %s (written before the failure: %s)"
             % (dest, exc, ", ".join(done) or "nothing"),
             written=done,
-        )
+        ) from None
 
 
 def run_report(params, check_mode=False, diff=False):

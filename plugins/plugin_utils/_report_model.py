@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: patguard.github contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # This file is private to the patguard.github collection; its API may change at any time.
@@ -70,7 +69,7 @@ def moment_of(now):
     try:
         return resolve_now(now)
     except ValueError as exc:
-        raise ReportError(str(exc))
+        raise ReportError(str(exc)) from None
 
 
 def text(value):

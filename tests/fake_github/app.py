@@ -27,8 +27,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import render
 from .auth import Caller, fingerprint, identify
+from .behaviour import Behaviour, Scheduler
 from .contract import Contract, any_product_operations
-from .extensions import extension_routes
 from .errors import (
     RATE_LIMIT_DOCS,
     ApiError,
@@ -39,12 +39,12 @@ from .errors import (
     requires_authentication,
     validation_failed,
 )
-from .behaviour import Behaviour, Scheduler
+from .extensions import extension_routes
 from .faults import FaultInjector
-from .tokens import installation_token_value
 from .permissions import parse_permission_filter, rank
 from .ratelimit import Budget, RateLimiter, exceeded
 from .state import FakeState, ListQuery, Organization, UnknownIds, iso
+from .tokens import installation_token_value
 
 CONTRACT_VIOLATION = 599
 MAX_BULK_IDS = 100

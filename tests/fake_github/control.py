@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .server import FakeGitHub
 
 
-def make_control(fake: "FakeGitHub"):
+def make_control(fake: FakeGitHub):
     """Return the WSGI-level handler ``request -> response`` bound to ``fake``."""
 
     def fail(message: str, status: int = 422) -> Response:

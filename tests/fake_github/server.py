@@ -354,7 +354,7 @@ class FakeGitHub:
         os.chmod(path, 0o600)
         return path
 
-    def start(self) -> "FakeGitHub":
+    def start(self) -> FakeGitHub:
         if self._server is not None:
             return self
         fd, path = tempfile.mkstemp(prefix="fake-github-app-", suffix=".pem")
@@ -380,7 +380,7 @@ class FakeGitHub:
             os.unlink(self.private_key_path)
         self.private_key_path = None
 
-    def __enter__(self) -> "FakeGitHub":
+    def __enter__(self) -> FakeGitHub:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -92,7 +92,7 @@ class User:
     profile: dict = field(default_factory=dict)  # fields set with PATCH /user
     #: private repositories (lower-case names) the user's token reaches; None: all of their orgs'
     token_repositories: frozenset[str] | None = None
-    installation: "Installation | None" = None  # the App installed on this user account
+    installation: Installation | None = None  # the App installed on this user account
 
 
 @dataclass(eq=False)
@@ -202,7 +202,7 @@ class App:
 class Installation:
     id: int
     app: App
-    account: "Organization | User"  # a user account installation has no repositories here
+    account: Organization | User  # a user account installation has no repositories here
     permissions: dict[str, str]
     created_at: datetime
 
@@ -383,7 +383,7 @@ class FakeState:
         org.teams[slug.lower()] = team
         return team
 
-    def install_app(self, org: "Organization | User", permissions: dict[str, str] | None = None) -> Installation:
+    def install_app(self, org: Organization | User, permissions: dict[str, str] | None = None) -> Installation:
         """Install the App on an organization or a user account (``permissions`` ⊆ the App's)."""
         assert self.app is not None, "set state.app before installing it"
         unknown = set(permissions or {}) - set(self.app.permissions)

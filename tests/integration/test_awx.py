@@ -25,10 +25,10 @@ from types import SimpleNamespace
 
 import pytest
 import yaml
-from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
-
-from harness import ansible_env
 from platform_venv import REPO_ROOT, VENVS, _pip_env, adhoc_result
+
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
+from harness import ansible_env
 
 pytestmark = pytest.mark.platform
 
@@ -269,7 +269,7 @@ def test_awx_register_playbook_registers_the_type_idempotently(tmp_path):
         )
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
         runs = []
-        for dummy in range(2):
+        for _run in range(2):
             runs.append(
                 subprocess.run(
                     [str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],

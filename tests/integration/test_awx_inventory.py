@@ -18,11 +18,10 @@ import threading
 from urllib.parse import parse_qsl
 
 import pytest
+from test_awx import BIN, awx_collection, credential_type, render_like_awx
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
-
 from harness import ansible_env
-from test_awx import BIN, awx_collection, credential_type, render_like_awx
 
 # awx.awx comes from the `ansible` package, like test_awx.py's (the platform tools).
 pytestmark = pytest.mark.platform
@@ -166,7 +165,7 @@ def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempote
         )
         env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
         runs = []
-        for dummy in range(2):
+        for _run in range(2):
             runs.append(
                 subprocess.run(
                     [

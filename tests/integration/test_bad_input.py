@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from reliability import DEMO_POLICY, assert_no_traceback, governance, org_writes
 
 from harness import app_auth, run_tasks
-from reliability import DEMO_POLICY, assert_no_traceback, governance, org_writes
 
 MALFORMED_PEM = "-----BEGIN RSA PRIVATE KEY-----\nTUFMRk9STUVELUtFWS1CT0RZ\n-----END RSA PRIVATE KEY-----\n"
 FAST = {"ANSIBLE_PIPELINING": "1"}  # one module process per task without copying files: ~40 % faster

@@ -17,7 +17,6 @@ import shutil
 import subprocess
 
 import pytest
-
 from platform_venv import REPO_ROOT, tools_venv, venv_env
 
 pytestmark = pytest.mark.platform

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
-
-from harness import COLLECTIONS_ROOT, app_auth, run_playbook
+from jsonschema.exceptions import ValidationError
 from platform_venv import REPO_ROOT, tools_venv, venv_env
 from webhooks import created_event, sign, validate_created_event
+
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
+from harness import COLLECTIONS_ROOT, app_auth, run_playbook
 
 pytestmark = pytest.mark.platform
 
@@ -103,7 +104,7 @@ def test_webhook_payload_matches_the_contract(fake):
     good = new_requests(fake)[0]
     payload = created_event(fake, good.id)
     validate_created_event(payload)
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         validate_created_event(dict(payload, action="approved"))
 
 

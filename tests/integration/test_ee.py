@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from platform_venv import REPO_ROOT
 
 from harness import ansible_env
-from platform_venv import REPO_ROOT
 
 pytestmark = pytest.mark.platform
 

@@ -17,10 +17,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from fake_github.testing import installation_token
-
-from harness import run_tasks
 from reliability import final_state, fixed_now, governance, governance_results, org_state, org_writes
+
+from fake_github.testing import installation_token
+from harness import run_tasks
 
 GRANTS = 1000
 REQUESTS = 400

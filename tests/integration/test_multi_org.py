@@ -23,8 +23,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import BIN, DEMO_POLICY, REPO_ROOT, ansible_env
 
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=timezone.utc)

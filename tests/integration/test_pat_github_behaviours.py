@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from fake_github.testing import installation_token
 
+from fake_github.testing import installation_token
 from harness import run_tasks
 
 

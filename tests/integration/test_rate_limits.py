@@ -16,9 +16,9 @@ import re
 import threading
 
 import requests
+from reliability import assert_no_traceback, org_state, org_writes, task
 
 from harness import app_auth, run_tasks
-from reliability import assert_no_traceback, org_state, org_writes, task
 
 
 def set_budget(fake, limit):

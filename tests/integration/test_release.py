@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
-
-from harness import ansible_env
 from platform_venv import REPO_ROOT, adhoc_result, fresh_venv, tools_venv, venv_env
+
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
+from harness import ansible_env
 
 pytestmark = pytest.mark.platform
 

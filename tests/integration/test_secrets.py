@@ -16,9 +16,9 @@ import json
 import re
 
 import pytest
+from reliability import org_state
 
 from harness import app_auth, run_tasks
-from reliability import org_state
 
 JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}")
 TOKEN_RE = re.compile(r"\b(?:github_pat_|gh[pousr]_)[A-Za-z0-9_]{20,}")

@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 
+from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import app_auth, run_tasks
 
 TEMPLATE = "patguard.github.pat_template"

@@ -5,9 +5,9 @@ no /credentials/revoke on GHES."""
 from __future__ import annotations
 
 import pytest
+
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from fake_github.testing import installation_token
-
 from harness import run_tasks
 
 TEMPLATE = "patguard.github.pat_template"

@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from http_doubles import ScriptedSession, make_response
 
-
 API = "https://api.github.com"
 GHES = "https://ghe.example.com/api/v3"
 PAT_WRITE = {

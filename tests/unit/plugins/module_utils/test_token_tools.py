@@ -41,7 +41,6 @@ from ansible_collections.patguard.github.plugins.module_utils._token_check impor
 )
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
 
-
 CONTRACT = Path(__file__).resolve().parents[3] / "contract" / "github-openapi" / "api.github.com.pat-subset.json"
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)

@@ -9,7 +9,8 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from http_doubles import ScriptedSession as Scripted, make_response as answer
+from http_doubles import ScriptedSession as Scripted
+from http_doubles import make_response as answer
 
 try:
     from ansible.module_utils.testing import patch_module_args

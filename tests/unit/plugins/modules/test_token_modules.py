@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from http_doubles import ScriptedSession as Scripted, make_response as answer
+from http_doubles import ScriptedSession as Scripted
+from http_doubles import make_response as answer
 
 try:
     from ansible.module_utils.testing import patch_module_args

@@ -11,13 +11,13 @@ import re
 
 import pytest
 
+from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, plan
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_drift as r_drift
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as r_figures
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_files as r_files
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_html as r_html
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_model as r_model
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_text as r_text
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, plan
 
 NOW = "2026-01-01T00:00:00Z"
 POLICY = {
