@@ -16,7 +16,8 @@ TESTS = Path(__file__).resolve().parent.parent
 DEMO = TESTS / "fake_github" / "fixtures" / "demo_org.yml"
 
 
-def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 30) -> None:
+def _wait_for(path: Path, proc: subprocess.Popen, timeout: float = 180) -> None:
+    # A bound against a hang (loading four contracts on a loaded machine is slow), not a speed check.
     deadline = time.monotonic() + timeout
     while not path.exists():
         assert proc.poll() is None, proc.stderr.read()

@@ -203,17 +203,14 @@ def test_members_and_teams(demo):
     assert anonymous.status_code == 302 and anonymous.headers["Location"].endswith("/public_members/bob")
 
 
-def test_a_large_organization_is_served_quickly(fake_github, app_session):
-    import time
-
+def test_a_large_organization_pages_and_filters(fake_github, app_session):
+    # Speed is measured by bench/, never asserted here.
     fake = fake_github(grants=10_000, requests=2_000, seed=4)
     gh = app_session(fake)
     owner = next(iter(fake.state.org("acme").grants.by_id.values())).token.owner.login
-    started = time.monotonic()
     for page in range(1, 6):
         assert gh.get(fake.base_url + GRANTS, params={"per_page": 100, "page": page}, timeout=10).status_code == 200
     filtered = gh.get(
         fake.base_url + GRANTS, params={"owner[]": owner, "permission": "contents_read", "per_page": 100}, timeout=10
     )
     assert filtered.status_code == 200 and filtered.json()
-    assert time.monotonic() - started < 5
