@@ -177,3 +177,45 @@ def test_a_resend_lost_again_is_reconciled_again_with_one_listing_per_round(fake
     assert posts[1] - posts[0] - 1 == 3 and posts[2] - posts[1] - 1 == 3
     assert org_state(fake)["grants"] and not [g for g in org_state(fake)["grants"] if g["id"] in ids]
     assert_each_written_once(fake, [], [], ids)
+
+
+def run_results(run):
+    return run.results[0]["pat_request_review_result"], run.results[1]["pat_grant_hygiene_result"]
+
+
+def test_a_pass_on_real_github_ends_like_a_clean_run(fake_github):
+    """EMU members, stateless tokens, upgrade requests, lost answers, late listings and records
+    that vanish mid-pass (issue 12): the pass ends where a clean run on the same data ends."""
+    now = fixed_now()
+    data = dict(grants=300, requests=80, seed=12, now=now, emu_members=4, upgrade_requests=3)
+    clean = fake_github(**data)
+    real = fake_github(
+        **data,
+        stateless_tokens=True,
+        already_handled="alternate",  # a resend of handled ids answers 422, then 404, ...
+        bulk_delay_requests=2,  # a bulk write shows in the listings two requests late
+        faults={"rate": 0.3, "kinds": ["applied_then_502"], "methods": ["POST"], "seed": 3},
+    )
+    assert final_state(clean) == final_state(real)
+    # Someone acts in the web UI after the listings (about 8 requests: token, 1 + 3 pages; a change
+    # during a listing shifts GitHub's pages, which no client can see): the same records vanish on
+    # the clean fake before its run, so both runs end on the same organization.
+    gone = real.vanish_newest(requests=2, grants=2, after_requests=10)
+    clean.vanish(requests=gone["requests"], grants=gone["grants"])
+
+    clean_run = governance(clean, now=now)
+    real_run = governance(real, now=now)
+    assert clean_run.rc == 0, clean_run
+    assert real_run.rc == 0, real_run
+    assert [e for e in org_writes(real) if e["fault"] == "applied_then_502"], "the seed must lose some answers"
+    # GitHub applies 202 writes eventually: let the delayed ones land, then compare.
+    real.api.scheduler.flush()
+    assert final_state(real) == final_state(clean)
+    # Each of the pass's records ends under exactly one key, the vanished ones under "gone".
+    review, hygiene = run_results(real_run)
+    assert sorted(review["approved"] + review["denied"]) == sorted(set(review["approved"] + review["denied"]))
+    reported = {g["id"] for g in review["gone"] + hygiene["gone"]}
+    assert reported and reported <= set(gone["requests"] + gone["grants"]), reported
+    assert "Traceback" not in real_run.output
+    for token in real.issued_tokens["installation"]:
+        assert all(piece not in real_run.output for piece in token.split(".") if len(piece) > 8)
