@@ -17,7 +17,7 @@ cd "$PG_ROOT"
 # Oldest and newest ansible-core we claim (meta/runtime.yml: requires_ansible >=2.17.0).
 COMPAT_OLDEST_SPEC='ansible-core>=2.17.0,<2.18'
 COMPAT_LATEST_SPEC='ansible-core>=2.20,<2.22'
-# What the compatibility venvs need besides requirements.txt to run `pytest -m compat`.
+# What the compatibility venvs need besides requirements.txt to run tests/integration.
 COMPAT_TEST_DEPS=('pytest>=8,<10' 'pytest-xdist>=3.5,<4' 'werkzeug>=3.0,<4' 'openapi-core>=0.19,<0.24' 'PyYAML>=6' 'hypothesis>=6.100,<7')
 
 ALL_STAGES=(setup build ruff pytest molecule sanity lint compat-2.17 compat-latest galaxy)

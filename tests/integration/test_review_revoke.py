@@ -27,7 +27,6 @@ def task(module, auth, **args):
     return {"name": module, "patguard.github." + module: dict(auth, **args)}
 
 
-@pytest.mark.compat
 def test_info_modules_list_everything_and_filter(fake_github):
     fake = fake_github(grants=250, requests=40, seed=3)
     auth = app_auth(fake)
@@ -129,7 +128,6 @@ def test_pat_request_fail_on_missing(fake_github):
     assert org_writes(fake) == []
 
 
-@pytest.mark.compat
 def test_pat_grant_by_owner_check_apply_idempotent(fake_github):
     fake = fake_github(grants=250, requests=10, seed=6)
     auth = app_auth(fake)

@@ -42,7 +42,6 @@ def requests_to(fake, path_prefix=""):
 # -- pat_template -------------------------------------------------------------------------------
 
 
-@pytest.mark.compat
 def test_pat_template_builds_the_link_in_normal_and_check_mode(fake):
     args = {
         "api_url": fake.base_url,
@@ -122,7 +121,6 @@ def test_pat_template_policy_refusal_names_the_rule(fake):
 # -- token_info ---------------------------------------------------------------------------------
 
 
-@pytest.mark.compat
 def test_token_info_reports_login_expiry_and_email(fake):
     user = user_with_expiry(fake)
     tasks = [{TOKEN_INFO: {"api_url": fake.base_url, "check_token": user.token}}]
@@ -180,7 +178,6 @@ def test_token_info_bad_repository_name_sends_nothing(fake):
 # -- credential_revoke --------------------------------------------------------------------------
 
 
-@pytest.mark.compat
 def test_credential_revoke_dedups_sends_unauthenticated_and_revokes(fake):
     users = [u for u in fake.state.users.values() if u.token][:2]
     tokens = [u.token for u in users]
