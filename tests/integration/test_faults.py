@@ -61,14 +61,14 @@ def assert_results_match_state(fake, run):
 def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
     now = fixed_now()
     clean = fake_github(grants=GRANTS, requests=REQUESTS, seed=DATA_SEED, now=now)
-    # Installation tokens live 30 s on the faulty fake: the run lasts longer than that, so the
-    # client also has to renew its token mid-listing (margin min(300 s, lifetime / 5) = 6 s).
+    # Installation tokens live 10 s on the faulty fake: the run lasts longer than that, so the
+    # client also has to renew its token mid-pass (margin min(300 s, lifetime / 5) = 2 s).
     faulty = fake_github(
         grants=GRANTS,
         requests=REQUESTS,
         seed=DATA_SEED,
         now=now,
-        token_lifetime=30,
+        token_lifetime=10,
         faults={"rate": 0.1, "kinds": FAULT_KINDS, "seed": FAULT_SEED, "retry_after": 1},
     )
     assert final_state(clean) == final_state(faulty)  # identical before the runs
@@ -98,9 +98,9 @@ def test_governance_with_ten_percent_faults_ends_like_a_clean_run(fake_github):
         # Nothing sent twice, nothing refused: every id in exactly one successful write, no 422.
         assert_each_written_once(fake, approved, denied, revoked)
         assert not [e for e in org_writes(fake) if e["status"] == 422]
-    # The faulty run renewed its 30-second installation token before it expired (no 401 at all).
+    # The faulty run renewed its 10-second installation token before it expired (no 401 at all).
     exchanges = [e for e in faulty.request_log if e["path"].endswith("/access_tokens") and e["status"] == 201]
-    assert len(exchanges) > 4 and not [e for e in faulty.request_log if e["status"] == 401]
+    assert len(exchanges) >= 2 and not [e for e in faulty.request_log if e["status"] == 401]
     assert faulty_run.output.count("Traceback") == 0
 
 
