@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from harness import DEMO_POLICY, REPO_ROOT, app_auth, run_tasks  # noqa: F401 (DEMO_POLICY re-exported)
+from harness import DEMO_POLICY, app_auth, run_tasks
 
 WRITE_METHODS = {"POST", "PATCH", "PUT", "DELETE"}
 
