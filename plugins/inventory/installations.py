@@ -76,9 +76,11 @@ seealso:
 """
 
 EXAMPLES = r"""
+---
 # github.patguard.yml -- credentials from the environment (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY_PATH)
 plugin: patguard.github.installations
 
+---
 # acme.patguard.yml -- GitHub Enterprise Server, some organizations, a group per policy, a cache
 plugin: patguard.github.installations
 api_url: https://ghe.example.com/api/v3
