@@ -112,9 +112,8 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     # Offline: no intersphinx inventories to download.
     with open(site / "conf.py", "a", encoding="utf-8") as conf:
         conf.write("\nintersphinx_mapping = {}\n")
-        # ansible-core's own settings (the inventory cache options) and its page on action plugins live in
-        # ansible-core's docs,
-        # reached through intersphinx on a real site; ours (GITHUB_*, PATGUARD_*) are still checked.
+        # ansible-core's own settings (the inventory cache options) and its page on action plugins are
+        # in ansible-core's docs, reached through intersphinx on a real site; ours are still checked.
         conf.write("nitpick_ignore_regex = [('envvar', r'ANSIBLE_.*'), ('ref', r'action_plugins')]\n")
     rst = site / "rst"
     rst.mkdir(exist_ok=True)
