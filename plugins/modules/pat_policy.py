@@ -26,6 +26,7 @@ description:
     of the total, decisions, writes sent and still to send, and every wait with its cause and length).
   - If the run stops half-way, the error lists what was applied and RV(not_processed); running the task again
     finishes the job.
+  - The roles C(patguard.github.pat_governance), C(pat_request_review) and C(pat_grant_hygiene) wrap this module.
 author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
@@ -97,8 +98,6 @@ options:
 seealso:
   - module: patguard.github.pat_request
   - module: patguard.github.pat_grant
-  - ref: patguard.github.pat_governance
-    description: The role that wraps this module.
 """
 
 EXAMPLES = r"""
