@@ -68,8 +68,12 @@ ANSIBLE_MEANING = {"changed", "diff"}
 
 def reserved_keys():
     keys = set(DOCUMENTED)
-    keys.update(task_result._IGNORE, task_result._PRESERVE, task_result._SUB_PRESERVE)
-    keys.update(constants.INTERNAL_RESULT_KEYS, constants.RESTRICTED_RESULT_KEYS)
+    # Where each ansible-core keeps its lists (2.21 moved the task_result ones); what it no
+    # longer has is still covered by DOCUMENTED and by reading the executor below.
+    for name in ("_IGNORE", "_PRESERVE", "_SUB_PRESERVE"):
+        keys.update(getattr(task_result, name, ()))
+    for name in ("INTERNAL_RESULT_KEYS", "RESTRICTED_RESULT_KEYS"):
+        keys.update(getattr(constants, name, ()))
     pattern = re.compile(r"""(?:result|_return_data)(?:\.get\(|\[)\s*['"]([A-Za-z_]+)['"]""")
     for name in CORE_READERS:
         path = CORE / name
