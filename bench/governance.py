@@ -33,7 +33,6 @@ import json
 import math
 import os
 import platform
-import signal
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,7 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(COLLECTIONS))
 
 from bare_minimal import load_policy_engine  # noqa: E402
+from fake_process import FakeProcess, ansible_env  # noqa: E402  (the set-up multi_org.py shares)
 
 PER_PAGE = 100
 BULK = 100
@@ -63,91 +63,19 @@ DEFAULT_WRITE_INTERVAL = 1.0
 
 
 # -- the fake ---------------------------------------------------------------------------------
-class Fake:
+class Fake(FakeProcess):
+    """One organization, ``org``, seeded with ``grants`` grants and ``requests_`` requests."""
+
     def __init__(self, workdir, grants, requests_, seed, latency_ms, validate, org="acme"):
-        self.workdir = Path(workdir)
         self.org = org
-        for name in ("port", "pid", "env"):
-            (self.workdir / ("fake.%s" % name)).unlink(missing_ok=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "fake_github",
-            "serve",
-            "--grants",
-            str(grants),
-            "--requests",
-            str(requests_),
-            "--seed",
-            str(seed),
-            "--org",
-            org,
-            "--rate-limit",
-            "1000000",
-            "--port-file",
-            str(self.workdir / "fake.port"),
-            "--pid-file",
-            str(self.workdir / "fake.pid"),
-            "--env-file",
-            str(self.workdir / "fake.env"),
-            "--key-file",
-            str(self.workdir / "app.pem"),
-            "--latency-ms",
-            str(latency_ms),
-        ]
-        if not validate:
-            cmd.append("--no-validate")
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "tests"))
-        self.out = open(self.workdir / "fake.out", "w")
-        self.proc = subprocess.Popen(
-            cmd, env=env, stdout=self.out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=str(ROOT)
-        )
-        deadline = time.monotonic() + 120
-        while not (self.workdir / "fake.port").exists() or not (self.workdir / "fake.port").read_text().strip():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the fake GitHub did not start: %s" % (self.workdir / "fake.out").read_text())
-            time.sleep(0.1)
-        self.env = {}
-        for line in (self.workdir / "fake.env").read_text().splitlines():
-            if line.startswith("export "):
-                key, _sep, value = line[len("export ") :].partition("=")
-                self.env[key] = value.strip("'\"")
-        self.base_url = self.env["GITHUB_API_URL"]
+        serve = ["--grants", str(grants), "--requests", str(requests_), "--seed", str(seed), "--org", org]
+        serve += ["--latency-ms", str(latency_ms)] + ([] if validate else ["--no-validate"])
+        super().__init__(workdir, serve)
         self.key_path = self.env["GITHUB_APP_PRIVATE_KEY_PATH"]
         self.app_id = self.env["GITHUB_APP_ID"]
-        self.http = requests.Session()
-
-    def get(self, path):
-        response = self.http.get(self.base_url + path, timeout=600)
-        response.raise_for_status()
-        return response.json()
-
-    def post(self, path, body=None):
-        response = self.http.post(self.base_url + path, json=body or {}, timeout=600)
-        response.raise_for_status()
-        return response.json()
 
     def snapshot(self):
-        return self.get("/_fake/state")["organizations"][self.org]
-
-    def log(self):
-        return self.get("/_fake/log")["entries"]
-
-    def clear_log(self):
-        self.post("/_fake/log/clear")
-
-    def contract_errors(self):
-        return self.get("/_fake/contract")["errors"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # our own child, by PID
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
+        return self.state()["organizations"][self.org]
 
 
 # -- the minimal plan -------------------------------------------------------------------------
@@ -323,29 +251,6 @@ def measured(cmd, env, cwd=ROOT, out_path=None):
             rc, maxrss = json.loads(last[-1])
     memory = {"tree_rss": peak[0] / 1024.0, "tree_pss": peak[1] / 1024.0, "ru_maxrss": maxrss / 1024.0}
     return rc if rc is not None else proc.returncode, seconds, memory
-
-
-def ansible_env(fake, workdir):
-    env = dict(os.environ)
-    for key in list(env):
-        if key.startswith(("GITHUB_", "GH_", "ANSIBLE_")):
-            env.pop(key)
-    env.update(fake.env)
-    env.update(
-        {
-            "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")),
-            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_LOCAL_TEMP": str(Path(workdir) / "ansible-local"),
-            "ANSIBLE_REMOTE_TEMP": str(Path(workdir) / "ansible-remote"),
-            "PATGUARD_WRITE_INTERVAL": "0",
-        }
-    )
-    return env
 
 
 # -- the phases -------------------------------------------------------------------------------

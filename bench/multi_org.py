@@ -23,23 +23,18 @@ import collections
 import json
 import os
 import re
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 VENV_BIN = Path(sys.executable).parent
-COLLECTIONS = ROOT / "build" / "collections"
 sys.path.insert(0, str(BENCH))
 
 import yaml  # noqa: E402
+from fake_process import FakeProcess, ansible_env  # noqa: E402
 from governance import measured  # noqa: E402  (same measuring as the single-org bench)
 
 # The example policy the demo, README and tests share.
@@ -49,116 +44,23 @@ ORG_PATH = re.compile(r"^/(?:orgs|organizations)/([^/]+)/")
 TOKEN_PATH = re.compile(r"^/app/installations/(\d+)/access_tokens$")
 
 
-class Fake:
-    """tests/fake_github in many-organization mode, as a child process."""
+class Fake(FakeProcess):
+    """tests/fake_github in many-organization mode."""
 
     def __init__(self, workdir, args):
-        self.workdir = Path(workdir)
         self.spec = {"orgs": args.orgs, "grants": args.grants, "requests": args.requests, "seed": args.seed}
-        cmd = [
-            sys.executable,
-            "-m",
-            "fake_github",
-            "serve",
-            "--orgs",
-            str(args.orgs),
-            "--grants",
-            str(args.grants),
-            "--requests",
-            str(args.requests),
-            "--seed",
-            str(args.seed),
-            "--rate-limit",
-            "1000000",
-            "--lacking-pat-permission",
-            "0",
-            "--latency-ms",
-            str(args.latency_ms),
-            "--no-validate",
-            "--port-file",
-            str(self.workdir / "fake.port"),
-            "--pid-file",
-            str(self.workdir / "fake.pid"),
-            "--env-file",
-            str(self.workdir / "fake.env"),
-            "--key-file",
-            str(self.workdir / "app.pem"),
-        ]
-        self.out = open(self.workdir / "fake.out", "w")
-        self.proc = subprocess.Popen(
-            cmd,
-            env=dict(os.environ, PYTHONPATH=str(ROOT / "tests")),
-            stdout=self.out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=str(ROOT),
-        )
-        deadline = time.monotonic() + 300
-        port = self.workdir / "fake.port"
-        while not port.exists() or not port.read_text().strip():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the fake GitHub did not start: %s" % (self.workdir / "fake.out").read_text())
-            time.sleep(0.2)
-        self.env = {}
-        for line in (self.workdir / "fake.env").read_text().splitlines():
-            if line.startswith("export "):
-                key, _sep, value = line[len("export ") :].partition("=")
-                self.env[key] = value.strip("'\"")
+        serve = ["--orgs", str(args.orgs), "--grants", str(args.grants), "--requests", str(args.requests)]
+        serve += ["--seed", str(args.seed), "--lacking-pat-permission", "0", "--latency-ms", str(args.latency_ms)]
+        super().__init__(workdir, serve + ["--no-validate"])
         self.env.pop("FAKE_GITHUB_ORG", None)
-        self.base_url = self.env["GITHUB_API_URL"]
-        self.http = requests.Session()
-
-    def get(self, path):
-        answer = self.http.get(self.base_url + path, timeout=600)
-        answer.raise_for_status()
-        return answer.json()
-
-    def post(self, path, body=None):
-        answer = self.http.post(self.base_url + path, json=body or {}, timeout=600)
-        answer.raise_for_status()
-        return answer.json()
 
     def reset(self):
         self.post("/_fake/reset", self.spec)
-        self.post("/_fake/log/clear")
-
-    def state(self):
-        return self.get("/_fake/state")
-
-    def log(self):
-        return self.get("/_fake/log")["entries"]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # our own child, by PID
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.out.close()
+        self.clear_log()
 
 
 def env_for(fake, workdir, **extra):
-    env = dict((k, v) for k, v in os.environ.items() if not k.startswith(("GITHUB_", "GH_", "ANSIBLE_")))
-    env.update(fake.env)
-    env.update(
-        {
-            "PATH": "%s:%s" % (VENV_BIN, env.get("PATH", "")),
-            "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS),
-            "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
-            "ANSIBLE_LOCALHOST_WARNING": "0",
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
-            "ANSIBLE_LOCAL_TEMP": str(Path(workdir) / "ansible-local"),
-            "ANSIBLE_REMOTE_TEMP": str(Path(workdir) / "ansible-remote"),
-            "PATGUARD_WRITE_INTERVAL": "0",
-        }
-    )
-    env.update(extra)
-    return env
+    return ansible_env(fake, workdir, ANSIBLE_PYTHON_INTERPRETER=sys.executable, **extra)
 
 
 def per_org(entries, state):
