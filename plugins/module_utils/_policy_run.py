@@ -11,6 +11,7 @@ token for the whole pass. Private to this collection.
 from __future__ import annotations
 
 import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ._errors import ConfigError, PatguardError
 from ._pat import (
@@ -33,7 +34,7 @@ _ROW_ORDER = {"deny": 0, "approve": 1, "revoke": 2, "none": 3, "keep": 4, "exemp
 _PREFIXES = ("Denied by policy: ", "Revoked by policy: ", "Violates policy: ", "Approved by policy: ")
 
 
-def policy_argument_spec():
+def policy_argument_spec() -> Dict[str, Dict[str, Any]]:
     """The options of pat_policy (the connection options are added by the caller)."""
     return dict(
         org=dict(type="str", required=True),
@@ -56,7 +57,12 @@ class Progress:
     every wait with its cause and length.
     """
 
-    def __init__(self, emit=None, interval=5.0, clock=time.monotonic):
+    def __init__(
+        self,
+        emit: Optional[Callable[[str], None]] = None,
+        interval: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.emit = emit
         self.interval = interval
         self.clock = clock
@@ -66,11 +72,11 @@ class Progress:
         self._listing = None
         self._last_line = 0.0
 
-    def say(self, text):
+    def say(self, text: str) -> None:
         if self.emit is not None:
             self.emit(text)
 
-    def page(self, what, page, last):
+    def page(self, what: str, page: int, last: Optional[int]) -> None:
         now = self.clock()
         final = last is None or page >= last
         if page == 1 or final or now - self._last_line >= self.interval or what != self._listing:
@@ -78,7 +84,7 @@ class Progress:
             self._last_line = now
             self.say("listing %s: page %d of %s" % (what, page, last if last is not None else page))
 
-    def wait(self, seconds, cause):
+    def wait(self, seconds: float, cause: str) -> None:
         if cause == "write_interval":
             # Spacing before every write: said once, then summed on the writes line.
             if not self.spacing and seconds > 0:
@@ -87,7 +93,7 @@ class Progress:
         elif seconds >= 0.05:
             self.say("waiting %.1f s (%s)" % (seconds, cause.replace("_", " ")))
 
-    def write(self):
+    def write(self) -> None:
         self.writes_sent += 1
         now = self.clock()
         if self.writes_sent == 1 or self.writes_sent >= self.writes_planned or now - self._last_line >= self.interval:
@@ -111,7 +117,7 @@ def _what(path):
     return None
 
 
-def attach_progress(client, progress):
+def attach_progress(client: Any, progress: Progress) -> Any:
     """Feed ``progress`` from the client's event sink (``client.progress``): listing pages
     of the two kinds (with the ``Link`` header's ``last``), bulk writes, every wait."""
 
@@ -133,7 +139,7 @@ def attach_progress(client, progress):
     return client
 
 
-def planned_writes(the_plan):
+def planned_writes(the_plan: Dict[str, Any]) -> int:
     """Bulk calls the plan needs: one per reason group of 100 ids, revokes 100 a call."""
     revoke = len(the_plan["revoke"])
     return len(the_plan["approve"]) + len(the_plan["deny"]) + (revoke + MAX_IDS_PER_BULK - 1) // MAX_IDS_PER_BULK
@@ -154,7 +160,9 @@ def _reasons(decision):
     return ", ".join(codes)
 
 
-def plan_table(decisions, summary, rows=DEFAULT_PLAN_ROWS, width=70):
+def plan_table(
+    decisions: List[Dict[str, Any]], summary: Dict[str, Any], rows: int = DEFAULT_PLAN_ROWS, width: int = 70
+) -> List[str]:
     """The per-record plan as text lines: owner, token, kind, decision, reasons; up to
     ``rows`` rows (acting decisions first), then one line for the rest by decision."""
     lines = []
@@ -198,7 +206,7 @@ def _side_result(kind, the_plan):
     }
 
 
-def check_inputs(params):
+def check_inputs(params: Dict[str, Any]) -> Tuple[str, Dict[str, Any], Dict[str, Any]]:
     """Validate every option before any request; returns (org, policy, filters)."""
     org = check_org(params["org"])
     try:
@@ -227,7 +235,13 @@ def _fetch_repositories(client, org, kind, records, wanted, gone, key="id"):
     return count
 
 
-def run_pass(client, params, check_mode=False, progress=None, warn=None):
+def run_pass(
+    client: Any,
+    params: Dict[str, Any],
+    check_mode: bool = False,
+    progress: Optional[Progress] = None,
+    warn: Optional[Callable[[str], None]] = None,
+) -> Dict[str, Any]:
     """List, evaluate, fetch repository lists where decisions wait on them, and apply.
 
     Returns the module result (without ``api``). Raises PatguardError with the result so far
@@ -238,13 +252,34 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
     scope = params.get("scope") or list(SCOPES)
     mode = params.get("mode") or "report"
     enforce = mode == "enforce" and not check_mode
-    actions = policy["actions"]
-    if mode == "enforce" and all(value == "none" for value in actions.values()) and warn is not None:
+    if mode == "enforce" and warn is not None:
+        _warn_if_nothing_decided(policy, warn)
+    requests, grants = _list(client, org, scope, filters, warn)
+    the_plan, fetched, gone = _evaluate(client, org, policy, requests, grants, params.get("now") or None)
+    review = _review_items(the_plan, params.get("deny_reason"))
+    summary = _scoped(the_plan, scope)
+    progress.writes_planned = planned_writes(the_plan) if enforce else 0
+    progress.say(_evaluated_line(summary, len(grants) if "grants" in scope else 0, fetched, the_plan, enforce))
+    result = _result(the_plan, summary, fetched, gone, enforce, params)
+    if params.get("return_records"):
+        result["records"] = {"requests": requests, "grants": grants if "grants" in scope else []}
+    if enforce:
+        _apply(client, org, review, the_plan["revoke"], requests, grants, result)
+    _publish_sides(result, the_plan, scope)
+    return result
+
+
+def _warn_if_nothing_decided(policy, warn):
+    if all(value == "none" for value in policy["actions"].values()):
         warn(
             "enforce mode with a policy that decides nothing: every action is none (an empty policy), so "
             "nothing is approved, denied or revoked; set actions.compliant_request, actions.violating_request "
             "or actions.violating_grant"
         )
+
+
+def _list(client, org, scope, filters, warn):
+    """Each kind listed once (GitHub's own filters); warns for owners that are not members."""
     requests = list_records(client, org, "request", filters) if "requests" in scope else []
     if "grants" in scope:
         grants = list_records(client, org, "grant", filters)
@@ -255,7 +290,13 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
     if filters.get("owners") and warn is not None:
         for message in owners_not_members(client, org, filters["owners"], requests + grants):
             warn(message)
-    now = params.get("now") or None
+    return requests, grants
+
+
+def _evaluate(client, org, policy, requests, grants, now):
+    """The plan, re-made after reading the repository lists its decisions wait on.
+
+    Returns (plan, repository lists read, records gone meanwhile)."""
     the_plan = plan(requests, grants, policy, now)
     fetched = 0
     gone = []
@@ -269,28 +310,39 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
         if count:
             fetched += count
             the_plan = plan(requests, grants, policy, now)
+    return the_plan, fetched, gone
+
+
+def _review_items(the_plan, deny_reason):
+    """The plan's review items, every deny carrying ``deny_reason`` when one is given."""
     review = the_plan["review"]
-    if params.get("deny_reason"):
-        review = [dict(item, reason=params["deny_reason"]) if item["action"] == "deny" else item for item in review]
-    if "grants" not in scope:
-        the_plan["revoke"] = []
-        the_plan["decisions"] = [d for d in the_plan["decisions"] if d["kind"] == "request"]
-    summary = the_plan["summary"]
-    if "grants" not in scope:
-        summary = dict(summary, grants=0)
-    progress.writes_planned = planned_writes(the_plan) if enforce else 0
-    progress.say(
-        "evaluated %d requests and %d grants: %s; %d repository lists read; %d bulk writes %s"
-        % (
-            summary["requests"],
-            len(grants) if "grants" in scope else 0,
-            ", ".join("%s %d" % (k, v) for k, v in summary["decisions"].items() if v) or "nothing to decide",
-            fetched,
-            planned_writes(the_plan),
-            "to send" if enforce else "planned",
-        )
+    if deny_reason:
+        review = [dict(item, reason=deny_reason) if item["action"] == "deny" else item for item in review]
+    return review
+
+
+def _scoped(the_plan, scope):
+    """Drops the grants' side from the plan when out of scope; returns the summary to report."""
+    if "grants" in scope:
+        return the_plan["summary"]
+    the_plan["revoke"] = []
+    the_plan["decisions"] = [d for d in the_plan["decisions"] if d["kind"] == "request"]
+    return dict(the_plan["summary"], grants=0)
+
+
+def _evaluated_line(summary, grants, fetched, the_plan, enforce):
+    return "evaluated %d requests and %d grants: %s; %d repository lists read; %d bulk writes %s" % (
+        summary["requests"],
+        grants,
+        ", ".join("%s %d" % (k, v) for k, v in summary["decisions"].items() if v) or "nothing to decide",
+        fetched,
+        planned_writes(the_plan),
+        "to send" if enforce else "planned",
     )
-    result = {
+
+
+def _result(the_plan, summary, fetched, gone, enforce, params):
+    return {
         "changed": False,
         "mode": "enforce" if enforce else "report",
         "summary": summary,
@@ -305,25 +357,36 @@ def run_pass(client, params, check_mode=False, progress=None, warn=None):
             "upgrades": the_plan["upgrades"],
         },
         "plan_table": plan_table(the_plan["decisions"], summary, params.get("plan_rows", DEFAULT_PLAN_ROWS)),
-        "applied": {"approved": [], "denied": [], "revoked": [], "unchanged": [], "gone": list(gone)},
+        "applied": {
+            "approved": [],
+            "denied": [],
+            "revoked": [],
+            "unchanged": [],
+            "gone": list(gone),
+            "unconfirmed": [],
+        },
         "not_processed": [],
     }
-    if params.get("return_records"):
-        result["records"] = {"requests": requests, "grants": grants if "grants" in scope else []}
-    if enforce:
-        _apply(client, org, review, the_plan["revoke"], requests, grants, result)
-    _publish_sides(result, the_plan, scope)
-    return result
 
 
 def _merge(applied, part, side):
-    for key in ("approved", "denied", "revoked", "gone"):
+    """Adds one bulk outcome (or the details of its failure) to ``applied``, id by id."""
+    for key in ("approved", "denied", "revoked", "gone", "unconfirmed"):
         applied[key].extend(part.get(key) or [])
     # "unchanged": listed as pending/active, but already handled when the write was sent
     # (the key was "skipped" before; Ansible reads that one as its own flag).
     unchanged = part.get("unchanged", part.get("skipped")) or []
     applied["unchanged"].extend(unchanged)
     applied.setdefault("_" + side, []).extend(unchanged)
+    # Sent and accepted, not yet visible in GitHub's listing: neither done nor left to do.
+    applied.setdefault("_unconfirmed_" + side, []).extend(part.get("unconfirmed") or [])
+
+
+def _settled(applied):
+    """Ids the pass has an answer for: done, sent-but-unconfirmed, or gone."""
+    ids = set(applied["approved"] + applied["denied"] + applied["revoked"] + applied["unconfirmed"])
+    ids.update(g.get("id") for g in applied["gone"] if isinstance(g, dict))
+    return ids
 
 
 def _apply(client, org, review, revoke, requests, grants, result):
@@ -343,11 +406,11 @@ def _apply(client, org, review, revoke, requests, grants, result):
     except PatguardError as exc:
         details = exc.details if isinstance(getattr(exc, "details", None), dict) else {}
         _merge(applied, details, "grants" if review_done else "requests")
-        done = set(applied["approved"] + applied["denied"] + applied["revoked"])
-        left = [i for i in (details.get("not_processed") or []) if i not in done]
-        left += [i for i in revoke_left if i not in done and i not in left]
+        settled = _settled(applied)
+        left = [i for i in (details.get("not_processed") or []) if i not in settled]
+        left += [i for i in revoke_left if i not in settled and i not in left]
         result["not_processed"] = sorted(left)
-        result["changed"] = bool(done)
+        result["changed"] = _changed(applied)
         _split_unchanged(applied)
         exc.details = dict(
             details,
@@ -357,11 +420,20 @@ def _apply(client, org, review, revoke, requests, grants, result):
             mode=result["mode"],
         )
         raise
-    result["changed"] = bool(applied["approved"] or applied["denied"] or applied["revoked"])
+    result["changed"] = _changed(applied)
+
+
+def _changed(applied):
+    # An unconfirmed id was accepted by GitHub (as pat_request/pat_grant count it): a change.
+    return bool(applied["approved"] or applied["denied"] or applied["revoked"] or applied["unconfirmed"])
 
 
 def _split_unchanged(applied):
     applied["unchanged_by_kind"] = {"requests": applied.pop("_requests", []), "grants": applied.pop("_grants", [])}
+    applied["unconfirmed_by_kind"] = {
+        "requests": applied.pop("_unconfirmed_requests", []),
+        "grants": applied.pop("_unconfirmed_grants", []),
+    }
 
 
 def _publish_sides(result, the_plan, scope):
@@ -370,6 +442,7 @@ def _publish_sides(result, the_plan, scope):
     if "unchanged_by_kind" not in applied:
         _split_unchanged(applied)
     by_kind = applied.pop("unchanged_by_kind")
+    unconfirmed = applied.pop("unconfirmed_by_kind")
     decisions, summary = _side_result("request", the_plan)
     result["review"] = {
         "mode": result["mode"],
@@ -378,6 +451,7 @@ def _publish_sides(result, the_plan, scope):
         "approved": applied["approved"],
         "denied": applied["denied"],
         "unchanged": by_kind["requests"],
+        "unconfirmed": unconfirmed["requests"],
         "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "request"],
     }
     decisions, summary = (
@@ -391,5 +465,6 @@ def _publish_sides(result, the_plan, scope):
         "decisions": decisions,
         "revoked": applied["revoked"],
         "unchanged": by_kind["grants"],
+        "unconfirmed": unconfirmed["grants"],
         "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "grant"],
     }

@@ -153,7 +153,8 @@ plan_table:
   elements: str
 applied:
   description: IDs C(approved), C(denied), C(revoked); C(unchanged) (already handled when the write was
-    sent); C(gone) (records that vanished mid-pass).
+    sent); C(gone) (records that vanished mid-pass); C(unconfirmed) (accepted by GitHub, its listing did
+    not show it yet; neither left to do nor in RV(not_processed)).
   returned: always
   type: dict
 not_processed:
@@ -163,12 +164,12 @@ not_processed:
   elements: int
 review:
   description: The requests' part, as role pat_request_review publishes it (mode, summary, decisions, approved,
-    denied, unchanged, gone).
+    denied, unchanged, gone, unconfirmed).
   returned: always
   type: dict
 hygiene:
   description: The grants' part, as role pat_grant_hygiene publishes it (mode, summary, decisions, revoked,
-    unchanged, gone).
+    unchanged, gone, unconfirmed).
   returned: always
   type: dict
 records:

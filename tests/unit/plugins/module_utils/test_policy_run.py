@@ -1,7 +1,11 @@
-"""The pure parts of the policy pass: progress lines, the plan table, planned writes."""
+"""The policy pass: progress lines, the plan table, planned writes, bulk outcomes merged."""
 
 from __future__ import annotations
 
+import pytest
+
+from ansible_collections.patguard.github.plugins.module_utils import _policy_run
+from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 from ansible_collections.patguard.github.plugins.module_utils._policy_run import (
     Progress,
     plan_table,
@@ -72,3 +76,83 @@ def test_plan_table_lists_acting_decisions_first_then_summarises():
 def test_planned_writes_counts_reason_groups_and_revokes_by_100():
     plan = {"approve": [{"ids": [1]}], "deny": [{"ids": [2]}, {"ids": [3]}], "revoke": list(range(201))}
     assert planned_writes(plan) == 6
+
+
+# -- bulk outcomes merged into the pass result: "unconfirmed" is sent, neither done nor left --------
+def record(i, kind):
+    base = {
+        "id": i,
+        "owner": "octocat",
+        "token_id": 100 + i,
+        "token_name": "t%d" % i,
+        "reason": "r" if kind == "request" else None,
+        "repository_selection": "subset",
+        "repositories": ["app-web"],
+        "permissions": {"organization": {}, "repository": {"metadata": "read"}, "other": {}},
+        "created_at": "2025-05-01T00:00:00Z",
+        "token_expires_at": "2026-06-01T00:00:00Z",  # over the 30-day maximum: deny / revoke
+        "token_expired": False,
+        "token_last_used_at": None,
+        "lifetime_days": None,
+    }
+    if kind == "grant":
+        base["access_granted_at"] = base.pop("created_at")
+    return base
+
+
+PARAMS = {
+    "org": "acme",
+    "mode": "enforce",
+    "now": "2025-06-01T12:00:00Z",
+    "policy": {"max_lifetime_days": 30, "actions": {"violating_request": "deny", "violating_grant": "revoke"}},
+}
+
+
+@pytest.fixture
+def org(monkeypatch):
+    """Requests 1, 2 and grants 10-13 to deny/revoke; the bulk outcomes are scripted per kind."""
+    records = {
+        "request": [record(1, "request"), record(2, "request")],
+        "grant": [record(i, "grant") for i in range(10, 14)],
+    }
+    outcomes = {}
+
+    def list_records(client, org, kind, filters=None):
+        return [dict(r) for r in records[kind]]
+
+    def answer(kind, ids):
+        outcome = outcomes[kind]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(_policy_run, "list_records", list_records)
+    monkeypatch.setattr(_policy_run, "review_requests", lambda client, org, review, **kw: answer("request", review))
+    monkeypatch.setattr(_policy_run, "revoke_grants", lambda client, org, ids, **kw: answer("grant", ids))
+    return outcomes
+
+
+def test_unconfirmed_ids_are_reported_as_sent_and_count_as_a_change(org):
+    org["request"] = {"approved": [], "denied": [1], "unconfirmed": [2], "gone": [], "unchanged": []}
+    org["grant"] = {"revoked": [10, 11], "unconfirmed": [12, 13], "gone": [], "unchanged": []}
+    result = _policy_run.run_pass(object(), PARAMS)
+    assert result["applied"]["unconfirmed"] == [2, 12, 13] and result["not_processed"] == []
+    assert result["applied"]["denied"] == [1] and result["applied"]["revoked"] == [10, 11]
+    assert result["review"]["unconfirmed"] == [2] and result["hygiene"]["unconfirmed"] == [12, 13]
+    assert result["changed"] is True
+    org["request"] = {"approved": [], "denied": [], "unconfirmed": [1, 2], "gone": [], "unchanged": []}
+    org["grant"] = {"revoked": [], "unconfirmed": [10, 11, 12, 13], "gone": [], "unchanged": []}
+    assert _policy_run.run_pass(object(), PARAMS)["changed"] is True  # GitHub accepted every write
+
+
+def test_a_failed_revoke_leaves_only_the_unsent_ids_in_not_processed(org):
+    org["request"] = {"approved": [], "denied": [1, 2], "unconfirmed": [], "gone": [], "unchanged": []}
+    gone = {"id": 12, "kind": "grant", "token_id": 112, "step": "revoke"}
+    org["grant"] = PatguardError("HTTP 500", revoked=[10], unconfirmed=[11], gone=[gone], not_processed=[13])
+    with pytest.raises(PatguardError) as failed:
+        _policy_run.run_pass(object(), PARAMS)
+    details = failed.value.details
+    # 11 was accepted (listing late) and 12 vanished: neither is work left to do.
+    assert details["not_processed"] == [13]
+    assert details["applied"]["unconfirmed"] == [11] and details["applied"]["revoked"] == [10]
+    assert details["applied"]["denied"] == [1, 2] and details["applied"]["gone"] == [gone]
