@@ -117,38 +117,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The options of `serve` that FakeGitHub takes under the same name.
+_SERVE_SAME_NAME = (
+    "org",
+    "grants",
+    "requests",
+    "seed",
+    "orgs",
+    "lacking_pat_permission",
+    "user_installation",
+    "token_lifetime",
+    "latency_ms",
+    "fixture",
+    "port",
+    "rate_limit",
+    "log_file",
+    "product",
+    "emu_members",
+    "upgrade_requests",
+    "stateless_tokens",
+    "never_used_matches",
+    "already_handled",
+    "bulk_delay_requests",
+    "bulk_delay_seconds",
+)
+
+
 def serve(args: argparse.Namespace) -> int:
     key_file = Path(args.key_file) if args.key_file else None
     fake = FakeGitHub(
-        org=args.org,
-        grants=args.grants,
-        requests=args.requests,
-        seed=args.seed,
-        orgs=args.orgs,
-        lacking_pat_permission=args.lacking_pat_permission,
-        user_installation=args.user_installation,
-        token_lifetime=args.token_lifetime,
         validate=not args.no_validate,
-        latency_ms=args.latency_ms,
         faults={
             "rate": args.fault_rate,
             "kinds": args.fault_kinds,
             "methods": args.fault_methods,
             "seed": args.fault_seed,
         },
-        fixture=args.fixture,
-        port=args.port,
-        rate_limit=args.rate_limit,
-        log_file=args.log_file,
         key_path=key_file if key_file and key_file.exists() else None,
-        product=args.product,
-        emu_members=args.emu_members,
-        upgrade_requests=args.upgrade_requests,
-        stateless_tokens=args.stateless_tokens,
-        never_used_matches=args.never_used_matches,
-        already_handled=args.already_handled,
-        bulk_delay_requests=args.bulk_delay_requests,
-        bulk_delay_seconds=args.bulk_delay_seconds,
+        **dict((name, getattr(args, name)) for name in _SERVE_SAME_NAME),
     )
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())

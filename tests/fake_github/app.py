@@ -760,62 +760,72 @@ class GitHubAPI:
         body = _object_body(ctx)
         ids = _id_list(body, "pat_request_ids")
         action, reason = _review_fields(body)
-        try:
-            self._bulk(
-                found, "requests", ids, lambda: self.state.review_requests(found, ids, action, reason, source="bulk")
-            )
-        except UnknownIds as exc:
-            self._already_handled(found, "requests", exc.ids)
-            raise validation_failed(
-                [
-                    {
-                        "resource": "OrganizationProgrammaticAccessGrantRequest",
-                        "field": "pat_request_ids",
-                        "code": "invalid",
-                        "message": "not found or not pending: " + ", ".join(map(str, exc.ids)),
-                    }
-                ]
-            ) from None
-        return json_response({}, 202)
+        return self._bulk_write(
+            found,
+            "requests",
+            ids,
+            lambda: self.state.review_requests(found, ids, action, reason, source="bulk"),
+            ("OrganizationProgrammaticAccessGrantRequest", "pat_request_ids", "not found or not pending"),
+        )
 
     def review_request(self, ctx: Ctx, org: str, pat_request_id: int) -> Response:
         found = self._org(org)
         action, reason = _review_fields(_object_body(ctx))
-        try:
-            self.state.review_requests(found, [pat_request_id], action, reason, source="single")
-        except UnknownIds:
-            self._already_handled(found, "requests", [pat_request_id])
-            raise not_found() from None
-        return Response(status=204)
+        return self._single_write(
+            found,
+            "requests",
+            pat_request_id,
+            lambda: self.state.review_requests(found, [pat_request_id], action, reason, source="single"),
+        )
 
     def revoke_grants(self, ctx: Ctx, org: str) -> Response:
         found = self._org(org)
         body = _object_body(ctx)
         ids = _id_list(body, "pat_ids")
         _revoke_action(body)
+        return self._bulk_write(
+            found,
+            "grants",
+            ids,
+            lambda: self.state.revoke_grants(found, ids, source="bulk"),
+            ("OrganizationProgrammaticAccessGrant", "pat_ids", "not found"),
+        )
+
+    def revoke_grant(self, ctx: Ctx, org: str, pat_id: int) -> Response:
+        found = self._org(org)
+        _revoke_action(_object_body(ctx))
+        return self._single_write(
+            found, "grants", pat_id, lambda: self.state.revoke_grants(found, [pat_id], source="single")
+        )
+
+    def _bulk_write(
+        self, found: Organization, kind: str, ids: list[int], write: Callable[[], None], error: tuple[str, str, str]
+    ) -> Response:
+        """A bulk review or revocation: 202, or 422 naming the unknown ids (``error``: the
+        resource, field and message GitHub answers with); all or nothing."""
         try:
-            self._bulk(found, "grants", ids, lambda: self.state.revoke_grants(found, ids, source="bulk"))
+            self._bulk(found, kind, ids, write)
         except UnknownIds as exc:
-            self._already_handled(found, "grants", exc.ids)
+            self._already_handled(found, kind, exc.ids)
+            resource, field, message = error
             raise validation_failed(
                 [
                     {
-                        "resource": "OrganizationProgrammaticAccessGrant",
-                        "field": "pat_ids",
+                        "resource": resource,
+                        "field": field,
                         "code": "invalid",
-                        "message": "not found: " + ", ".join(map(str, exc.ids)),
+                        "message": message + ": " + ", ".join(map(str, exc.ids)),
                     }
                 ]
             ) from None
         return json_response({}, 202)
 
-    def revoke_grant(self, ctx: Ctx, org: str, pat_id: int) -> Response:
-        found = self._org(org)
-        _revoke_action(_object_body(ctx))
+    def _single_write(self, found: Organization, kind: str, item_id: int, write: Callable[[], None]) -> Response:
+        """A single review or revocation: 204, or 404 for an unknown id."""
         try:
-            self.state.revoke_grants(found, [pat_id], source="single")
+            write()
         except UnknownIds:
-            self._already_handled(found, "grants", [pat_id])
+            self._already_handled(found, kind, [item_id])
             raise not_found() from None
         return Response(status=204)
 

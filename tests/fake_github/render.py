@@ -45,30 +45,19 @@ def _account(base: str, login: str, number: int, kind: str) -> dict:
 
 def public_user(user: User, base: str) -> dict:
     """``GET /users/{username}`` (the ``public-user`` schema)."""
-    return {
-        **simple_user(user, base),
-        "name": user.name,
-        "company": None,
-        "blog": "",
-        "location": None,
-        "email": None,
-        "hireable": None,
-        "bio": None,
-        "twitter_username": None,
-        "public_repos": 0,
-        "public_gists": 0,
-        "followers": 0,
-        "following": 0,
-        "created_at": iso(user.created_at),
-        "updated_at": iso(user.created_at),
-    }
+    return _public_account(simple_user(user, base), user.name, user.created_at)
 
 
 def public_org_account(org: Organization, base: str) -> dict:
     """``GET /users/{org}``: GitHub answers an organization's login with ``type: Organization``."""
+    return _public_account(org_account(org, base), org.name, org.created_at)
+
+
+def _public_account(account: dict, name: str | None, created_at: datetime) -> dict:
+    """The ``public-user`` fields past the simple account: an empty profile, no activity."""
     return {
-        **org_account(org, base),
-        "name": org.name,
+        **account,
+        "name": name,
         "company": None,
         "blog": "",
         "location": None,
@@ -80,8 +69,8 @@ def public_org_account(org: Organization, base: str) -> dict:
         "public_gists": 0,
         "followers": 0,
         "following": 0,
-        "created_at": iso(org.created_at),
-        "updated_at": iso(org.created_at),
+        "created_at": iso(created_at),
+        "updated_at": iso(created_at),
     }
 
 
@@ -290,22 +279,8 @@ def integration(app: App, owner: Organization | None, base: str) -> dict:
 
 def private_user(user: User, base: str) -> dict:
     return {
-        **simple_user(user, base),
+        **_public_account(simple_user(user, base), user.name, user.created_at),
         "user_view_type": "private",
-        "name": user.name,
-        "company": None,
-        "blog": "",
-        "location": None,
-        "email": None,
-        "hireable": None,
-        "bio": None,
-        "twitter_username": None,
-        "public_repos": 0,
-        "public_gists": 0,
-        "followers": 0,
-        "following": 0,
-        "created_at": iso(user.created_at),
-        "updated_at": iso(user.created_at),
         "private_gists": 0,
         "total_private_repos": 0,
         "owned_private_repos": 0,

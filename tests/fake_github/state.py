@@ -13,6 +13,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from typing import TypedDict, Unpack
 
 from . import extensions
 from .permissions import CATALOG, holds
@@ -117,6 +118,17 @@ class PatToken:
     permissions: dict[str, dict[str, str]]
     repository_selection: str  # none / all / subset
     repository_ids: tuple[int, ...] = ()
+
+
+class TokenFields(TypedDict, total=False):
+    """What a new request or seeded grant may say of its token beyond name and permissions
+    (``create_request`` and ``add_grant`` take these as keywords; ``_token`` checks them)."""
+
+    repositories: object  # "all", "none" (the default) or repository ids / names
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime | None
+    token_id: int | None
 
 
 @dataclass(eq=False)
@@ -407,11 +419,11 @@ class FakeState:
         *,
         token_name: str,
         permissions: dict,
-        repositories,
-        expires_at: datetime | None,
-        last_used_at: datetime | None,
         created_at: datetime,
-        token_id: int | None,
+        repositories="none",
+        expires_at: datetime | None = None,
+        last_used_at: datetime | None = None,
+        token_id: int | None = None,
     ) -> PatToken:
         entry = org.members.get(owner_login.lower())
         if entry is None:
@@ -456,12 +468,8 @@ class FakeState:
         *,
         token_name: str,
         permissions: dict,
-        repositories="none",
         reason: str | None = None,
-        expires_at: datetime | None = None,
-        last_used_at: datetime | None = None,
-        created_at: datetime | None = None,
-        token_id: int | None = None,
+        **given: Unpack[TokenFields],
     ) -> PatRequest | PatGrant:
         """A member asks for access with a new token. An org admin's request is approved at once
         (GitHub never asks admins for approval), so this then returns the grant.
@@ -469,24 +477,17 @@ class FakeState:
         A ``token_id`` that already holds a grant makes an *upgrade* request: the owner asks to
         widen that token (permissions, repositories); it keeps the token's name, dates and owner."""
         with self.lock:
-            created_at = created_at or self.clock.now()
+            created_at = given.get("created_at") or self.clock.now()
+            token_id = given.get("token_id")
             granted = org.grants.by_token.get(token_id) if token_id is not None else None
+            fields = dict(given, created_at=created_at)
             if granted is not None:
                 old = granted.token
                 if old.owner.login.lower() != owner.lower():
                     raise StateError(f"token_id {token_id} belongs to {old.owner.login}, not {owner}")
-                token_name, expires_at, last_used_at = old.token_name, old.expires_at, old.last_used_at
-            token = self._token(
-                org,
-                owner,
-                token_name=token_name,
-                permissions=permissions,
-                repositories=repositories,
-                expires_at=expires_at,
-                last_used_at=last_used_at,
-                created_at=granted.token.created_at if granted else created_at,
-                token_id=token_id,
-            )
+                token_name = old.token_name
+                fields.update(expires_at=old.expires_at, last_used_at=old.last_used_at, created_at=old.created_at)
+            token = self._token(org, owner, token_name=token_name, permissions=permissions, **fields)
             if granted is None:
                 self._check_token_id_free(org, token.token_id)
             elif token.token_id in org.requests.by_token:
@@ -510,27 +511,14 @@ class FakeState:
         *,
         token_name: str,
         permissions: dict,
-        repositories="none",
-        expires_at: datetime | None = None,
-        last_used_at: datetime | None = None,
         access_granted_at: datetime | None = None,
-        created_at: datetime | None = None,
-        token_id: int | None = None,
+        **given: Unpack[TokenFields],
     ) -> PatGrant:
         """Seed an already approved token (fixtures and the generator)."""
         with self.lock:
             granted = access_granted_at or self.clock.now()
-            token = self._token(
-                org,
-                owner,
-                token_name=token_name,
-                permissions=permissions,
-                repositories=repositories,
-                expires_at=expires_at,
-                last_used_at=last_used_at,
-                created_at=created_at or granted,
-                token_id=token_id,
-            )
+            fields = dict(given, created_at=given.get("created_at") or granted)
+            token = self._token(org, owner, token_name=token_name, permissions=permissions, **fields)
             self._check_token_id_free(org, token.token_id)
             grant = PatGrant(id=next(self._next_grant), token=token, access_granted_at=granted)
             org.grants.add(grant)
