@@ -12,35 +12,23 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import stat
 import subprocess
 import sys
-import threading
-import zipfile
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
-from platform_venv import REPO_ROOT, VENVS, _pip_env, adhoc_result
+from awx_fake import BIN, FakeController, awx_register, credential_type, render_like_awx
+from platform_venv import REPO_ROOT, adhoc_result
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import ansible_env
 
 pytestmark = pytest.mark.platform
 
-CREDENTIAL_TYPE = REPO_ROOT / "extensions" / "awx" / "credential_type_github_app.yml"
 AUTH_FRAGMENT = REPO_ROOT / "plugins" / "doc_fragments" / "auth.py"
-BIN = Path(sys.executable).parent
-# The community `ansible` package bundles awx.awx; any release with it will do.
-ANSIBLE_PACKAGE = "ansible>=11,<13"
-
-
-def credential_type():
-    return yaml.safe_load(CREDENTIAL_TYPE.read_text())
 
 
 def documented_env():
@@ -84,27 +72,6 @@ def test_every_injected_variable_always_has_a_value():
     for name, template in ct["injectors"]["env"].items():
         inputs = set(re.findall(r"{{\s*([a-z_]+)", template)) - {"tower"}
         assert inputs <= required or "default(" in template, (name, template)
-
-
-def render_like_awx(ct, inputs, private_data_dir):
-    """Render the injectors as AWX does for a custom credential type (sandboxed Jinja2, one 0600
-    file per ``template.NAME`` under the job's private data dir, its path as tower.filename.NAME)."""
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-    sandbox = ImmutableSandboxedEnvironment()
-    namespace = dict(inputs)
-    filenames = SimpleNamespace()
-    env_dir = Path(private_data_dir) / "env"
-    env_dir.mkdir(parents=True)
-    for label, template in ct["injectors"].get("file", {}).items():
-        path = env_dir / ("tmp_" + label.replace(".", "_"))
-        path.write_text(sandbox.from_string(template).render(**namespace))
-        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
-        setattr(filenames, label.split(".", 1)[1], str(path))
-    namespace["tower"] = SimpleNamespace(filename=filenames)
-    return {
-        name: sandbox.from_string(template).render(**namespace) for name, template in ct["injectors"]["env"].items()
-    }
 
 
 def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # noqa: F811
@@ -158,40 +125,18 @@ def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # n
 # -- awx_register against a fake controller API ----------------------------------------------------
 
 
-class FakeController:
+class CredentialTypeController(FakeController):
     """Just enough of AWX's /api/v2/credential_types/ for awx.awx.credential_type."""
 
     def __init__(self, token):
-        from werkzeug.serving import make_server
-
-        self.token = token
+        super().__init__(token)
         self.items = {}
-        self.log = []
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = "http://127.0.0.1:%d" % self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def app(self, environ, start_response):
-        from werkzeug.wrappers import Request, Response
-
-        request = Request(environ)
-        self.log.append((request.method, request.path, dict(request.args)))
-
-        def answer(status, body):
-            return Response(
-                json.dumps(body),
-                status=status,
-                mimetype="application/json",
-                headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"},
-            )
-
-        if request.headers.get("Authorization") != "Bearer " + self.token:
-            response = answer(401, {"detail": "Authentication credentials were not provided."})
-        elif request.path == "/api/v2/credential_types/" and request.method == "GET":
+    def handle(self, request, body):
+        if request.path == "/api/v2/credential_types/" and request.method == "GET":
             found = [i for i in self.items.values() if i["name"] == request.args.get("name")]
-            response = answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
-        elif request.path == "/api/v2/credential_types/" and request.method == "POST":
-            body = request.get_json()
+            return self.answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
+        if request.path == "/api/v2/credential_types/" and request.method == "POST":
             ident = len(self.items) + 1
             item = dict(
                 body,
@@ -202,85 +147,21 @@ class FakeController:
                 managed=False,
             )
             self.items[ident] = item
-            response = answer(201, item)
-        elif re.fullmatch(r"/api/v2/credential_types/\d+/", request.path) and request.method == "PATCH":
+            return self.answer(201, item)
+        if re.fullmatch(r"/api/v2/credential_types/\d+/", request.path) and request.method == "PATCH":
             item = self.items[int(request.path.split("/")[-2])]
-            item.update(request.get_json())
-            response = answer(200, item)
-        else:
-            response = answer(404, {"detail": "Not found."})
-        return response(environ, start_response)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-
-
-def awx_collection():
-    """awx.awx from the `ansible` package on PyPI, unpacked once into build/venvs/awx-collection."""
-    import fcntl
-
-    root = VENVS / "awx-collection"
-    done = root / "ansible_collections" / "awx" / "awx" / "MANIFEST.json"
-    VENVS.mkdir(parents=True, exist_ok=True)
-    with open(VENVS / "awx-collection.lock", "w", encoding="utf-8") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            download = VENVS / "awx-download"
-            download.mkdir(exist_ok=True)
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "download",
-                    "-q",
-                    "--no-deps",
-                    "--only-binary=:all:",
-                    "-d",
-                    str(download),
-                    ANSIBLE_PACKAGE,
-                ],
-                env=_pip_env(),
-                check=True,
-                timeout=900,
-                stdin=subprocess.DEVNULL,
-            )
-            wheel = sorted(download.glob("ansible-*.whl"))[-1]
-            with zipfile.ZipFile(wheel) as archive:
-                members = [m for m in archive.namelist() if m.startswith("ansible_collections/awx/awx/")]
-                archive.extractall(root, members)
-            for old in download.glob("*.whl"):
-                old.unlink()
-    return root
+            item.update(body)
+            return self.answer(200, item)
+        return self.answer(404, {"detail": "Not found."})
 
 
 @pytest.mark.slow
 def test_awx_register_playbook_registers_the_type_idempotently(tmp_path):
-    awx = awx_collection()
     token = "awx-test-token"
-    with FakeController(token) as controller:
-        env = ansible_env(
-            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
-            tmp_path,
-        )
-        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
+    with CredentialTypeController(token) as controller:
         runs = []
         for _run in range(2):
-            runs.append(
-                subprocess.run(
-                    [str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    timeout=300,
-                    check=False,
-                    cwd=str(tmp_path),
-                )
-            )
+            runs.append(awx_register(controller, tmp_path))
             assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
         assert "changed=1" in runs[0].stdout and "is registered" in runs[0].stdout
         assert "changed=0" in runs[1].stdout and "is up to date" in runs[1].stdout

@@ -6,7 +6,7 @@
   idempotently.
 * The plugin file as AWX runs it: the environment rendered from the credential type the way AWX
   renders injectors, then ``ansible-inventory --list --export`` (what an inventory update runs).
-No AWX runs here (see test_awx.py for where awx.awx comes from).
+No AWX runs here (see awx_fake.py for where awx.awx comes from).
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import threading
 from urllib.parse import parse_qsl
 
 import pytest
-from test_awx import BIN, awx_collection, credential_type, render_like_awx
+from awx_fake import BIN, FakeController, awx_register, credential_type, render_like_awx
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import ansible_env
@@ -51,23 +50,17 @@ SEEDED = {
 }
 
 
-class FakeController:
+class StoreController(FakeController):
     """A generic list/detail/association store behind AWX's /api/v2/ URL scheme."""
 
     def __init__(self, token):
-        from werkzeug.serving import make_server
-
-        self.token = token
+        super().__init__(token)
         self.store = {}
         self.links = {}
-        self.log = []
         self.next_id = 1
         for endpoint, items in SEEDED.items():
             for item in items:
                 self._create(endpoint, dict(item))
-        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
-        self.url = "http://127.0.0.1:%d" % self.server.server_port
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _create(self, endpoint, body):
         ident = self.next_id
@@ -86,48 +79,30 @@ class FakeController:
     def items(self, endpoint):
         return list(self.store.get(endpoint, {}).values())
 
-    def app(self, environ, start_response):
-        from werkzeug.wrappers import Request, Response
-
-        request = Request(environ)
-        body = request.get_json(silent=True) if request.data else None
-        self.log.append((request.method, request.path, dict(request.args), body))
-
-        def answer(status, payload=None):
-            return Response(
-                json.dumps(payload) if payload is not None else "",
-                status=status,
-                mimetype="application/json",
-                headers={"X-API-Product-Name": "AWX", "X-API-Product-Version": "24.6.1"},
-            )
-
+    def handle(self, request, body):
+        answer = self.answer
         parts = request.path[len(API) :].strip("/").split("/") if request.path.startswith(API) else []
-        if request.headers.get("Authorization") != "Bearer " + self.token:
-            response = answer(401, {"detail": "Authentication credentials were not provided."})
-        elif len(parts) == 1 and request.method == "GET":
-            response = answer(200, self._list(parts[0], request.args))
-        elif len(parts) == 1 and request.method == "POST":
-            response = answer(201, self._create(parts[0], body or {}))
-        elif len(parts) == 2 and parts[1].isdigit() and int(parts[1]) in self.store.get(parts[0], {}):
+        if len(parts) == 1 and request.method == "GET":
+            return answer(200, self._list(parts[0], request.args))
+        if len(parts) == 1 and request.method == "POST":
+            return answer(201, self._create(parts[0], body or {}))
+        if len(parts) == 2 and parts[1].isdigit() and int(parts[1]) in self.store.get(parts[0], {}):
             item = self.store[parts[0]][int(parts[1])]
             if request.method == "PATCH":
                 item.update(body or {})
-            response = answer(200, item)
-        elif len(parts) == 3 and parts[2] in ASSOCIATIONS.get(parts[0], ()):
+            return answer(200, item)
+        if len(parts) == 3 and parts[2] in ASSOCIATIONS.get(parts[0], ()):
             key = (parts[0], int(parts[1]), parts[2])
             linked = self.links.setdefault(key, [])
             if request.method == "GET":
                 found = [i for ident in linked for e in self.store.values() for k, i in e.items() if k == ident]
-                response = answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
-            elif body.get("disassociate"):
+                return answer(200, {"count": len(found), "next": None, "previous": None, "results": found})
+            if body.get("disassociate"):
                 linked.remove(body["id"])
-                response = answer(204)
             else:
                 linked.append(body["id"])
-                response = answer(204)
-        else:
-            response = answer(404, {"detail": "Not found."})
-        return response(environ, start_response)
+            return answer(204)
+        return answer(404, {"detail": "Not found."})
 
     def _list(self, endpoint, args):
         query = dict(
@@ -146,46 +121,21 @@ class FakeController:
         found = [i for i in self.items(endpoint) if matches(i)]
         return {"count": len(found), "next": None, "previous": None, "results": found}
 
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-
 
 @pytest.mark.slow
 def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempotently(tmp_path):
-    awx = awx_collection()
     token = "awx-test-token"
-    with FakeController(token) as controller:
-        env = ansible_env(
-            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
-            tmp_path,
-        )
-        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
+    with StoreController(token) as controller:
         runs = []
         for _run in range(2):
             runs.append(
-                subprocess.run(
-                    [
-                        str(BIN / "ansible-playbook"),
-                        "-i",
-                        "localhost,",
-                        "patguard.github.awx_register",
-                        "-e",
-                        "patguard_awx_project=patguard-policies",
-                        "-e",
-                        "patguard_awx_credential='GitHub App'",
-                        "-e",
-                        "patguard_awx_slices=4",
-                    ],
-                    env=env,
-                    capture_output=True,
-                    text=True,
+                awx_register(
+                    controller,
+                    tmp_path,
+                    "patguard_awx_project=patguard-policies",
+                    "patguard_awx_credential='GitHub App'",
+                    "patguard_awx_slices=4",
                     timeout=600,
-                    check=False,
-                    cwd=str(tmp_path),
                 )
             )
             assert runs[-1].returncode == 0, runs[-1].stdout[-3000:] + runs[-1].stderr[-3000:]
@@ -216,23 +166,9 @@ def test_awx_register_adds_the_inventory_source_and_the_sliced_template_idempote
 
 @pytest.mark.slow
 def test_without_a_project_only_the_credential_type_is_registered(tmp_path):
-    awx = awx_collection()
     token = "awx-test-token"
-    with FakeController(token) as controller:
-        env = ansible_env(
-            {"CONTROLLER_HOST": controller.url, "CONTROLLER_OAUTH_TOKEN": token, "CONTROLLER_VERIFY_SSL": "false"},
-            tmp_path,
-        )
-        env["ANSIBLE_COLLECTIONS_PATH"] = "%s:%s" % (env["ANSIBLE_COLLECTIONS_PATH"], awx)
-        run = subprocess.run(
-            [str(BIN / "ansible-playbook"), "-i", "localhost,", "patguard.github.awx_register"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-            cwd=str(tmp_path),
-        )
+    with StoreController(token) as controller:
+        run = awx_register(controller, tmp_path, timeout=600)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
         assert [i["name"] for i in controller.items("credential_types")] == [credential_type()["name"]]
         assert not controller.items("inventories") and not controller.items("job_templates")
