@@ -210,7 +210,7 @@ compat() {
     local -a xdist=()
     if "$venv/bin/python" -c 'import xdist' 2>/dev/null; then xdist=(-n 2); fi
     PATH="$venv/bin:$PATH" VIRTUAL_ENV="$venv" run_pytest "$venv/bin/python" "${xdist[@]}" \
-        -m 'not browser and not platform' tests/integration
+        -m 'not browser and not platform and not bench' tests/integration
 }
 
 stage_compat_oldest() {
