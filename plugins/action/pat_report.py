@@ -9,10 +9,8 @@ files are written on the controller whatever host the task runs for.
 
 from __future__ import annotations
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
+from ansible_collections.patguard.github.plugins.plugin_utils._action import ControllerAction, validate
 from ansible_collections.patguard.github.plugins.plugin_utils._report_credentials import (
     ARGUMENT_SPEC as CREDENTIAL_ARGUMENT_SPEC,
 )
@@ -37,11 +35,11 @@ ARGUMENT_SPEC.update(CREDENTIAL_ARGUMENT_SPEC)
 
 def run_action(args, check_mode=False, diff=False):
     """The task result for the task's ``args`` (no Ansible objects needed: unit-testable)."""
-    validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args))
-    if validation.error_messages:
-        return {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
+    params, failure = validate(ARGUMENT_SPEC, args)
+    if failure:
+        return failure
     try:
-        result, warnings = run_report(validation.validated_parameters, check_mode=check_mode, diff=diff)
+        result, warnings = run_report(params, check_mode=check_mode, diff=diff)
     except PatguardError as exc:  # ReportError, PolicyError
         return dict(exc.fail_kwargs(), failed=True, changed=False)
     if warnings:
@@ -49,12 +47,5 @@ def run_action(args, check_mode=False, diff=False):
     return result
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # nothing is sent to the host
-        result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff)))
-        return result
+class ActionModule(ControllerAction):
+    run_action = staticmethod(run_action)

@@ -13,9 +13,7 @@ import json
 import os
 import tempfile
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.patguard.github.plugins.plugin_utils._action import ControllerAction, validate
 from ansible_collections.patguard.github.plugins.plugin_utils._rollup import (
     ROLLUP_FILES,
     RollupError,
@@ -58,30 +56,26 @@ def _write(path, content):
     os.replace(tmp, path)
 
 
-def run_action(args, check_mode=False, now=_now):
-    """The task result for ``args`` (no Ansible objects needed: unit-testable)."""
-    validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(dict(args))
-    if validation.error_messages:
-        return {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
-    params = validation.validated_parameters
-    dest = os.path.abspath(os.path.expanduser(params["dest"]))
+def _rows(params, dest):
+    """One row per organization of ``orgs``; raises RollupError for an org that is not a login."""
     completed = set(params["orgs"] if params["completed"] is None else params["completed"])
     rows = []
-    try:
-        for org in params["orgs"]:
-            report, problem = read_report(report_path(dest, org))
-            rows.append(org_row(org, report, completed=org in completed, problem=problem))
-    except RollupError as exc:
-        return {"failed": True, "changed": False, "msg": str(exc)}
-    previous = _existing(os.path.join(dest, "rollup.json"))
+    for org in params["orgs"]:
+        report, problem = read_report(report_path(dest, org))
+        rows.append(org_row(org, report, completed=org in completed, problem=problem))
+    return rows
+
+
+def _rollup(rows, dest, now):
     rollup = build_rollup(rows, generated_at=now())
+    previous = _existing(os.path.join(dest, "rollup.json"))
     if previous and dict(previous, generated_at=None) == dict(rollup, generated_at=None):
         rollup["generated_at"] = previous.get("generated_at")  # same content: same bytes, nothing written
-    contents = {
-        "rollup.json": render_json(rollup),
-        "summary.md": render_markdown(rollup),
-        "index.html": render_html(rollup, title=params["title"]),
-    }
+    return rollup
+
+
+def _differing(dest, contents):
+    """The names of ROLLUP_FILES whose file on disk is not ``contents[name]``."""
     written = []
     for name in ROLLUP_FILES:
         path = os.path.join(dest, name)
@@ -92,10 +86,10 @@ def run_action(args, check_mode=False, now=_now):
             same = False
         if not same:
             written.append(name)
-    if written and not check_mode:
-        os.makedirs(dest, exist_ok=True)
-        for name in written:
-            _write(os.path.join(dest, name), contents[name])
+    return written
+
+
+def _lines(rollup, dest):
     t = rollup["totals"]
     figures = (
         t["organizations"],
@@ -112,15 +106,19 @@ def run_action(args, check_mode=False, now=_now):
     ]
     lines += ["%s: %s" % (p["org"], p["problem"] or p["status"]) for p in rollup["problems"]]
     lines.append("Enterprise page: %s" % os.path.join(dest, "index.html"))
+    return lines
+
+
+def _result(rollup, dest, written):
     result = {
         "changed": bool(written),
         "dest": dest,
         "written": written,
-        "totals": t,
+        "totals": rollup["totals"],
         "organizations": [r["org"] for r in rollup["organizations"]],
         "problems": rollup["problems"],
         "files": dict((name, os.path.join(dest, name)) for name in ROLLUP_FILES),
-        "lines": lines,
+        "lines": _lines(rollup, dest),
     }
     if rollup["problems"]:
         result["warnings"] = [
@@ -133,12 +131,29 @@ def run_action(args, check_mode=False, now=_now):
     return result
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
+def run_action(args, check_mode=False, diff=False, now=_now):
+    """The task result for ``args`` (no Ansible objects needed: unit-testable). No diff to show."""
+    params, failure = validate(ARGUMENT_SPEC, args)
+    if failure:
+        return failure
+    dest = os.path.abspath(os.path.expanduser(params["dest"]))
+    try:
+        rows = _rows(params, dest)
+    except RollupError as exc:
+        return {"failed": True, "changed": False, "msg": str(exc)}
+    rollup = _rollup(rows, dest, now)
+    contents = {
+        "rollup.json": render_json(rollup),
+        "summary.md": render_markdown(rollup),
+        "index.html": render_html(rollup, title=params["title"]),
+    }
+    written = _differing(dest, contents)
+    if written and not check_mode:
+        os.makedirs(dest, exist_ok=True)
+        for name in written:
+            _write(os.path.join(dest, name), contents[name])
+    return _result(rollup, dest, written)
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp  # nothing is sent to the host
-        result.update(run_action(self._task.args, check_mode=bool(self._task.check_mode)))
-        return result
+
+class ActionModule(ControllerAction):
+    run_action = staticmethod(run_action)

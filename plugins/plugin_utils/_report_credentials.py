@@ -72,135 +72,133 @@ def _cell(value, sort=None):
     return {"text": "" if value is None else str(value), "sort": sort}
 
 
+def credential_summary_model(summary):
+    """The model of ``summary.html.j2`` for the credentials section's ``summary``."""
+    s = summary
+    present = s["present"]
+    level = fig.share_level
+    return {
+        "verdict": "bad" if s["violating"] else "ok",
+        "headline": "SAML SSO credential authorizations: %d present, %d violating" % (present, s["violating"]),
+        "tail": " \u00b7 %d members" % s["owners"],
+        "subline": "Classic PATs, SSH keys, OAuth and GitHub App user tokens authorized for the organization; "
+        "%d removed by this run." % s["removed"],
+        "kpis": [
+            fig.kpi("Credentials", present, "neutral", "authorized after this run"),
+            fig.kpi("Violating", s["violating"], level(s["violating"], present, 0.05), "break the policy"),
+            fig.kpi("Never expire", s["without_expiry"], level(s["without_expiry"], present), "tokens"),
+            fig.kpi(
+                "Unused 90+ days",
+                s["unused_90d"],
+                level(s["unused_90d"], present, 0.1),
+                "%d never used" % s["never_accessed"],
+            ),
+            fig.kpi("Removed", s["removed"], "neutral", "by this run"),
+        ],
+    }
+
+
+def credential_chart_cards(charts):
+    """The chart cards of the credentials section (``charts.html.j2``)."""
+    neutral = dict((r["label"], fig.COLORS["neutral"]) for r in charts["by_type"])
+    return [
+        fig.card(
+            "chart-credential-types",
+            "Credentials by type",
+            "Authorizations present after this run.",
+            fig.vbar(
+                "svg-credential-types",
+                [(r["label"], r["count"]) for r in charts["by_type"]],
+                neutral,
+                "Credentials by type",
+            ),
+        ),
+        fig.card(
+            "chart-credential-scopes",
+            "OAuth scopes held",
+            "Tokens holding each scope.",
+            fig.hbar(
+                "svg-credential-scopes",
+                [(r["label"], {"tokens": r["count"]}) for r in charts["scopes"][:15]],
+                [("tokens", fig.COLORS["write"])],
+                "Tokens by scope",
+                label_width=150,
+            ),
+            span="span2",
+        ),
+    ]
+
+
+def _credential_row(r):
+    return [
+        r["login"] or "",
+        r["credential_type"] or "",
+        r["token_last_eight"] or r["fingerprint"] or "",
+        " ".join(r["scopes"] or []),
+        _cell(r["authorized_at"], r["age_days"]),
+        _cell(r["accessed_at"] or "never", r["days_idle"]),
+        _cell(r["expires_at"] or ("never" if r["never_expires"] else ""), r["days_to_expiry"]),
+        "; ".join("%s: %s" % (v.get("code"), v.get("detail")) for v in r["violations"]),
+        "%s%s" % (r["decision"] or "", " (removed)" if r["state"] == "removed" else ""),
+    ]
+
+
+def credential_table_model(creds):
+    """The model of ``table.html.j2`` listing every credential authorization, drift in its note."""
+    note = "GitHub gives only the last eight characters of a token."
+    drift = creds.get("drift")
+    if drift:
+        note += " Since %s: %d new, %d gone, %d changed decision." % (
+            drift.get("previous_evaluated_at") or "the previous report",
+            len(drift["added"]),
+            len(drift["gone"]),
+            len(drift["decision_changed"]),
+        )
+    return {
+        "id": "credentials",
+        "title": "Credential authorizations",
+        "note": note,
+        "columns": CREDENTIAL_COLUMNS,
+        "rows": [_credential_row(r) for r in creds["rows"]],
+    }
+
+
+def history_table_model(history):
+    """The model of ``table.html.j2`` listing the newest ``HISTORY_ROWS`` audit decisions first."""
+    note = "%d decisions in the last %s days." % (history["total"], history["days"])
+    confirmation = history.get("confirmation")
+    if confirmation:
+        note += " This run's writes in the audit log: %d confirmed, %d not yet." % (
+            len(confirmation["confirmed"]),
+            len(confirmation["missing"]),
+        )
+    rows = [
+        [
+            e["time"] or "",
+            e["decision"] or "",
+            e["actor"] or "",
+            e["user"] or "",
+            _cell(e["token_id"], e["token_id"]),
+            e["token_name"] or "",
+        ]
+        for e in reversed(history["entries"][-HISTORY_ROWS:])
+    ]
+    return {"id": "history", "title": "Audit history", "note": note, "columns": HISTORY_COLUMNS, "rows": rows}
+
+
 def html_sections(report):
+    """The page sections of ``credentials`` and ``history`` (none for a section not in the report)."""
     sections = []
     creds = report.get("credentials")
     if creds:
-        s = creds["summary"]
-        present = s["present"]
-        level = fig.share_level
-        sections.append(
-            Section(
-                "summary.html.j2",
-                {
-                    "verdict": "bad" if s["violating"] else "ok",
-                    "headline": "SAML SSO credential authorizations: %d present, %d violating"
-                    % (present, s["violating"]),
-                    "tail": " \u00b7 %d members" % s["owners"],
-                    "subline": "Classic PATs, SSH keys, OAuth and GitHub App user tokens authorized for the organization; "
-                    "%d removed by this run." % s["removed"],
-                    "kpis": [
-                        fig.kpi("Credentials", present, "neutral", "authorized after this run"),
-                        fig.kpi("Violating", s["violating"], level(s["violating"], present, 0.05), "break the policy"),
-                        fig.kpi("Never expire", s["without_expiry"], level(s["without_expiry"], present), "tokens"),
-                        fig.kpi(
-                            "Unused 90+ days",
-                            s["unused_90d"],
-                            level(s["unused_90d"], present, 0.1),
-                            "%d never used" % s["never_accessed"],
-                        ),
-                        fig.kpi("Removed", s["removed"], "neutral", "by this run"),
-                    ],
-                },
-            )
-        )
-        charts = creds["charts"]
-        neutral = dict((r["label"], fig.COLORS["neutral"]) for r in charts["by_type"])
-        sections.append(
-            Section(
-                "charts.html.j2",
-                {
-                    "cards": [
-                        fig.card(
-                            "chart-credential-types",
-                            "Credentials by type",
-                            "Authorizations present after this run.",
-                            fig.vbar(
-                                "svg-credential-types",
-                                [(r["label"], r["count"]) for r in charts["by_type"]],
-                                neutral,
-                                "Credentials by type",
-                            ),
-                        ),
-                        fig.card(
-                            "chart-credential-scopes",
-                            "OAuth scopes held",
-                            "Tokens holding each scope.",
-                            fig.hbar(
-                                "svg-credential-scopes",
-                                [(r["label"], {"tokens": r["count"]}) for r in charts["scopes"][:15]],
-                                [("tokens", fig.COLORS["write"])],
-                                "Tokens by scope",
-                                label_width=150,
-                            ),
-                            span="span2",
-                        ),
-                    ]
-                },
-            )
-        )
-        rows = []
-        for r in creds["rows"]:
-            rows.append(
-                [
-                    r["login"] or "",
-                    r["credential_type"] or "",
-                    r["token_last_eight"] or r["fingerprint"] or "",
-                    " ".join(r["scopes"] or []),
-                    _cell(r["authorized_at"], r["age_days"]),
-                    _cell(r["accessed_at"] or "never", r["days_idle"]),
-                    _cell(r["expires_at"] or ("never" if r["never_expires"] else ""), r["days_to_expiry"]),
-                    "; ".join("%s: %s" % (v.get("code"), v.get("detail")) for v in r["violations"]),
-                    "%s%s" % (r["decision"] or "", " (removed)" if r["state"] == "removed" else ""),
-                ]
-            )
-        note = "GitHub gives only the last eight characters of a token."
-        drift = creds.get("drift")
-        if drift:
-            note += " Since %s: %d new, %d gone, %d changed decision." % (
-                drift.get("previous_evaluated_at") or "the previous report",
-                len(drift["added"]),
-                len(drift["gone"]),
-                len(drift["decision_changed"]),
-            )
-        sections.append(
-            Section(
-                "table.html.j2",
-                {
-                    "id": "credentials",
-                    "title": "Credential authorizations",
-                    "note": note,
-                    "columns": CREDENTIAL_COLUMNS,
-                    "rows": rows,
-                },
-            )
-        )
+        sections += [
+            Section("summary.html.j2", credential_summary_model(creds["summary"])),
+            Section("charts.html.j2", {"cards": credential_chart_cards(creds["charts"])}),
+            Section("table.html.j2", credential_table_model(creds)),
+        ]
     history = report.get("history")
     if history:
-        note = "%d decisions in the last %s days." % (history["total"], history["days"])
-        confirmation = history.get("confirmation")
-        if confirmation:
-            note += " This run's writes in the audit log: %d confirmed, %d not yet." % (
-                len(confirmation["confirmed"]),
-                len(confirmation["missing"]),
-            )
-        rows = [
-            [
-                e["time"] or "",
-                e["decision"] or "",
-                e["actor"] or "",
-                e["user"] or "",
-                _cell(e["token_id"], e["token_id"]),
-                e["token_name"] or "",
-            ]
-            for e in reversed(history["entries"][-HISTORY_ROWS:])
-        ]
-        sections.append(
-            Section(
-                "table.html.j2",
-                {"id": "history", "title": "Audit history", "note": note, "columns": HISTORY_COLUMNS, "rows": rows},
-            )
-        )
+        sections.append(Section("table.html.j2", history_table_model(history)))
     return sections
 
 

@@ -249,73 +249,89 @@ def drift_model(report):
     return {"baseline": text(drift.get("baseline_generated_at") or "an earlier run"), "chips": chips, "lists": lists}
 
 
-def chart_cards(charts):
+def _violations_card(charts):
     code_series = [("open", fig.COLORS["open"]), ("resolved", fig.COLORS["resolved"])]
-    levels = [(name, fig.COLORS[name]) for name in ("read", "write", "admin", "other")]
+    return fig.card(
+        "chart-violations",
+        "Violations by code",
+        "Tokens breaking each rule; grey: revoked or denied by this run.",
+        fig.hbar(
+            "svg-violations",
+            [(r["code"], r) for r in charts["violations"]],
+            code_series,
+            "Tokens by violation code",
+        ),
+    )
+
+
+def _expiry_card(charts):
+    return fig.card(
+        "chart-expiry",
+        "Days to expiry",
+        "Tokens present after this run. Red: never expires or already expired.",
+        fig.vbar(
+            "svg-expiry",
+            [(r["label"], r["count"]) for r in charts["expiry"]],
+            _EXPIRY_COLORS,
+            "Tokens by days to expiry",
+        ),
+    )
+
+
+def _last_use_card(charts):
+    return fig.card(
+        "chart-last-use",
+        "Last use (grants)",
+        "Days since an active grant was last used.",
+        fig.vbar(
+            "svg-last-use",
+            [(r["label"], r["count"]) for r in charts["last_use"]],
+            _LAST_USE_COLORS,
+            "Grants by last use",
+        ),
+    )
+
+
+def _owners_card(charts):
     owner_series = [("violating", fig.COLORS["violating"]), ("compliant", fig.COLORS["compliant"])]
+    return fig.card(
+        "chart-owners",
+        "Tokens by owner",
+        "Top %d of %d owners, most tokens first." % (len(charts["owners"]), charts["owners_total"]),
+        fig.hbar(
+            "svg-owners",
+            [(r["owner"], r) for r in charts["owners"]],
+            owner_series,
+            "Tokens by owner",
+            label_width=130,
+            width=660,
+        ),
+        span="span3",
+        legend_series=owner_series,
+    )
+
+
+def _permissions_card(charts):
+    levels = [(name, fig.COLORS[name]) for name in ("read", "write", "admin", "other")]
     perm_rows = [(r["permission"], r) for r in charts["permissions"]]
     more = charts["permissions_total"] - len(perm_rows)
-    return [
-        fig.card(
-            "chart-violations",
-            "Violations by code",
-            "Tokens breaking each rule; grey: revoked or denied by this run.",
-            fig.hbar(
-                "svg-violations",
-                [(r["code"], r) for r in charts["violations"]],
-                code_series,
-                "Tokens by violation code",
-            ),
-        ),
-        fig.card(
-            "chart-expiry",
-            "Days to expiry",
-            "Tokens present after this run. Red: never expires or already expired.",
-            fig.vbar(
-                "svg-expiry",
-                [(r["label"], r["count"]) for r in charts["expiry"]],
-                _EXPIRY_COLORS,
-                "Tokens by days to expiry",
-            ),
-        ),
-        fig.card(
-            "chart-last-use",
-            "Last use (grants)",
-            "Days since an active grant was last used.",
-            fig.vbar(
-                "svg-last-use",
-                [(r["label"], r["count"]) for r in charts["last_use"]],
-                _LAST_USE_COLORS,
-                "Grants by last use",
-            ),
-        ),
-        fig.card(
-            "chart-owners",
-            "Tokens by owner",
-            "Top %d of %d owners, most tokens first." % (len(charts["owners"]), charts["owners_total"]),
-            fig.hbar(
-                "svg-owners",
-                [(r["owner"], r) for r in charts["owners"]],
-                owner_series,
-                "Tokens by owner",
-                label_width=130,
-                width=660,
-            ),
-            span="span3",
-            legend_series=owner_series,
-        ),
-        fig.card(
-            "chart-permissions",
-            "Permissions by level",
-            "Tokens holding each permission, top %d%s."
-            % (len(perm_rows), (" of %d" % charts["permissions_total"]) if more > 0 else ""),
-            fig.hbar(
-                "svg-permissions", perm_rows, levels, "Tokens by permission and level", label_width=170, width=660
-            ),
-            span="span3",
-            legend_series=levels[:3],
-        ),
-    ]
+    return fig.card(
+        "chart-permissions",
+        "Permissions by level",
+        "Tokens holding each permission, top %d%s."
+        % (len(perm_rows), (" of %d" % charts["permissions_total"]) if more > 0 else ""),
+        fig.hbar("svg-permissions", perm_rows, levels, "Tokens by permission and level", label_width=170, width=660),
+        span="span3",
+        legend_series=levels[:3],
+    )
+
+
+CHART_CARDS = (_violations_card, _expiry_card, _last_use_card, _owners_card, _permissions_card)
+
+
+def chart_cards(charts):
+    """The token report's chart cards, in page order (one builder per card)."""
+    return [card(charts) for card in CHART_CARDS]
 
 
 def table_rows(report):

@@ -4,7 +4,7 @@
 """The enterprise roll-up: one row per organization, read from each organization's report.json.
 
 Pure functions (no Ansible, no network): the ``pat_report_rollup`` action reads the files and
-writes what these return. A row carries the organization's figures, violations and drift and a
+writes what these return; the page reuses the token report's templates (``_report_html``). A row carries the organization's figures, violations and drift and a
 relative link to its own ``report.html``; an organization without a report, or whose pass did
 not complete in this run, is a row that says so instead of silently showing old figures.
 """
@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+
+from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as fig
+from ansible_collections.patguard.github.plugins.plugin_utils._report_html import Section, render_page
 
 ROLLUP_SCHEMA_VERSION = 1
 # report.json versions this roll-up reads (their summary and drift keys are the same).
@@ -275,13 +278,9 @@ def page_table_rows(rollup):
     return out
 
 
-def render_html(rollup, title="Fine-grained tokens across organizations"):
-    """index.html, built from the token report's own page pieces (summary tiles, chart card, table)."""
-    from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as fig
-    from ansible_collections.patguard.github.plugins.plugin_utils._report_html import Section, render_page
-
+def summary_model(rollup):
+    """The model of ``summary.html.j2``: headline and KPI tiles over every organization."""
     t = rollup["totals"]
-    counted = [r for r in rollup["organizations"] if r["status"] != "missing"]
     drift = t["drift"] or {}
     kpis = [
         fig.kpi("Organizations", t["organizations"], "neutral", "%d with violations" % t["with_violations"]),
@@ -299,7 +298,7 @@ def render_html(rollup, title="Fine-grained tokens across organizations"):
         ),
     ]
     problems = len(rollup["problems"])
-    summary = {
+    return {
         "verdict": "bad" if t["violating"] or problems else "ok",
         "headline": "%d violating tokens in %d of %d organizations"
         % (t["violating"], t["with_violations"], t["organizations"]),
@@ -309,12 +308,17 @@ def render_html(rollup, title="Fine-grained tokens across organizations"):
         else "Every organization has a current report; click one to open it.",
         "kpis": kpis,
     }
+
+
+def chart_cards(rollup):
+    """One card: present tokens per organization, violating first."""
+    counted = [r for r in rollup["organizations"] if r["status"] != "missing"]
     series = [("violating", fig.COLORS["violating"]), ("compliant", fig.COLORS["compliant"])]
     chart_rows = [
         (r["org"], {"violating": r["violating"], "compliant": r["present"] - r["violating"]})
         for r in sorted(counted, key=lambda r: (-r["violating"], r["org"].lower()))
     ]
-    cards = [
+    return [
         fig.card(
             "chart-organizations",
             "Tokens by organization",
@@ -324,9 +328,13 @@ def render_html(rollup, title="Fine-grained tokens across organizations"):
             legend_series=series,
         )
     ]
-    sections = [
-        Section("summary.html.j2", summary),
-        Section("charts.html.j2", {"cards": cards}),
+
+
+def sections(rollup):
+    """The sections of index.html, built from the token report's own page pieces."""
+    return [
+        Section("summary.html.j2", summary_model(rollup)),
+        Section("charts.html.j2", {"cards": chart_cards(rollup)}),
         Section(
             "table.html.j2",
             {
@@ -338,11 +346,15 @@ def render_html(rollup, title="Fine-grained tokens across organizations"):
             },
         ),
     ]
+
+
+def render_html(rollup, title="Fine-grained tokens across organizations"):
+    """index.html (summary tiles, chart card, table of organizations)."""
     return render_page(
         title=title,
         heading=title,
-        meta="Generated %s \u00b7 %d organizations" % (rollup["generated_at"] or "", t["organizations"]),
-        sections=sections,
+        meta="Generated %s \u00b7 %d organizations" % (rollup["generated_at"] or "", rollup["totals"]["organizations"]),
+        sections=sections(rollup),
         footer="patguard.github pat_report_rollup \u00b7 rollup.json schema %d \u00b7 "
         "self-contained: this file loads nothing from the network." % ROLLUP_SCHEMA_VERSION,
         generator="patguard.github pat_report_rollup, schema %d" % ROLLUP_SCHEMA_VERSION,

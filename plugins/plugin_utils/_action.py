@@ -1,0 +1,39 @@
+# Copyright: patguard.github contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# This file is private to the patguard.github collection; its API may change at any time.
+"""The shape of the controller-side actions (pat_report, pat_report_rollup).
+
+Each action is a plain ``run_action(args, check_mode, diff)`` that needs no Ansible objects
+(unit-testable); ``ControllerAction`` runs it for a task, sending nothing to the host.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+
+def validate(spec: dict, args: dict) -> tuple[dict | None, dict | None]:
+    """``(params, None)`` for valid ``args``, or ``(None, failed result)`` naming every bad option."""
+    validation = ArgumentSpecValidator(spec).validate(dict(args))
+    if validation.error_messages:
+        return None, {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
+    return validation.validated_parameters, None
+
+
+class ControllerAction(ActionBase):
+    """An action run on the controller whatever host the task is for (subclasses set ``run_action``)."""
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    run_action: Callable[..., dict[str, Any]]
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp  # nothing is sent to the host
+        result.update(
+            type(self).run_action(self._task.args, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+        )
+        return result
