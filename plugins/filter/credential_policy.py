@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.patguard.github.plugins.module_utils._audit_log import history
 from ansible_collections.patguard.github.plugins.module_utils._credential_policy import plan
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import PolicyError
 
 
 def credential_policy_plan(records, policy, now=None):

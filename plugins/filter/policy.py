@@ -10,12 +10,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.patguard.github.plugins.module_utils._policy import (
-    merge_records,
-    needs_repositories,
-    plan,
-    validate_policy,
-)
+from ansible_collections.patguard.github.plugins.module_utils._policy import merge_records, needs_repositories, plan
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import validate_policy
 from ansible_collections.patguard.github.plugins.module_utils._template import build_template_url
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
 from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors

@@ -4,9 +4,9 @@
 """Policy rules for SAML SSO credential authorizations (classic PATs, SSH keys, OAuth and App user tokens).
 
 Pure, no I/O. ``validate_section`` checks and normalizes the ``credential_authorizations``
-key of a policy (``_policy.validate_policy`` calls it); ``evaluate`` judges one authorization;
+key of a policy (``_policy_schema.validate_policy`` calls it); ``evaluate`` judges one authorization;
 ``plan`` judges many and lists the credential ids to remove. Errors and boundaries follow the
-fine-grained rules of ``_policy.py`` (exactly N days is compliant). Reference: docs/credentials.md.
+fine-grained rules of ``_policy_rules.py`` (exactly N days is compliant). Reference: docs/credentials.md.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from ansible_collections.patguard.github.plugins.module_utils._credential_author
     is_normalized,
     normalize,
 )
+from ansible_collections.patguard.github.plugins.module_utils._policy_rules import _days_text, _matches
 from ansible_collections.patguard.github.plugins.module_utils._time import iso_z, parse_time, resolve_now
 
 SECTION = "credential_authorizations"
@@ -80,10 +81,10 @@ DEFAULTS = {
 
 
 def _policy_helpers():
-    # _policy imports this module from validate_policy(); importing it back lazily avoids a cycle.
-    from ansible_collections.patguard.github.plugins.module_utils import _policy
+    # _policy_schema imports this module from validate_policy(); importing it back lazily avoids a cycle.
+    from ansible_collections.patguard.github.plugins.module_utils import _policy_schema
 
-    return _policy
+    return _policy_schema
 
 
 def _implied(scope):
@@ -247,11 +248,11 @@ def validate_section(section):
 
 
 def _ago(now, then):
-    return _policy_helpers()._days_text(now - then)
+    return _days_text(now - then)
 
 
 def _type_violation(record, rules):
-    matches = _policy_helpers()._matches
+    matches = _matches
     kind = record.get("credential_type")
     for rule in rules:
         if not matches(rule["logins"], record.get("login")):
@@ -329,7 +330,6 @@ def evaluate(record, section, now=None):
     decision, violations}``; ``decision`` is ``remove`` (violating and ``action: remove``),
     ``none`` (violating with ``action: none``, or a rule could not be checked), ``keep`` or ``exempt``.
     """
-    policy = _policy_helpers()
     moment = resolve_now(now)
     record = record if is_normalized(record) else normalize(record)
     base = dict(
@@ -339,7 +339,7 @@ def evaluate(record, section, now=None):
     if (
         record.get("credential_id") in section["exempt_credential_ids"]
         or record.get("authorized_credential_id") in section["exempt_authorized_credential_ids"]
-        or (section["exempt_logins"] and policy._matches(section["exempt_logins"], record.get("login")))
+        or (section["exempt_logins"] and _matches(section["exempt_logins"], record.get("login")))
     ):
         return dict(base, decision="exempt", violations=[])
     found = _violations(record, section, moment)

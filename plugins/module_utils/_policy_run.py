@@ -25,7 +25,8 @@ from ._pat import (
     review_requests,
     revoke_grants,
 )
-from ._policy import PolicyError, needs_repositories, plan, validate_policy
+from ._policy import needs_repositories, plan
+from ._policy_schema import PolicyError, validate_policy
 
 MODES = ("report", "enforce")
 SCOPES = ("requests", "grants")

@@ -31,7 +31,8 @@ from ansible_collections.patguard.github.plugins.module_utils._errors import (
     redact,
 )
 from ansible_collections.patguard.github.plugins.module_utils._names import LOGIN_RULE, is_login
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, evaluate, validate_policy
+from ansible_collections.patguard.github.plugins.module_utils._policy import evaluate
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import PolicyError, validate_policy
 from ansible_collections.patguard.github.plugins.module_utils._records import is_int
 from ansible_collections.patguard.github.plugins.module_utils._time import iso_z, now_utc
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.patguard.github.plugins.module_utils._policy import UNVERIFIABLE
+from ansible_collections.patguard.github.plugins.module_utils._policy_rules import UNVERIFIABLE
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import (
     ALIVE_STATES,
     SCHEMA_VERSION,

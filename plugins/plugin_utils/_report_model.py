@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import LEVEL_RANK, NOT_HELD, UNKNOWN_LEVEL_RANK
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._policy import (
-    UNVERIFIABLE,
-    VIOLATION_CODES,
-    plan,
-    validate_policy,
-)
+from ansible_collections.patguard.github.plugins.module_utils._policy import plan
+from ansible_collections.patguard.github.plugins.module_utils._policy_rules import UNVERIFIABLE, VIOLATION_CODES
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import validate_policy
 from ansible_collections.patguard.github.plugins.module_utils._records import is_int, owner_login
 from ansible_collections.patguard.github.plugins.module_utils._time import (
     iso_z,

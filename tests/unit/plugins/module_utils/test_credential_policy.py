@@ -15,7 +15,7 @@ from ansible_collections.patguard.github.plugins.module_utils._credential_policy
     plan,
     validate_section,
 )
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, validate_policy
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import PolicyError, validate_policy
 
 NOW = datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
 

@@ -12,9 +12,13 @@ import pytest
 from ansible_collections.patguard.github.plugins.module_utils import _policy
 from ansible_collections.patguard.github.plugins.module_utils._policy import (
     APPROVE_REASON,
-    DEFAULTS,
     Decision,
-    PolicyError,
+    evaluate,
+    format_reason,
+    needs_repositories,
+    plan,
+)
+from ansible_collections.patguard.github.plugins.module_utils._policy_rules import (
     Violation,
     check_allowed_permissions,
     check_expired,
@@ -26,13 +30,13 @@ from ansible_collections.patguard.github.plugins.module_utils._policy import (
     check_repositories,
     check_repository_count,
     check_repository_selection,
-    evaluate,
-    format_reason,
-    needs_repositories,
-    parse_time,
-    plan,
+)
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import (
+    DEFAULTS,
+    PolicyError,
     validate_policy,
 )
+from ansible_collections.patguard.github.plugins.module_utils._time import parse_time
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2025, 6, 1, 12, 0, 0, tzinfo=UTC)

@@ -10,14 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import API_BUCKET, CATALOG, LEVELS
-from ansible_collections.patguard.github.plugins.module_utils._policy import (
-    REASON_LIMIT,
-    Violation,
-    evaluate,
-    format_reason,
-    plan,
-    validate_policy,
-)
+from ansible_collections.patguard.github.plugins.module_utils._policy import REASON_LIMIT, evaluate, format_reason, plan
+from ansible_collections.patguard.github.plugins.module_utils._policy_rules import Violation
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import validate_policy
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2025, 6, 1, tzinfo=UTC)

@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import CatalogError, validate_permission
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, validate_policy
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import PolicyError, validate_policy
 from ansible_collections.patguard.github.plugins.module_utils._template import TemplateError, build_template_url
 from ansible_collections.patguard.github.plugins.plugin_utils._filter import filter_errors
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import ReportError

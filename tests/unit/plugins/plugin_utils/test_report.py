@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from ansible_collections.patguard.github.plugins.module_utils._policy import PolicyError, plan
+from ansible_collections.patguard.github.plugins.module_utils._policy import plan
+from ansible_collections.patguard.github.plugins.module_utils._policy_schema import PolicyError
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_drift as r_drift
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as r_figures
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_files as r_files
