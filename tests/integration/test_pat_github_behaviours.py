@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from fake_github.testing import installation_token
-from harness import run_tasks
+from harness import app_auth, run_tasks
 
 
 def org_state(fake):
@@ -199,6 +199,30 @@ def test_offboarding_by_owner_handles_the_upgrade_request_and_the_grant(fake_git
     assert upgrade["token_id"] in [g["token_id"] for g in grants["grants"]]  # same token, other record
     assert upgrade["id"] in denied["denied"]
     assert sorted(revoked["revoked"]) == sorted(g["id"] for g in grants["grants"])
+    after = org_state(fake)
+    assert not [r for r in after["requests"] if r["owner"] == owner]
+    assert not [g for g in after["grants"] if g["owner"] == owner]
+
+
+def test_role_pat_offboarding_denies_the_upgrade_request_and_revokes_its_grant(fake_github):
+    """The same through role pat_offboarding (one pat_policy pass): the upgrade request is judged
+    on the grant it widens, denied with the offboarding reason, and that grant revoked."""
+    fake = fake_github(grants=20, requests=3, seed=55, upgrade_requests=1)
+    upgrade = next(r for r in org_state(fake)["requests"] if r.get("upgrade"))
+    owner = upgrade["owner"]
+    grants = sorted(g["id"] for g in org_state(fake)["grants"] if g["owner"] == owner)
+    run = run_tasks(
+        [{"name": "result", "ansible.builtin.debug": {"var": "pat_offboarding_result"}}],
+        roles=[{"role": "patguard.github.pat_offboarding"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={"patguard_org": fake.org, "patguard_offboard_users": [owner], "patguard_mode": "enforce"},
+    )
+    assert run.rc == 0, run
+    result = run.results[0]["pat_offboarding_result"]
+    assert upgrade["id"] in result["denied"] and sorted(result["revoked"]) == grants
+    reviews = [r for r in org_state(fake)["reviews"] if r["pat_request_id"] == upgrade["id"]]
+    assert [r["action"] for r in reviews] == ["deny"]
+    assert reviews[0]["reason"] == "Denied: the owner is being offboarded from the organization"
     after = org_state(fake)
     assert not [r for r in after["requests"] if r["owner"] == owner]
     assert not [g for g in after["grants"] if g["owner"] == owner]

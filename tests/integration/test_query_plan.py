@@ -98,6 +98,34 @@ def test_offboarding_twelve_users_is_two_filtered_listings_per_endpoint(fake_git
     assert not [e for e in fake.request_log if e["method"] != "GET" and not AUTH.match(path_of(e))]
 
 
+def test_offboarding_enforce_is_one_listing_per_kind_one_app_token_and_bulk_writes(fake_github):
+    """Issue 17: the role is one pat_policy pass, not four module processes each with its token."""
+    fake = fake_github(grants=120, requests=30, seed=11)
+    state = fake.state.snapshot()["organizations"][fake.org]
+    users = sorted(set(g["owner"] for g in state["grants"]))[:3] + ["ghost-leaver"]  # unknown: warned
+    grants = [g["id"] for g in state["grants"] if g["owner"] in users]
+    requests = [r["id"] for r in state["requests"] if r["owner"] in users]
+    fake.request_log.clear()
+    run = run_tasks(
+        [{"name": "result", "ansible.builtin.debug": {"var": "pat_offboarding_result"}}],
+        roles=[{"role": "patguard.github.pat_offboarding"}],
+        module_defaults={"group/patguard.github.github": app_auth(fake)},
+        play_vars={"patguard_org": fake.org, "patguard_offboard_users": users, "patguard_mode": "enforce"},
+    )
+    assert run.rc == 0, run
+    log = list(fake.request_log)
+    for name, pattern in LISTINGS.items():
+        listings = [e for e in log if e["method"] == "GET" and pattern.match(path_of(e))]
+        assert len(listings) == 1 and owners_of(listings[0]) == tuple(sorted(users)), (name, listings)
+    assert len([e for e in log if e["method"] == "POST" and path_of(e).endswith("/access_tokens")]) == 1
+    writes = [e for e in log if e["method"] == "POST" and not AUTH.match(path_of(e))]
+    assert len(writes) == (1 if requests else 0) + (len(grants) + 99) // 100  # one shared deny reason
+    result = run.results[0]["pat_offboarding_result"]
+    assert sorted(result["revoked"]) == sorted(grants) and sorted(result["denied"]) == sorted(requests)
+    assert sorted(result["active_grants"]) == sorted(grants) and result["mode"] == "enforce"
+    assert "ghost-leaver is not a member of %s" % fake.org in " ".join(run.output.split())
+
+
 @pytest.mark.parametrize("mode", ["report", "enforce"])
 def test_governance_fetches_no_url_twice_and_repositories_only_for_subset(fake_github, mode):
     fake = fake_github(grants=90, requests=25, seed=12)
