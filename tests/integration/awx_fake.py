@@ -54,6 +54,17 @@ def render_like_awx(ct, inputs, private_data_dir):
     }
 
 
+def app_credential_env(fake, private_data_dir):
+    """The environment AWX injects for a GitHub App credential of ``fake``'s App (api_url left
+    empty: the default applies; a fake without installation gets id 1)."""
+    inputs = {
+        "app_id": str(fake.app_id),
+        "private_key": fake.private_key_pem,
+        "installation_id": str(fake.installation_id or 1),
+    }
+    return render_like_awx(credential_type(), inputs, private_data_dir)
+
+
 def awx_collection():
     """awx.awx from the `ansible` package on PyPI, unpacked once into build/venvs/awx-collection."""
     import fcntl

@@ -23,6 +23,16 @@ EXAMPLE_POLICY_FILE = REPO_ROOT / "docs" / "examples" / "policy.yml"
 DEMO_POLICY = yaml.safe_load(EXAMPLE_POLICY_FILE.read_text())["patguard_policy"]
 COLLECTIONS_ROOT = REPO_ROOT / "build" / "collections"
 BIN = Path(sys.executable).parent
+# The caller's GitHub credentials and endpoint: a test run never inherits them.
+GITHUB_CREDENTIAL_ENV = (
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_APP_ID",
+    "GITHUB_APP_PRIVATE_KEY",
+    "GITHUB_API_URL",
+    "GITHUB_APP_PRIVATE_KEY_PATH",
+    "GITHUB_APP_INSTALLATION_ID",
+)
 
 
 class Run:
@@ -67,15 +77,7 @@ def ansible_env(extra=None, workdir=None):
         env["ANSIBLE_REMOTE_TEMP"] = str(Path(workdir) / "remote_tmp")
         env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "local_tmp")
         env["HOME"] = env.get("HOME", str(workdir))
-    for key in (
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITHUB_APP_ID",
-        "GITHUB_APP_PRIVATE_KEY",
-        "GITHUB_API_URL",
-        "GITHUB_APP_PRIVATE_KEY_PATH",
-        "GITHUB_APP_INSTALLATION_ID",
-    ):
+    for key in GITHUB_CREDENTIAL_ENV:
         env.pop(key, None)
     env.update(extra or {})
     return env

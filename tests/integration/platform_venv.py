@@ -128,3 +128,40 @@ def adhoc_result(stdout):
 
     line = next(line for line in stdout.splitlines() if " => {" in line)
     return json.loads(line.split(" => ", 1)[1])
+
+
+def build_tarball(out):
+    """``ansible-galaxy collection build`` of this tree into ``out`` (the running venv's ansible-galaxy)."""
+    from harness import ansible_env
+
+    cmd = [Path(sys.executable).parent / "ansible-galaxy", "collection", "build", "--force", "--output-path", out]
+    return run_tool(cmd + [REPO_ROOT], ansible_env())
+
+
+def copy_ignore(*more):
+    """What a copy of the tree for a tool leaves out: venvs, build output, caches, tarballs, ``more``."""
+    return shutil.ignore_patterns(
+        ".venv", ".venvs", "build", ".git", ".hypothesis", ".pytest_cache", "__pycache__", "*.tar.gz", *more
+    )
+
+
+def run_tool(cmd, env, cwd=None, timeout=300):
+    """``cmd`` run to its end with its output captured as text; the caller checks the exit code.
+    ``env`` None: this process's environment."""
+    return subprocess.run(
+        [str(part) for part in cmd],
+        cwd=None if cwd is None else str(cwd),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def adhoc(ansible, python, module, args, env, cwd=None):
+    """``ansible localhost -o -m MODULE -a ARGS`` with the ``ansible`` executable given, the
+    module run by ``python`` on the controller (read the result with :func:`adhoc_result`)."""
+    cmd = [ansible, "localhost", "-o", "-i", "localhost,", "-c", "local"]
+    cmd += ["-e", "ansible_python_interpreter=%s" % python, "-m", module, "-a", args]
+    return run_tool(cmd, env, cwd)

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import re
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from awx_fake import BIN, FakeController, awx_register, credential_type, render_like_awx
-from platform_venv import REPO_ROOT, adhoc_result
+from awx_fake import BIN, FakeController, app_credential_env, awx_register, credential_type
+from platform_venv import REPO_ROOT, adhoc, adhoc_result
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import ansible_env
@@ -76,13 +75,7 @@ def test_every_injected_variable_always_has_a_value():
 
 def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # noqa: F811
     fake = fake_github(grants=4, requests=2, seed=5)
-    ct = credential_type()
-    inputs = {
-        "app_id": str(fake.app_id),
-        "private_key": fake.private_key_pem,
-        "installation_id": str(fake.installation_id),
-    }  # api_url left empty: the default applies
-    env = render_like_awx(ct, inputs, tmp_path / "private_data_dir")
+    env = app_credential_env(fake, tmp_path / "private_data_dir")
     assert env["GITHUB_API_URL"] == "https://api.github.com"
     assert env["GITHUB_APP_INSTALLATION_ID"] == str(fake.installation_id)
     key_path = Path(env["GITHUB_APP_PRIVATE_KEY_PATH"])
@@ -92,27 +85,12 @@ def test_awx_style_injection_authenticates_a_module(tmp_path, fake_github):  # n
 
     env = dict(env, GITHUB_API_URL=fake.base_url)  # the one value a real credential would point elsewhere
     env.update({"PATGUARD_WRITE_INTERVAL": "0"})
-    run = subprocess.run(
-        [
-            str(BIN / "ansible"),
-            "localhost",
-            "-o",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % sys.executable,
-            "-m",
-            "patguard.github.pat_request_info",
-            "-a",
-            "org=%s" % fake.org,
-        ],
-        env=ansible_env(env, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    run = adhoc(
+        BIN / "ansible",
+        sys.executable,
+        "patguard.github.pat_request_info",
+        "org=%s" % fake.org,
+        ansible_env(env, tmp_path),
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = adhoc_result(run.stdout)

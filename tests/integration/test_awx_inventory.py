@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from urllib.parse import parse_qsl
 
 import pytest
-from awx_fake import BIN, FakeController, awx_register, credential_type, render_like_awx
+from awx_fake import BIN, FakeController, app_credential_env, awx_register, credential_type
+from platform_venv import run_tool
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
 from harness import ansible_env
@@ -188,22 +188,10 @@ def unwrap(value):
 def awx_inventory_update(tmp_path, fake, inventory_file, extra_env=None):
     """What an AWX inventory update runs: ansible-inventory --list --export on the project's file,
     with the environment the GitHub App credential's injectors produce."""
-    inputs = {
-        "app_id": str(fake.app_id),
-        "private_key": fake.private_key_pem,
-        "installation_id": str(fake.installation_id or 1),
-    }
-    env = render_like_awx(credential_type(), inputs, tmp_path / "private_data_dir")
+    env = app_credential_env(fake, tmp_path / "private_data_dir")
     env["GITHUB_API_URL"] = fake.base_url
     env.update(extra_env or {})
-    run = subprocess.run(
-        [str(BIN / "ansible-inventory"), "-i", str(inventory_file), "--list", "--export"],
-        env=ansible_env(env, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    run = run_tool([BIN / "ansible-inventory", "-i", inventory_file, "--list", "--export"], ansible_env(env, tmp_path))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return json.loads(run.stdout), run
 

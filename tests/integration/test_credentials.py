@@ -165,30 +165,24 @@ def test_hygiene_role_removes_what_an_independent_judgement_condemns(fake_github
     doomed = expected_removals(fake)
     assert 0 < len(doomed) < len(credentials(fake))
     before = set(credentials(fake))
-    report = run_tasks(
-        [],
-        roles=["patguard.github.credential_authorization_hygiene"],
-        play_vars={
-            "patguard_org": "acme",
-            "patguard_policy": POLICY,
-            "patguard_mode": "report",
-            "patguard_owner_token": fake.user_tokens["ada"],
-        },
-        env={"GITHUB_API_URL": fake.base_url},
-    )
+
+    def hygiene(mode, tasks=()):
+        return run_tasks(
+            list(tasks),
+            roles=["patguard.github.credential_authorization_hygiene"],
+            play_vars={
+                "patguard_org": "acme",
+                "patguard_policy": POLICY,
+                "patguard_mode": mode,
+                "patguard_owner_token": fake.user_tokens["ada"],
+            },
+            env={"GITHUB_API_URL": fake.base_url},
+        )
+
+    report = hygiene("report")
     assert report.rc == 0, report
     assert set(credentials(fake)) == before  # report mode changes nothing
-    run = run_tasks(
-        [{"ansible.builtin.debug": {"var": "credential_authorization_hygiene_result"}}],
-        roles=["patguard.github.credential_authorization_hygiene"],
-        play_vars={
-            "patguard_org": "acme",
-            "patguard_policy": POLICY,
-            "patguard_mode": "enforce",
-            "patguard_owner_token": fake.user_tokens["ada"],
-        },
-        env={"GITHUB_API_URL": fake.base_url},
-    )
+    run = hygiene("enforce", [{"ansible.builtin.debug": {"var": "credential_authorization_hygiene_result"}}])
     assert run.rc == 0, run
     result = run.result["credential_authorization_hygiene_result"]
     assert set(result["removed"]) == doomed

@@ -14,26 +14,13 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 
 import pytest
-from platform_venv import REPO_ROOT, tools_venv, venv_env
+from platform_venv import REPO_ROOT, copy_ignore, run_tool, tools_venv, venv_env
 
 pytestmark = pytest.mark.platform
 
-COPY_IGNORE = shutil.ignore_patterns(
-    ".venv",
-    ".venvs",
-    "build",
-    ".git",
-    ".hypothesis",
-    ".pytest_cache",
-    "__pycache__",
-    "tests",
-    "*.tar.gz",
-    ".cache",
-    "bench",
-)
+COPY_IGNORE = copy_ignore("tests", ".cache", "bench")
 GUIDES = ("getting_started", "policy", "awx", "security")
 
 
@@ -63,14 +50,10 @@ def docs_env(tools, root, tmp_path):
 def test_lint_collection_docs(collection, tmp_path):
     tools = tools_venv()
     root, tree = collection
-    lint = subprocess.run(
-        [str(tools / "bin" / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
+    lint = run_tool(
+        [tools / "bin" / "antsibull-docs", "lint-collection-docs", "--plugin-docs", "."],
+        docs_env(tools, root, tmp_path),
         cwd=tree,
-        env=docs_env(tools, root, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
 
@@ -91,9 +74,9 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     site.mkdir(mode=0o755)
     site.chmod(0o755)  # antsibull-docs wants it writable by its owner only
     bin_dir = tools / "bin"
-    init = subprocess.run(
+    init = run_tool(
         [
-            str(bin_dir / "antsibull-docs"),
+            bin_dir / "antsibull-docs",
             "sphinx-init",
             "--use-current",
             "--fail-on-error",
@@ -102,11 +85,8 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
             str(site),
             "patguard.github",
         ],
-        env=env,
-        capture_output=True,
-        text=True,
+        env,
         timeout=120,
-        check=False,
     )
     assert init.returncode == 0, init.stdout + init.stderr
     # Offline: no intersphinx inventories to download.
@@ -118,9 +98,9 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
     rst = site / "rst"
     rst.mkdir(exist_ok=True)
     rst.chmod(0o755)
-    collect = subprocess.run(
+    collect = run_tool(
         [
-            str(bin_dir / "antsibull-docs"),
+            bin_dir / "antsibull-docs",
             "--config-file",
             "antsibull-docs.cfg",
             "collection",
@@ -133,21 +113,17 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
             "rst",
             "patguard.github",
         ],
+        env,
         cwd=site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
     assert collect.returncode == 0, collect.stdout[-3000:] + collect.stderr[-3000:]
     for guide in GUIDES:
         assert (rst / "docsite" / ("%s.rst" % guide)).is_file(), sorted(p.name for p in rst.rglob("*.rst"))
 
     warnings_file = tmp_path / "sphinx-warnings.txt"
-    build = subprocess.run(
+    build = run_tool(
         [
-            str(bin_dir / "sphinx-build"),
+            bin_dir / "sphinx-build",
             "-M",
             "html",
             "rst",
@@ -159,12 +135,8 @@ def test_sphinx_site_builds_without_broken_references(collection, tmp_path):
             str(warnings_file),
             "--keep-going",
         ],
+        env,
         cwd=site,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
     assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
     warnings = [line for line in warnings_file.read_text().splitlines() if "WARNING" in line or "ERROR" in line]

@@ -8,15 +8,12 @@ Building the image itself needs podman or docker and a registry, which this mach
 from __future__ import annotations
 
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from platform_venv import REPO_ROOT
-
-from harness import ansible_env
+from platform_venv import REPO_ROOT, build_tarball, run_tool
 
 pytestmark = pytest.mark.platform
 
@@ -77,29 +74,14 @@ def test_ansible_builder_creates_the_build_context_offline(tmp_path):
     for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
         shutil.copy(REPO_ROOT / name, project / name)
     version = yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["version"]
-    build = subprocess.run(
-        [
-            str(BIN / "ansible-galaxy"),
-            "collection",
-            "build",
-            "--force",
-            "--output-path",
-            str(project / "build"),
-            str(REPO_ROOT),
-        ],
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    build = build_tarball(project / "build")
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = "patguard-github-%s.tar.gz" % version
 
     context = tmp_path / "context"
-    create = subprocess.run(
+    create = run_tool(
         [
-            str(BIN / "ansible-builder"),
+            BIN / "ansible-builder",
             "create",
             "--file",
             "execution-environment.yml",
@@ -109,11 +91,8 @@ def test_ansible_builder_creates_the_build_context_offline(tmp_path):
             "Containerfile",
             "-v3",
         ],
+        None,
         cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
     )
     assert create.returncode == 0, create.stdout + create.stderr
     assert "No matches" not in create.stdout + create.stderr, create.stdout + create.stderr

@@ -9,30 +9,12 @@ from __future__ import annotations
 import collections
 import re
 
+from request_log import POLICY, path_of
+
 from harness import app_auth, run_tasks
 
 LISTING = re.compile(r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)$")
-REPOSITORIES = re.compile(
-    r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
-    r"/(\d+)/repositories$"
-)
 WRITE = re.compile(r"^/orgs/[^/]+/(personal-access-token-requests|personal-access-tokens)$")
-AUTH = re.compile(r"^/(orgs/[^/]+/installation|app/installations/\d+/access_tokens)$")
-
-POLICY = {
-    "max_lifetime_days": 90,
-    "repository_selection": ["none", "subset"],
-    "max_repositories": 10,
-    "forbidden_permissions": ["administration:write", "organization_administration:write"],
-    "min_reason_length": 10,
-    "max_inactive_days": 90,
-    "revoke_expired": True,
-    "actions": {"compliant_request": "approve", "violating_request": "deny", "violating_grant": "revoke"},
-}
-
-
-def path_of(entry):
-    return entry["path"].split("?")[0]
 
 
 def pass_task(fake, mode, **extra):

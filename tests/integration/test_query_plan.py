@@ -15,6 +15,7 @@ import collections
 import re
 
 import pytest
+from request_log import AUTH, POLICY, REPOSITORIES, path_of
 
 from ansible_collections.patguard.github.plugins.module_utils._policy import plan
 from harness import app_auth, run_tasks
@@ -23,28 +24,8 @@ LISTINGS = {
     "requests": re.compile(r"^/(orgs|organizations)/[^/]+/personal-access-token-requests$"),
     "grants": re.compile(r"^/(orgs|organizations)/[^/]+/personal-access-tokens$"),
 }
-REPOSITORIES = re.compile(
-    r"^/(?:orgs|organizations)/[^/]+/(personal-access-token-requests|personal-access-tokens)"
-    r"/(\d+)/repositories$"
-)
-AUTH = re.compile(r"^/(orgs/[^/]+/installation|app/installations/\d+/access_tokens)$")
 
-# The demo policy (playbooks/demo.yml): max_repositories needs the repository lists.
-POLICY = {
-    "max_lifetime_days": 90,
-    "repository_selection": ["none", "subset"],
-    "max_repositories": 10,
-    "forbidden_permissions": ["administration:write", "organization_administration:write"],
-    "min_reason_length": 10,
-    "max_inactive_days": 90,
-    "revoke_expired": True,
-    "actions": {"compliant_request": "approve", "violating_request": "deny", "violating_grant": "revoke"},
-}
 NOW = "2026-06-01T00:00:00Z"
-
-
-def path_of(entry):
-    return entry["path"].split("?")[0]
 
 
 def owners_of(entry):

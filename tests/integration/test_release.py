@@ -12,32 +12,29 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
-from platform_venv import REPO_ROOT, adhoc_result, fresh_venv, tools_venv, venv_env
+from platform_venv import (
+    REPO_ROOT,
+    adhoc,
+    adhoc_result,
+    build_tarball,
+    copy_ignore,
+    fresh_venv,
+    run_tool,
+    tools_venv,
+    venv_env,
+)
 
 from fake_github.pytest_plugin import fake_github  # pylint: disable=unused-import  # noqa: F401 (the fixture)
-from harness import ansible_env
+from harness import GITHUB_CREDENTIAL_ENV
 
 pytestmark = pytest.mark.platform
 
-COPY_IGNORE = shutil.ignore_patterns(
-    ".venv",
-    ".venvs",
-    "build",
-    ".git",
-    ".hypothesis",
-    ".pytest_cache",
-    "__pycache__",
-    "tests/output",
-    "*.tar.gz",
-    "CHANGELOG.rst",
-)
-BIN = Path(sys.executable).parent
+COPY_IGNORE = copy_ignore("tests/output", "CHANGELOG.rst")
 
 
 def _version_tuple(text):
@@ -79,20 +76,10 @@ def test_changelog_release_generates_the_notes(tmp_path):
     tree = tmp_path / "collection"
     shutil.copytree(REPO_ROOT, tree, ignore=COPY_IGNORE)
     env = venv_env(tools, {"ANSIBLE_COLLECTIONS_PATH": str(tmp_path / "none")})
-    lint = subprocess.run(
-        ["antsibull-changelog", "lint"], cwd=tree, env=env, capture_output=True, text=True, timeout=120, check=False
-    )
+    lint = run_tool(["antsibull-changelog", "lint"], env, cwd=tree, timeout=120)
     assert lint.returncode == 0 and not lint.stdout.strip(), lint.stdout + lint.stderr
     version = galaxy_version()
-    release = subprocess.run(
-        ["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    release = run_tool(["antsibull-changelog", "release", "--version", version, "--date", "2026-01-01"], env, cwd=tree)
     assert release.returncode == 0, release.stdout + release.stderr
     notes = (tree / "CHANGELOG.rst").read_text()
     assert "v%s" % version in notes
@@ -109,14 +96,7 @@ def test_changelog_release_generates_the_notes(tmp_path):
 def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake_github):  # noqa: F811
     version = galaxy_version()
     out = tmp_path / "dist"
-    build = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "build", "--force", "--output-path", str(out), str(REPO_ROOT)],
-        env=ansible_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    build = build_tarball(out)
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = out / ("patguard-github-%s.tar.gz" % version)
     assert tarball.is_file(), list(out.iterdir())
@@ -164,25 +144,10 @@ def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake
             "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
         },
     )
-    for key in (
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITHUB_APP_ID",
-        "GITHUB_APP_PRIVATE_KEY",
-        "GITHUB_API_URL",
-        "GITHUB_APP_PRIVATE_KEY_PATH",
-        "GITHUB_APP_INSTALLATION_ID",
-        "ANSIBLE_CONFIG",
-    ):
+    for key in GITHUB_CREDENTIAL_ENV + ("ANSIBLE_CONFIG",):
         env.pop(key, None)
-    install = subprocess.run(
-        [str(venv / "bin" / "ansible-galaxy"), "collection", "install", "--offline", "-p", site, str(tarball)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=str(tmp_path),
+    install = run_tool(
+        [venv / "bin" / "ansible-galaxy", "collection", "install", "--offline", "-p", site, tarball], env, cwd=tmp_path
     )
     assert install.returncode == 0, install.stdout + install.stderr
     installed = Path(site) / "ansible_collections" / "patguard" / "github"
@@ -197,29 +162,7 @@ def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake
             "PATGUARD_WRITE_INTERVAL": "0",
         }
     )
-    run = subprocess.run(
-        [
-            str(venv / "bin" / "ansible"),
-            "localhost",
-            "-o",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % python,
-            "-m",
-            "patguard.github.pat_grant_info",
-            "-a",
-            "org=%s" % fake.org,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=str(tmp_path),
-    )
+    run = adhoc(venv / "bin" / "ansible", python, "patguard.github.pat_grant_info", "org=%s" % fake.org, env, tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = adhoc_result(run.stdout)
     assert not result.get("failed"), result
@@ -227,42 +170,18 @@ def test_built_tarball_installs_in_a_fresh_venv_and_runs_a_module(tmp_path, fake
     assert result["changed"] is False
     # The report action renders its page from the template and asset files in the tarball.
     report_dir = tmp_path / "adhoc-report"
-    report = subprocess.run(
-        [
-            str(venv / "bin" / "ansible"),
-            "localhost",
-            "-o",
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=%s" % python,
-            "-m",
-            "patguard.github.pat_report",
-            "-a",
-            json.dumps({"dest": str(report_dir), "org": fake.org, "grants": result["grants"]}),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=str(tmp_path),
-    )
+    report_args = json.dumps({"dest": str(report_dir), "org": fake.org, "grants": result["grants"]})
+    report = adhoc(venv / "bin" / "ansible", python, "patguard.github.pat_report", report_args, env, tmp_path)
     assert report.returncode == 0, report.stdout[-3000:] + report.stderr[-3000:]
     page = (report_dir / "report.html").read_text()
     assert "Content-Security-Policy" in page and 'id="report-data"' in page and "sortableTables" in page
     assert len(json.loads((report_dir / "report.json").read_text())["tokens"]) == len(result["grants"])
     # Loaded from the fresh venv, not from the source tree.
-    listing = subprocess.run(
-        [str(venv / "bin" / "ansible-galaxy"), "collection", "list", "patguard.github", "--format", "json"],
-        env=env,
-        capture_output=True,
-        text=True,
+    listing = run_tool(
+        [venv / "bin" / "ansible-galaxy", "collection", "list", "patguard.github", "--format", "json"],
+        env,
+        cwd=tmp_path,
         timeout=120,
-        check=False,
-        cwd=str(tmp_path),
     )
     assert listing.returncode == 0, listing.stderr
     assert list(json.loads(listing.stdout)) == [str(Path(site) / "ansible_collections")]
