@@ -13,18 +13,10 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ._catalog import MAX_IDS_PER_BULK
 from ._errors import ConfigError, PatguardError
-from ._pat import (
-    KINDS,
-    MAX_IDS_PER_BULK,
-    add_repositories,
-    check_filters,
-    check_org,
-    list_records,
-    owners_not_members,
-    review_requests,
-    revoke_grants,
-)
+from ._pat import KINDS, add_repositories, check_filters, check_org, list_records, owners_not_members
+from ._pat_writes import review_requests, revoke_grants
 from ._policy import needs_repositories, plan
 from ._policy_schema import PolicyError, validate_policy
 

@@ -173,8 +173,8 @@ from ansible_collections.patguard.github.plugins.module_utils._pat import (
     filters_from_params,
     list_records,
     owners_not_members,
-    revoke_grants,
 )
+from ansible_collections.patguard.github.plugins.module_utils._pat_writes import revoke_grants
 
 FILTER_OPTIONS = ("owners", "token_ids", "repository", "permission", "last_used_before", "last_used_after")
 

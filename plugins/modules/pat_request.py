@@ -209,11 +209,8 @@ api:
 """
 
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
-from ansible_collections.patguard.github.plugins.module_utils._pat import (
-    check_org,
-    normalize_decisions,
-    review_requests,
-)
+from ansible_collections.patguard.github.plugins.module_utils._pat import check_org, normalize_decisions
+from ansible_collections.patguard.github.plugins.module_utils._pat_writes import review_requests
 
 
 def main():

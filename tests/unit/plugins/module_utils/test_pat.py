@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.patguard.github.plugins.module_utils import _pat
+from ansible_collections.patguard.github.plugins.module_utils import _pat, _pat_writes
 from ansible_collections.patguard.github.plugins.module_utils._errors import (
     AmbiguousWriteError,
     ConfigError,
@@ -175,7 +175,7 @@ def test_decisions_group_by_action_and_reason_in_chunks_of_100():
     decisions = [{"id": i, "action": "approve", "reason": "ok"} for i in range(1, 251)]
     decisions += [{"id": i, "action": "deny", "reason": "no"} for i in range(251, 261)]
     decisions += [{"id": 300, "action": "deny", "reason": "other"}]
-    calls = _pat.group_decisions(_pat.normalize_decisions(decisions=decisions))
+    calls = _pat_writes.group_decisions(_pat.normalize_decisions(decisions=decisions))
     assert [(c["action"], c["reason"], len(c["ids"])) for c in calls] == [
         ("approve", "ok", 100),
         ("approve", "ok", 100),
@@ -214,41 +214,45 @@ def test_bad_decisions_are_refused(kwargs, message):
 def test_review_acts_only_on_pending_and_second_run_is_a_no_op():
     client = StubClient(requests=[rec(i) for i in range(1, 6)])
     decisions = _pat.normalize_decisions(ids=[1, 2, 3, 99], action="approve", reason="ok")
-    result = _pat.review_requests(client, "acme", decisions)
+    result = _pat_writes.review_requests(client, "acme", decisions)
     assert result["approved"] == [1, 2, 3] and result["unchanged"] == [99] and len(client.writes()) == 1
-    again = _pat.review_requests(StubClient(requests=[rec(4), rec(5)]), "acme", decisions)
+    again = _pat_writes.review_requests(StubClient(requests=[rec(4), rec(5)]), "acme", decisions)
     assert again["approved"] == [] and again["unchanged"] == [1, 2, 3, 99]
 
 
 def test_check_mode_sends_no_write():
     client = StubClient(requests=[rec(1), rec(2)])
-    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), check_mode=True)
+    result = _pat_writes.review_requests(
+        client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), check_mode=True
+    )
     assert result["denied"] == [1, 2] and client.writes() == [] and set(client.pending) == {1, 2}
 
 
 def test_fail_on_missing_sends_nothing():
     client = StubClient(requests=[rec(1)])
     with pytest.raises(ConfigError) as info:
-        _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), fail_on_missing=True)
+        _pat_writes.review_requests(
+            client, "acme", _pat.normalize_decisions(ids=[1, 2], action="deny"), fail_on_missing=True
+        )
     assert "not pending" in info.value.message and client.writes() == []
 
 
 def test_token_ids_make_the_pending_check_a_filtered_listing():
     client = StubClient(requests=[rec(1), rec(2)])
     decisions = _pat.normalize_decisions(decisions=[{"id": 1, "action": "approve", "token_id": 1001}])
-    _pat.review_requests(client, "acme", decisions)
+    _pat_writes.review_requests(client, "acme", decisions)
     assert client.calls[0][2] == {"token_id": ["1001"]}
 
 
 def test_lost_answer_after_applying_is_reconciled_without_resending():
     client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost-applied"])
-    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
+    result = _pat_writes.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
     assert result["approved"] == [1, 2, 3] and len(client.writes()) == 1
 
 
 def test_lost_answer_before_applying_is_resent_once():
     client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost"])
-    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
+    result = _pat_writes.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
     assert result["approved"] == [1, 2, 3] and len(client.writes()) == 2 and client.pending == {}
 
 
@@ -256,7 +260,7 @@ def test_ids_reviewed_by_someone_else_meanwhile_are_gone_not_an_error_nor_ours()
     client = StubClient(requests=[rec(1), rec(2)])
     decisions = _pat.normalize_decisions(ids=[1, 2], action="deny")
     del client.pending[2]  # handled by a human between our listing and our write
-    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    result = _pat_writes.review_requests(client, "acme", decisions, refresh=False)
     # Request 2 was not denied by this task: it is reported as gone, and never counted twice.
     assert result["denied"] == [1] and client.writes()[-1][2]["pat_request_ids"] == [1]
     assert result["gone"] == [{"id": 2, "kind": "request", "token_id": None, "step": "review"}]
@@ -269,7 +273,7 @@ def test_partial_failure_reports_what_was_and_was_not_done():
     )
     decisions = _pat.normalize_decisions(ids=list(range(1, 251)), action="approve")
     with pytest.raises(PatguardError) as info:
-        _pat.review_requests(client, "acme", decisions)
+        _pat_writes.review_requests(client, "acme", decisions)
     details = info.value.details
     assert details["approved"] == list(range(1, 101))
     assert details["not_processed"] == list(range(101, 251))
@@ -279,9 +283,9 @@ def test_partial_failure_reports_what_was_and_was_not_done():
 # -- revoke -------------------------------------------------------------------------------------
 def test_revoke_in_chunks_and_idempotent():
     client = StubClient(grants=[rec(i) for i in range(1, 251)])
-    result = _pat.revoke_grants(client, "acme", list(range(1, 251)) + [999])
+    result = _pat_writes.revoke_grants(client, "acme", list(range(1, 251)) + [999])
     assert len(result["revoked"]) == 250 and result["unchanged"] == [999] and len(client.writes()) == 3
-    again = _pat.revoke_grants(client, "acme", list(range(1, 251)))
+    again = _pat_writes.revoke_grants(client, "acme", list(range(1, 251)))
     assert again["revoked"] == [] and len(client.writes()) == 3
 
 
@@ -291,7 +295,7 @@ def test_resend_refused_after_a_lost_answer_is_done_not_a_failure(status):
     # The write was applied but its answer lost; the listing still shows the requests (it lags),
     # so they are sent again, and GitHub refuses what it has already handled.
     client = StubClient(requests=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=1, refusal=status)
-    result = _pat.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
+    result = _pat_writes.review_requests(client, "acme", _pat.normalize_decisions(ids=[1, 2, 3], action="approve"))
     assert result["approved"] == [1, 2, 3] and result["unconfirmed"] == [] and result["gone"] == []
     assert each_id_once(result, "approved", "denied") == [1, 2, 3]
     assert len(client.writes()) == 2  # the write, and one resend answered "already handled"
@@ -299,18 +303,18 @@ def test_resend_refused_after_a_lost_answer_is_done_not_a_failure(status):
 
 def test_a_listing_that_keeps_lagging_ends_in_unconfirmed_after_bounded_rounds():
     client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=99)
-    result = _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+    result = _pat_writes.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
     # GitHub said "already handled"; its listing never caught up: reported, not failed, not looped.
     assert result["unconfirmed"] == [1, 2, 3] and result["revoked"] == []
     assert each_id_once(result, "revoked") == [1, 2, 3]
-    assert len(client.writes()) == 2 and len(client.listings()) == _pat.RECONCILE_ROUNDS
+    assert len(client.writes()) == 2 and len(client.listings()) == _pat_writes.RECONCILE_ROUNDS
     # The listings after the first one wait for the listing to catch up; the wait is counted.
     assert client.held == [(1, "reconcile"), (3, "reconcile")]
 
 
 def test_a_listing_that_catches_up_confirms_without_another_write():
     client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost-applied"], lag=2)
-    result = _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+    result = _pat_writes.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
     assert result["revoked"] == [1, 2, 3] and result["unconfirmed"] == []
     assert len(client.writes()) == 2 and len(client.listings()) == 3
 
@@ -318,16 +322,16 @@ def test_a_listing_that_catches_up_confirms_without_another_write():
 def test_accepted_write_counts_once_even_when_the_listing_lags():
     client = StubClient(requests=[rec(i) for i in range(1, 4)], lag=5)
     decisions = _pat.normalize_decisions(ids=[1, 2, 3], action="deny")
-    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    result = _pat_writes.review_requests(client, "acme", decisions, refresh=False)
     assert result["denied"] == [1, 2, 3] and len(client.writes()) == 1 and client.listings() == []
 
 
 def test_writes_lost_every_time_still_fail_with_an_honest_report():
     client = StubClient(grants=[rec(i) for i in range(1, 4)], failures=["lost"] * 9)
     with pytest.raises(PatguardError) as info:
-        _pat.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
+        _pat_writes.revoke_grants(client, "acme", [1, 2, 3], active={1, 2, 3})
     assert info.value.details["not_processed"] == [1, 2, 3] and info.value.details["revoked"] == []
-    assert len(client.writes()) == _pat.RECONCILE_ROUNDS + 1
+    assert len(client.writes()) == _pat_writes.RECONCILE_ROUNDS + 1
 
 
 # -- issue 12.6: records that vanish mid-pass ---------------------------------------------------
@@ -351,7 +355,7 @@ def test_grants_revoked_elsewhere_are_gone_and_the_rest_is_revoked():
     client = StubClient(grants=[rec(i) for i in range(1, 6)])
     del client.grants[2], client.grants[4]  # revoked in the web UI after the role's listing
     token_of = dict((i, 1000 + i) for i in range(1, 6))
-    result = _pat.revoke_grants(client, "acme", [1, 2, 3, 4, 5], active={1, 2, 3, 4, 5}, token_of=token_of)
+    result = _pat_writes.revoke_grants(client, "acme", [1, 2, 3, 4, 5], active={1, 2, 3, 4, 5}, token_of=token_of)
     assert result["revoked"] == [1, 3, 5]
     assert [(g["id"], g["kind"], g["token_id"], g["step"]) for g in result["gone"]] == [
         (2, "grant", 1002, "revoke"),
@@ -366,12 +370,12 @@ def test_grants_revoked_elsewhere_are_gone_and_the_rest_is_revoked():
 def test_ids_github_refuses_while_still_listing_them_fail_after_bounded_rounds():
     client = StubClient(grants=[rec(1), rec(2)], failures=[GitHubAPIError("422 validation failed", status=422)] * 9)
     with pytest.raises(PatguardError) as info:
-        _pat.revoke_grants(client, "acme", [1, 2], active={1, 2})
+        _pat_writes.revoke_grants(client, "acme", [1, 2], active={1, 2})
     assert info.value.details["status"] == 422 and info.value.details["not_processed"] == [1, 2]
     assert (
         "422 validation failed" in info.value.message
         and len(client.writes()) == 1
-        and len(client.listings()) == _pat.RECONCILE_ROUNDS
+        and len(client.listings()) == _pat_writes.RECONCILE_ROUNDS
     )
 
 
@@ -381,7 +385,7 @@ def test_partial_failure_report_carries_gone_and_each_id_once():
     )
     del client.grants[120]
     with pytest.raises(PatguardError) as info:
-        _pat.revoke_grants(client, "acme", list(range(1, 151)), active=set(range(1, 151)))
+        _pat_writes.revoke_grants(client, "acme", list(range(1, 151)), active=set(range(1, 151)))
     details = info.value.details
     # Chunk 1 revoked; chunk 2 refused for grant 120 (gone), its resend stopped by the rate limit.
     assert details["revoked"] == list(range(1, 101)) and [g["id"] for g in details["gone"]] == [120]
@@ -394,17 +398,17 @@ def test_upgrade_request_and_grant_of_one_token_are_reconciled_each_by_its_own_l
     # Request 7 asks to widen token 900, which grant 7 already holds: same token id, same number.
     client = StubClient(requests=[rec(7, token=900)], grants=[rec(7, token=900)], failures=["lost-applied"])
     decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "approve", "token_id": 900}])
-    result = _pat.review_requests(client, "acme", decisions)
+    result = _pat_writes.review_requests(client, "acme", decisions)
     assert result["approved"] == [7] and 7 in client.grants  # the grant is untouched
     assert all("token-requests" in c[1] for c in client.listings())  # never "a grant exists" as proof
-    revoked = _pat.revoke_grants(client, "acme", [7], token_of={7: 900})
+    revoked = _pat_writes.revoke_grants(client, "acme", [7], token_of={7: 900})
     assert revoked["revoked"] == [7] and revoked["unchanged"] == []
 
 
 def test_approving_an_upgrade_lost_before_it_arrived_is_resent_although_the_grant_exists():
     client = StubClient(requests=[rec(7, token=900)], grants=[rec(8, token=900)], failures=["lost"])
     decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "approve", "token_id": 900}])
-    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    result = _pat_writes.review_requests(client, "acme", decisions, refresh=False)
     assert result["approved"] == [7] and len(client.writes()) == 2 and client.pending == {}
 
 
@@ -412,7 +416,7 @@ def test_denying_a_request_gone_is_not_confused_with_its_tokens_grant():
     client = StubClient(requests=[rec(7, token=900)], grants=[rec(8, token=900)])
     del client.pending[7]  # the owner cancelled the upgrade request
     decisions = _pat.normalize_decisions(decisions=[{"id": 7, "action": "deny", "token_id": 900}])
-    result = _pat.review_requests(client, "acme", decisions, refresh=False)
+    result = _pat_writes.review_requests(client, "acme", decisions, refresh=False)
     gone = [{"id": 7, "kind": "request", "token_id": 900, "step": "review"}]
     assert result["denied"] == [] and result["gone"] == gone
     assert 8 in client.grants
