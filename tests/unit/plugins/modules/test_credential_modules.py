@@ -5,30 +5,11 @@ credential fragment longer than GitHub's last eight characters reaches a result.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from http_doubles import ScriptedSession as Scripted
 from http_doubles import make_response as answer
-
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}))
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-
+from module_runner import run_module_output
 
 from ansible_collections.patguard.github.plugins.module_utils import _module
 from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
@@ -69,39 +50,8 @@ def cred(
     return record
 
 
-@pytest.fixture
-def session(monkeypatch):
-    scripted = Scripted([])
-    monkeypatch.setattr(
-        _module,
-        "GitHubClient",
-        lambda options, org=None: GitHubClient(options, org=org, session=scripted, sleep=lambda s: None),
-    )
-    for name in (
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITHUB_APP_ID",
-        "GITHUB_APP_PRIVATE_KEY",
-        "GITHUB_APP_PRIVATE_KEY_PATH",
-        "GITHUB_API_URL",
-        "PATGUARD_WRITE_INTERVAL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return scripted
-
-
 def run_module(module, args, capsys, check_mode=False, diff=False):
-    args = dict(args)
-    args.setdefault("api_url", API)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    if diff:
-        args["_ansible_diff"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    out = capsys.readouterr().out
-    return json.loads(out), out
+    return run_module_output(module, dict({"api_url": API}, **args), capsys, check_mode=check_mode, diff=diff)
 
 
 def page(records, next_url=None):

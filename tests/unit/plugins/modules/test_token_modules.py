@@ -5,30 +5,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from http_doubles import ScriptedSession as Scripted
 from http_doubles import make_response as answer
+from module_runner import run_module_output
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19 (the compat runs collect this file too)
-    import contextlib
-
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        old = basic._ANSIBLE_ARGS
-        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}))
-        try:
-            yield
-        finally:
-            basic._ANSIBLE_ARGS = old
-
-
-from ansible_collections.patguard.github.plugins.module_utils import _module
-from ansible_collections.patguard.github.plugins.module_utils._client import GitHubClient
 from ansible_collections.patguard.github.plugins.modules import app_token, credential_revoke, pat_template, token_info
 
 API = "https://api.example.test"
@@ -36,35 +15,8 @@ FINE = "github_pat_" + "1" * 22 + "_" + "B" * 59
 CLASSIC = "ghp_" + "C" * 36
 
 
-@pytest.fixture
-def session(monkeypatch):
-    """Every client the module builds uses one scripted session; fill ``session.script``."""
-    scripted = Scripted([])
-    monkeypatch.setattr(
-        _module,
-        "GitHubClient",
-        lambda options, org=None: GitHubClient(options, org=org, session=scripted, sleep=lambda s: None),
-    )
-    for name in (
-        "GITHUB_TOKEN",
-        "GH_TOKEN",
-        "GITHUB_APP_ID",
-        "GITHUB_APP_PRIVATE_KEY",
-        "GITHUB_APP_PRIVATE_KEY_PATH",
-        "GITHUB_API_URL",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    return scripted
-
-
 def run_module(module, args, capsys, check_mode=False):
-    args = dict(args)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            module.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module_output(module, args, capsys, check_mode=check_mode)[0]
 
 
 # -- pat_template ----------------------------------------------------------------------------
