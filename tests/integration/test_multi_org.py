@@ -150,6 +150,48 @@ def test_inventory_lists_every_installation_once_with_groups_vars_and_a_warning(
     assert fake.private_key_pem.splitlines()[1] not in proc.stdout + proc.stderr
 
 
+def test_a_play_that_just_includes_pat_governance_makes_no_installation_lookup(tmp_path, fake_github):  # noqa: F811
+    """Issue 16: the roles take installation_id from the host vars the inventory sets, without
+    any module_defaults in the play."""
+    fake = fake_github(**ESTATE)
+    playbook = tmp_path / "governance.yml"
+    playbook.write_text(
+        json.dumps(
+            [
+                {
+                    "hosts": "pat_ready",
+                    "connection": "local",
+                    "gather_facts": False,
+                    "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"},
+                    "tasks": [{"ansible.builtin.include_role": {"name": "patguard.github.pat_governance"}}],
+                }
+            ]
+        )
+    )
+    reports = tmp_path / "reports"
+    run(
+        [
+            str(BIN / "ansible-playbook"),
+            "-i",
+            str(inventory_file(tmp_path)),
+            "--forks",
+            "2",
+            str(playbook),
+            "-e",
+            extra_vars_file(tmp_path, patguard_report_dir=str(reports)),
+        ],
+        app_env(fake),
+        tmp_path,
+    )
+    log = fake.request_log
+    assert not [e for e in log if e["path"].endswith("/installation")], "installation lookups"
+    exchanges = Counter(org_of(fake)(e) for e in log if TOKEN_PATH.match(e["path"]))
+    assert exchanges == Counter({org: 1 for org in READY})  # one pass, one App token per organization
+    assert any(org_state(fake, org)["reviews"] or org_state(fake, org)["revoked"] for org in READY)
+    for org in READY:
+        assert (reports / org / "report.json").is_file()
+
+
 @pytest.mark.slow
 def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp_path, fake_github):  # noqa: F811
     # The reference: each organization alone, with today's single-organization playbook.
