@@ -94,6 +94,14 @@ def extra_vars_file(tmp_path, **values):
     return "@%s" % path
 
 
+def enforce_all(tmp_path, env, **extra_vars):
+    """Playbook patguard.github.enforce_policy_all over the installations inventory, 4 forks."""
+    cmd = [str(BIN / "ansible-playbook"), "-i", str(inventory_file(tmp_path)), "--forks", "4"]
+    return run(
+        cmd + ["patguard.github.enforce_policy_all", "-e", extra_vars_file(tmp_path, **extra_vars)], env, tmp_path
+    )
+
+
 def org_state(fake, org):
     """What a pass changes in an organization, independent of id counters shared across organizations."""
     snap = fake.state.snapshot()["organizations"][org]
@@ -220,20 +228,7 @@ def test_forked_pass_over_pat_ready_equals_single_org_runs_without_discovery(tmp
     # A wrong installation in the environment (as a single-organization AWX credential would set):
     # each host's own patguard_installation_id must win.
     env = app_env(multi, GITHUB_APP_INSTALLATION_ID=str(multi.installation_ids["acme-05"]))
-    proc = run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory_file(tmp_path)),
-            "--forks",
-            "4",
-            "patguard.github.enforce_policy_all",
-            "-e",
-            extra_vars_file(tmp_path, patguard_report_dir=str(reports)),
-        ],
-        env,
-        tmp_path,
-    )
+    proc = enforce_all(tmp_path, env, patguard_report_dir=str(reports))
     for org in READY:
         assert org_state(multi, org) == expected[org], org
     untouched = fake_github(**ESTATE)
@@ -284,20 +279,7 @@ def test_forks_run_organizations_at_once_and_write_spacing_stays_per_organizatio
 
     fake.api.log.add = add
     interval = 3.0
-    run(
-        [
-            str(BIN / "ansible-playbook"),
-            "-i",
-            str(inventory_file(tmp_path)),
-            "--forks",
-            "4",
-            "patguard.github.enforce_policy_all",
-            "-e",
-            extra_vars_file(tmp_path),
-        ],
-        app_env(fake, PATGUARD_WRITE_INTERVAL=str(interval)),
-        tmp_path,
-    )
+    enforce_all(tmp_path, app_env(fake, PATGUARD_WRITE_INTERVAL=str(interval)))
     find = org_of(fake)
     writes = [(e["t"], find(e)) for e in stamps if e["method"] == "POST" and ORG_PATH.match(e["path"])]
     by_org = defaultdict(list)
