@@ -106,6 +106,15 @@ def fail_on_input(module: AnsibleModule, check: Callable[[], Any]) -> Any:
         module.fail_json(**exc.fail_kwargs())
 
 
+def unavailable_result(module: AnsibleModule, exc: PatguardError, **empty: Any) -> dict[str, Any]:
+    """A listing GitHub does not offer here (``when_unavailable``): ``fail`` raises ``exc``
+    again; ``warn`` warns and returns ``empty`` with ``available`` false and the reason."""
+    if module.params["when_unavailable"] != "warn":
+        raise exc
+    module.warn(exc.message)
+    return dict(changed=False, **empty, available=False, unavailable_reason=exc.message)
+
+
 def run_listing(kind: str, result_key: str) -> None:
     """``main()`` of the two ``_info`` modules: a filtered listing of requests or grants."""
     from ._pat import check_org, filter_argument_spec, filters_from_params, listing_result

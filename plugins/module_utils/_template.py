@@ -293,6 +293,28 @@ def check_template_policy(
     return norm
 
 
+def _require_owner_type(owner: Optional[str], owner_type: Optional[str], flat: Sequence[Tuple[str, str, str]]) -> None:
+    """ConfigError when the permissions apply to one kind of owner only and none is known."""
+    if owner_type is None and needs_owner_type(owner, flat):
+        kinds = sorted(set(res for _n, _l, res in flat if res != "repository"))
+        raise ConfigError(
+            "owner_type: required when permissions include %s permissions (%s applies only to %s "
+            "owners): set owner_type to user or organization, or give credentials so that pat_template "
+            "looks the owner up (GET /users/{username})"
+            % (" and ".join(kinds), kinds[0], "user" if kinds[0] == "account" else "organization")
+        )
+
+
+def _add_reason_step(steps: list, norm: Optional[Dict[str, Any]], owner_type: Optional[str]) -> None:
+    """The policy's minimum justification length, as the step before the last (organizations only)."""
+    minimum = (norm or {}).get("min_reason_length") or 0
+    if minimum and owner_type != "user":
+        steps.insert(
+            len(steps) - 1,
+            "Make the justification at least %d characters long: the policy denies shorter ones." % minimum,
+        )
+
+
 def build_template(
     name: Any,
     description: Optional[str] = None,
@@ -315,14 +337,7 @@ def build_template(
         expires_in = int(expires_in.strip())
     try:
         flat = template_permissions(permissions, owner_type)
-        if owner_type is None and needs_owner_type(owner, flat):
-            kinds = sorted(set(res for _n, _l, res in flat if res != "repository"))
-            raise ConfigError(
-                "owner_type: required when permissions include %s permissions (%s applies only to %s "
-                "owners): set owner_type to user or organization, or give credentials so that pat_template "
-                "looks the owner up (GET /users/{username})"
-                % (" and ".join(kinds), kinds[0], "user" if kinds[0] == "account" else "organization")
-            )
+        _require_owner_type(owner, owner_type, flat)
         url = build_template_url(
             name,
             description=description,
@@ -345,12 +360,7 @@ def build_template(
         )
     except TemplateError as exc:
         raise ConfigError(str(exc), field=exc.field) from None
-    minimum = (norm or {}).get("min_reason_length") or 0
-    if minimum and owner_type != "user":
-        steps.insert(
-            len(steps) - 1,
-            "Make the justification at least %d characters long: the policy denies shorter ones." % minimum,
-        )
+    _add_reason_step(steps, norm, owner_type)
     return {
         "url": url,
         "manual_steps": steps,

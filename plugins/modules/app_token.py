@@ -171,47 +171,51 @@ from ansible_collections.patguard.github.plugins.module_utils._installation_toke
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 from ansible_collections.patguard.github.plugins.module_utils._tokens import fingerprint
 
+ARGUMENT_SPEC = dict(
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    org=dict(type="str"),
+    repositories=dict(type="list", elements="str"),
+    permissions=dict(type="dict"),
+)
+
+
+def _check_absent(params):
+    if params["repositories"] is not None or params["permissions"] is not None:
+        raise ConfigError("repositories, permissions: apply to state=present only")
+    token = params["token"]
+    if not token:
+        raise ConfigError("token: state=absent revokes the installation token given in token; it is missing")
+    source = env_token_guard(token, os.environ)
+    if source:
+        raise ConfigError(
+            "token: its value comes from (or equals) the %s environment variable; state=absent "
+            "would revoke that token. Give the installation token to revoke explicitly, and "
+            "unset %s for this task if it really is the one" % (source, source)
+        )
+    return None, None
+
+
+def _check_present(params):
+    """``(repositories, permissions)`` of the token to create (ConfigError before any request)."""
+    if not params["app_id"]:
+        raise ConfigError(
+            "app_id: an installation token needs GitHub App credentials (app_id with private_key "
+            "or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)"
+        )
+    if not params["org"] and not params["installation_id"]:
+        raise ConfigError("org: give the organization the App is installed on, or installation_id")
+    return (
+        check_installation_repositories(params["repositories"], org=params["org"]),
+        check_app_permissions(params["permissions"]),
+    )
+
 
 def main():
-    module = build_module(
-        dict(
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            org=dict(type="str"),
-            repositories=dict(type="list", elements="str"),
-            permissions=dict(type="dict"),
-        )
-    )
+    module = build_module(ARGUMENT_SPEC)
     params = module.params
     state = params["state"]
-
-    def check():
-        if state == "absent":
-            if params["repositories"] is not None or params["permissions"] is not None:
-                raise ConfigError("repositories, permissions: apply to state=present only")
-            token = params["token"]
-            if not token:
-                raise ConfigError("token: state=absent revokes the installation token given in token; it is missing")
-            source = env_token_guard(token, os.environ)
-            if source:
-                raise ConfigError(
-                    "token: its value comes from (or equals) the %s environment variable; state=absent "
-                    "would revoke that token. Give the installation token to revoke explicitly, and "
-                    "unset %s for this task if it really is the one" % (source, source)
-                )
-            return None, None
-        if not params["app_id"]:
-            raise ConfigError(
-                "app_id: an installation token needs GitHub App credentials (app_id with private_key "
-                "or private_key_path, or GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH)"
-            )
-        if not params["org"] and not params["installation_id"]:
-            raise ConfigError("org: give the organization the App is installed on, or installation_id")
-        return (
-            check_installation_repositories(params["repositories"], org=params["org"]),
-            check_app_permissions(params["permissions"]),
-        )
-
-    repositories, permissions = fail_on_input(module, check)
+    check = _check_absent if state == "absent" else _check_present
+    repositories, permissions = fail_on_input(module, lambda: check(params))
 
     def task(client):
         if state == "absent":

@@ -174,59 +174,55 @@ from ansible_collections.patguard.github.plugins.module_utils._audit_log import 
     history,
     list_events,
 )
-from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
+from ansible_collections.patguard.github.plugins.module_utils._module import (
+    build_module,
+    fail_on_input,
+    run,
+    unavailable_result,
+)
 from ansible_collections.patguard.github.plugins.module_utils._pat import check_org
+
+ARGUMENT_SPEC = dict(
+    org=dict(type="str", required=True),
+    phrase=dict(type="str"),
+    since_days=dict(type="int"),
+    include=dict(type="str", choices=["web", "git", "all"]),
+    order=dict(type="str", choices=["desc", "asc"]),
+    after=dict(type="str", no_log=False),
+    before=dict(type="str"),
+    max_events=dict(type="int", default=1000),
+    expect=dict(type="list", elements="dict"),
+    when_unavailable=dict(type="str", choices=["fail", "warn"], default="fail"),
+)
+
+
+def _check(params):
+    """The search query, the event cap and the expected writes (ConfigError before any request)."""
+    check_org(params["org"])
+    query, cap = check_query(
+        params["phrase"],
+        params["include"],
+        params["order"],
+        params["after"],
+        params["before"],
+        params["max_events"],
+        params["since_days"],
+    )
+    return query, cap, check_writes(params["expect"]) if params["expect"] is not None else None
 
 
 def main():
-    module = build_module(
-        dict(
-            org=dict(type="str", required=True),
-            phrase=dict(type="str"),
-            since_days=dict(type="int"),
-            include=dict(type="str", choices=["web", "git", "all"]),
-            order=dict(type="str", choices=["desc", "asc"]),
-            after=dict(type="str", no_log=False),
-            before=dict(type="str"),
-            max_events=dict(type="int", default=1000),
-            expect=dict(type="list", elements="dict"),
-            when_unavailable=dict(type="str", choices=["fail", "warn"], default="fail"),
-        ),
-        mutually_exclusive=[("after", "before")],
-    )
+    module = build_module(ARGUMENT_SPEC, mutually_exclusive=[("after", "before")])
     params = module.params
-
-    def check():
-        check_org(params["org"])
-        query, cap = check_query(
-            params["phrase"],
-            params["include"],
-            params["order"],
-            params["after"],
-            params["before"],
-            params["max_events"],
-            params["since_days"],
-        )
-        return query, cap, check_writes(params["expect"]) if params["expect"] is not None else None
-
-    query, cap, expect = fail_on_input(module, check)
+    query, cap, expect = fail_on_input(module, lambda: _check(params))
 
     def task(client):
         try:
             events, truncated = list_events(client, params["org"], query, cap)
         except AuditLogUnavailable as exc:
-            if params["when_unavailable"] != "warn":
-                raise
-            module.warn(exc.message)
-            return {
-                "changed": False,
-                "events": [],
-                "count": 0,
-                "truncated": False,
-                "history": history([], params["since_days"]),
-                "available": False,
-                "unavailable_reason": exc.message,
-            }
+            return unavailable_result(
+                module, exc, events=[], count=0, truncated=False, history=history([], params["since_days"])
+            )
         result = {
             "changed": False,
             "events": events,

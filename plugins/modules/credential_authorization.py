@@ -121,7 +121,12 @@ from ansible_collections.patguard.github.plugins.module_utils._credential_author
     remove_authorizations,
 )
 from ansible_collections.patguard.github.plugins.module_utils._errors import ConfigError
-from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
+from ansible_collections.patguard.github.plugins.module_utils._module import (
+    build_module,
+    fail_on_input,
+    run,
+    unavailable_result,
+)
 
 SHOWN = ("credential_id", "authorized_credential_id", "login", "credential_type", "token_last_eight")
 
@@ -148,17 +153,7 @@ def main():
         try:
             records = list_authorizations(client, params["org"], filters)
         except UnavailableError as exc:
-            if params["when_unavailable"] != "warn":
-                raise
-            module.warn(exc.message)
-            return {
-                "changed": False,
-                "removed": [],
-                "removed_credentials": [],
-                "already_absent": [],
-                "available": False,
-                "unavailable_reason": exc.message,
-            }
+            return unavailable_result(module, exc, removed=[], removed_credentials=[], already_absent=[])
         listed = set(r["credential_id"] for r in records)
         absent = [i for i in filters["credential_ids"] if i not in listed]
         result = remove_authorizations(client, params["org"], records, check_mode=module.check_mode)

@@ -146,7 +146,12 @@ from ansible_collections.patguard.github.plugins.module_utils._credential_author
     list_authorizations,
     summary,
 )
-from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
+from ansible_collections.patguard.github.plugins.module_utils._module import (
+    build_module,
+    fail_on_input,
+    run,
+    unavailable_result,
+)
 
 
 def main():
@@ -158,17 +163,7 @@ def main():
         try:
             records = list_authorizations(client, params["org"], filters)
         except UnavailableError as exc:
-            if params["when_unavailable"] != "warn":
-                raise
-            module.warn(exc.message)
-            return {
-                "changed": False,
-                "credential_authorizations": [],
-                "count": 0,
-                "summary": summary([]),
-                "available": False,
-                "unavailable_reason": exc.message,
-            }
+            return unavailable_result(module, exc, credential_authorizations=[], count=0, summary=summary([]))
         return {
             "changed": False,
             "credential_authorizations": records,

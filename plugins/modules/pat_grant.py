@@ -179,7 +179,7 @@ from ansible_collections.patguard.github.plugins.module_utils._pat_writes import
 FILTER_OPTIONS = ("owners", "token_ids", "repository", "permission", "last_used_before", "last_used_after")
 
 
-def main():
+def _argument_spec():
     spec = filter_argument_spec()
     del spec["include_repositories"]
     spec.update(
@@ -187,48 +187,62 @@ def main():
         ids=dict(type="list", elements="raw"),
         refresh=dict(type="bool", default=True),
     )
+    return spec
+
+
+def _check(params):
+    """``(org, filters, ids)`` of the task (ConfigError before any request)."""
+    org = check_org(params["org"])
+    filters = filters_from_params(params)
+    ids = check_ids("ids", params["ids"]) if params["ids"] is not None else None
+    # never_used only qualifies the last_used filters: it selects nothing by itself.
+    if ids is None and not any(filters[k] for k in FILTER_OPTIONS):
+        raise ConfigError(
+            "give ids or at least one filter (owners, token_ids, repository, permission, "
+            "last_used_before, last_used_after); an empty selection would revoke every token"
+        )
+    return org, filters, ids
+
+
+def _revoke_selected(module, client, org, filters):
+    """Revoke the grants the filters select: ``(result, selected ids, records by id)``."""
+    records = list_records(client, org, "grant", filters)
+    for message in owners_not_members(client, org, filters["owners"], records):
+        module.warn(message)
+    selected = [r["id"] for r in records]
+    result = revoke_grants(
+        client,
+        org,
+        selected,
+        check_mode=module.check_mode,
+        active=set(selected),
+        token_of=dict((r["id"], r["token_id"]) for r in records),
+    )
+    return result, selected, dict((r["id"], r) for r in records)
+
+
+def _diff(result, selected):
+    before = sorted(i for i in selected if i not in result["unchanged"])
+    after = set(before) - set(result["revoked"]) - set(result["unconfirmed"]) - set(g["id"] for g in result["gone"])
+    return {"before": {"active": before}, "after": {"active": sorted(after)}}
+
+
+def main():
     module = build_module(
-        spec,
+        _argument_spec(),
         mutually_exclusive=[("ids",) + FILTER_OPTIONS[i : i + 1] for i in range(len(FILTER_OPTIONS))],
         required_one_of=[("ids",) + FILTER_OPTIONS],
     )
     params = module.params
-
-    def check():
-        org = check_org(params["org"])
-        filters = filters_from_params(params)
-        ids = check_ids("ids", params["ids"]) if params["ids"] is not None else None
-        # never_used only qualifies the last_used filters: it selects nothing by itself.
-        if ids is None and not any(filters[k] for k in FILTER_OPTIONS):
-            raise ConfigError(
-                "give ids or at least one filter (owners, token_ids, repository, permission, "
-                "last_used_before, last_used_after); an empty selection would revoke every token"
-            )
-        return org, filters, ids
-
-    org, filters, ids = fail_on_input(module, check)
+    org, filters, ids = fail_on_input(module, lambda: _check(params))
 
     def task(client):
         if ids is not None:
-            result = revoke_grants(
-                client, org, ids, check_mode=module.check_mode, active=None if params["refresh"] else set(ids)
-            )
-            selected = ids
-            by_id = {}
+            active = None if params["refresh"] else set(ids)
+            result = revoke_grants(client, org, ids, check_mode=module.check_mode, active=active)
+            selected, by_id = ids, {}
         else:
-            records = list_records(client, org, "grant", filters)
-            for message in owners_not_members(client, org, filters["owners"], records):
-                module.warn(message)
-            selected = [r["id"] for r in records]
-            by_id = dict((r["id"], r) for r in records)
-            result = revoke_grants(
-                client,
-                org,
-                selected,
-                check_mode=module.check_mode,
-                active=set(selected),
-                token_of=dict((r["id"], r["token_id"]) for r in records),
-            )
+            result, selected, by_id = _revoke_selected(module, client, org, filters)
         result["revoked_tokens"] = [
             dict((k, by_id[i].get(k)) for k in ("id", "owner", "token_id", "token_name"))
             for i in result["revoked"]
@@ -236,11 +250,7 @@ def main():
         ]
         result["changed"] = bool(result["revoked"] or result["unconfirmed"])
         if module._diff:
-            before = sorted(i for i in selected if i not in result["unchanged"])
-            after = (
-                set(before) - set(result["revoked"]) - set(result["unconfirmed"]) - set(g["id"] for g in result["gone"])
-            )
-            result["diff"] = {"before": {"active": before}, "after": {"active": sorted(after)}}
+            result["diff"] = _diff(result, selected)
         return result
 
     run(module, task, org=org)
