@@ -8,11 +8,6 @@ from __future__ import annotations
 class ModuleDocFragment:
     DOCUMENTATION = r"""
 options:
-  org:
-    description:
-      - Login of the organization.
-    type: str
-    required: true
   owners:
     description:
       - Only tokens owned by these users (logins).

@@ -48,20 +48,8 @@ def policy_needs_repositories(policy):
     return needs_repositories(policy)
 
 
-@filter_errors("pat_template_url")
-def pat_template_url(
-    name, description=None, owner=None, expires_in=None, permissions=None, owner_type=None, web_url="https://github.com"
-):
-    """Pre-filled fine-grained PAT creation link."""
-    return build_template_url(
-        name,
-        description=description,
-        owner=owner,
-        expires_in=expires_in,
-        permissions=permissions,
-        owner_type=owner_type,
-        web_url=web_url,
-    )
+# Pre-filled fine-grained PAT creation link: the filter takes build_template_url's arguments as they are.
+pat_template_url = filter_errors("pat_template_url")(build_template_url)
 
 
 @filter_errors("token_fingerprint")

@@ -21,14 +21,10 @@ author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
+  - patguard.github.org
   - patguard.github.attributes
   - patguard.github.attributes.INFO_MODULE
 options:
-  org:
-    description:
-      - Login of the organization.
-    type: str
-    required: true
   phrase:
     description:
       - A search phrase in GitHub's audit-log syntax, for example V(action:personal_access_token) or

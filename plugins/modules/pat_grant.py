@@ -34,6 +34,7 @@ author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
+  - patguard.github.org
   - patguard.github.pat_filters
   - patguard.github.attributes
 attributes:

@@ -19,6 +19,7 @@ author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
+  - patguard.github.org
   - patguard.github.pat_filters
   - patguard.github.pat_filters.INCLUDE_REPOSITORIES
   - patguard.github.attributes

@@ -29,6 +29,7 @@ author:
   - patguard maintainers (@patguard)
 extends_documentation_fragment:
   - patguard.github.auth
+  - patguard.github.org
   - patguard.github.attributes
 attributes:
   check_mode:
@@ -40,11 +41,6 @@ attributes:
   idempotent:
     support: full
 options:
-  org:
-    description:
-      - Login of the organization.
-    type: str
-    required: true
   ids:
     description:
       - IDs of the requests (C(id) from M(patguard.github.pat_request_info)) to review with O(action) and O(reason).
