@@ -13,9 +13,14 @@ revocations with ``202 Accepted``, so the audit log is the only after-the-fact c
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING, Any, Iterable
 
-from ._errors import ConfigError, GitHubAPIError
+from ._errors import ConfigError, GitHubAPIError, listing_error
+from ._names import is_enterprise_server_api
 from ._time import iso_z, iso_z_epoch, parse_time, resolve_now
+
+if TYPE_CHECKING:  # annotations only: no import at run time, so no cycle with _client
+    from ._client import GitHubClient
 
 PATH = "/orgs/%s/audit-log"
 INCLUDE = ("web", "git", "all")
@@ -48,8 +53,15 @@ class AuditLogUnavailable(GitHubAPIError):
 
 
 def check_query(
-    phrase=None, include=None, order=None, after=None, before=None, max_events=1000, since_days=None, now=None
-):
+    phrase: str | None = None,
+    include: str | None = None,
+    order: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    max_events: int = 1000,
+    since_days: int | None = None,
+    now: Any = None,
+) -> tuple[dict[str, Any], int]:
     """Validate the listing options; return the query dict and the event cap."""
     if phrase is not None and not isinstance(phrase, str):
         raise ConfigError("phrase: must be a string such as 'action:personal_access_token'")
@@ -106,7 +118,7 @@ def _first(raw, *names):
     return None
 
 
-def normalize_event(raw):
+def normalize_event(raw: dict[str, Any]) -> dict[str, Any]:
     """action, actor, user, token id and ISO time of one audit-log event (GitHub's shape in, ours out)."""
     raw = raw if isinstance(raw, dict) else {}
     action = raw.get("action") if isinstance(raw.get("action"), str) else None
@@ -129,8 +141,7 @@ def normalize_event(raw):
 
 
 def _unavailable(client, org):
-    url = (getattr(client, "api_url", "") or "").rstrip("/")
-    where = "GitHub Enterprise Server" if url.endswith("/api/v3") else "this GitHub"
+    where = "GitHub Enterprise Server" if is_enterprise_server_api(getattr(client, "api_url", "")) else "this GitHub"
     return (
         "the organization audit log API is not available for %s on %s: GitHub serves "
         "GET /orgs/{org}/audit-log on GitHub Enterprise Cloud and Enterprise Server only (not on "
@@ -139,7 +150,9 @@ def _unavailable(client, org):
     )
 
 
-def list_events(client, org, query, max_events=1000):
+def list_events(
+    client: GitHubClient, org: str, query: dict[str, Any], max_events: int = 1000
+) -> tuple[list[dict[str, Any]], bool]:
     """Up to ``max_events`` normalised events, in GitHub's order; ``(events, truncated)``."""
     events = []
     truncated = False
@@ -150,31 +163,20 @@ def list_events(client, org, query, max_events=1000):
                 break
             events.append(normalize_event(raw))
     except GitHubAPIError as exc:
-        if exc.status == 404:
-            raise AuditLogUnavailable(
-                "%s (GitHub answered 404 for GET %s)" % (_unavailable(client, org), PATH % org),
-                status=404,
-                method="GET",
-                path=PATH % org,
-                request_id=exc.request_id,
-            ) from None
-        if exc.status == 403:
-            raise GitHubAPIError(
-                "%s. The audit log needs an organization owner: a classic PAT or OAuth token with the "
-                "read:audit_log scope, or a GitHub App installation with the organization Administration "
-                "(read) permission" % exc.message,
-                status=403,
-                method="GET",
-                path=PATH % org,
-                github_message=exc.github_message,
-                request_id=exc.request_id,
-            ) from None
-        raise
+        raise listing_error(
+            exc,
+            PATH % org,
+            AuditLogUnavailable,
+            "%s (GitHub answered 404 for GET %s)" % (_unavailable(client, org), PATH % org),
+            "%s. The audit log needs an organization owner: a classic PAT or OAuth token with the "
+            "read:audit_log scope, or a GitHub App installation with the organization Administration "
+            "(read) permission" % exc.message,
+        ) from None
     return events, truncated
 
 
 # -- pure: history and confirmation -------------------------------------------------------------
-def history(events, days=None, now=None):
+def history(events: Iterable[dict[str, Any]] | None, days: int | None = None, now: Any = None) -> dict[str, Any]:
     """Review decisions over the last ``days`` (all when None): counts by decision and by day, and who did what."""
     moment = _now(now)
     start = moment - datetime.timedelta(days=days) if days else None
@@ -211,7 +213,7 @@ def history(events, days=None, now=None):
     }
 
 
-def check_writes(writes, where="expect"):
+def check_writes(writes: Iterable[Any] | None, where: str = "expect") -> list[dict[str, Any]]:
     """``[{kind, token_id, at}]``: the writes whose audit events are looked for."""
     result = []
     for index, write in enumerate(writes or []):
@@ -231,7 +233,7 @@ def check_writes(writes, where="expect"):
     return result
 
 
-def confirm_writes(writes, events):
+def confirm_writes(writes: Iterable[dict[str, Any]] | None, events: Iterable[dict[str, Any]] | None) -> dict[str, Any]:
     """Split this run's writes into those whose audit event has appeared and those still missing."""
     normalized = [e if isinstance(e, dict) and "decision" in e else normalize_event(e) for e in events or []]
     confirmed, missing = [], []

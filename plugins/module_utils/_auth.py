@@ -14,10 +14,15 @@ import os
 import threading
 import time
 import traceback
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._errors import AuthError, ConfigError, register_secret
 from ._time import to_epoch
 from ._tokens import token_type
+
+if TYPE_CHECKING:  # annotations only: no import at run time, so no cycle with _client
+    from ._client import GitHubClient
+    from ._connection import ConnectionOptions
 
 try:
     import jwt as pyjwt
@@ -44,7 +49,7 @@ _INSTALLATION_TOKEN_CACHE = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_private_key(private_key: str | None = None, private_key_path: str | None = None):
+def load_private_key(private_key: str | None = None, private_key_path: str | None = None) -> Any:
     """Load and check an RSA private key from PEM text or a file; errors never echo the key."""
     if not HAS_JWT:
         raise ConfigError("the PyJWT and cryptography Python libraries are required for GitHub App auth")
@@ -137,7 +142,7 @@ class AppAuth:
         # Fixed at construction: resolving installation_id later must not change the key.
         return self._token_cache_key
 
-    def installation_header(self, client) -> str:
+    def installation_header(self, client: GitHubClient) -> str:
         """Authorization header with a valid installation token (obtained or renewed here)."""
         key = self._cache_key()
         with _CACHE_LOCK:
@@ -163,7 +168,7 @@ class AppAuth:
         with _CACHE_LOCK:
             return _INSTALLATION_TOKEN_CACHE.pop(self._cache_key(), None) is not None
 
-    def resolve_installation_id(self, client) -> int:
+    def resolve_installation_id(self, client: GitHubClient) -> int:
         if self.installation_id:
             return self.installation_id
         if not self.org:
@@ -199,7 +204,7 @@ class AppAuth:
         return data["token"], to_epoch(data.get("expires_at"), default=self._clock() + 3600)
 
     def request_installation_token(
-        self, client, repositories: list | None = None, permissions: dict | None = None
+        self, client: GitHubClient, repositories: list | None = None, permissions: dict | None = None
     ) -> dict:
         """``POST /app/installations/{id}/access_tokens``: GitHub's answer, token checked and registered.
 
@@ -231,7 +236,7 @@ class AppAuth:
         return data
 
 
-def build_auth(options, org: str | None = None, clock=time.time) -> tuple:
+def build_auth(options: ConnectionOptions, org: str | None = None, clock: Callable[[], float] = time.time) -> tuple:
     """Pick the auth from :class:`ConnectionOptions`: App when configured, else token."""
     if options.has_app:
         app = AppAuth(

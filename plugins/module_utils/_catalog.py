@@ -10,6 +10,7 @@ test fails if the two differ). Pure data and helpers: no I/O.
 from __future__ import annotations
 
 import difflib
+from typing import Any, Iterable
 
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 
@@ -146,7 +147,7 @@ class CatalogError(PatguardError, ValueError):
         self.message = message
 
 
-def suggest(word, candidates):
+def suggest(word: str, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for a close match among candidates, else ''."""
     if not isinstance(word, str):
         return ""
@@ -158,7 +159,7 @@ def suggest(word, candidates):
     return " (did you mean '%s'?)" % matches[0] if matches else ""
 
 
-def level_rank(level):
+def level_rank(level: Any) -> int:
     """Rank of a level: read=1, write=2, admin=3. Raises CatalogError for anything else."""
     rank = LEVEL_RANK.get(level) if isinstance(level, str) else None
     if rank is None:
@@ -166,19 +167,19 @@ def level_rank(level):
     return rank
 
 
-def resource_of(name):
+def resource_of(name: Any) -> str | None:
     """Resource ('account', 'repository', 'organization') of a permission, or None if unknown."""
     entry = PERMISSIONS.get(name) if isinstance(name, str) else None
     return entry[0] if entry else None
 
 
-def levels_of(name):
+def levels_of(name: Any) -> tuple[str, ...] | None:
     """Levels a permission accepts (tuple, weakest first), or None if unknown."""
     entry = PERMISSIONS.get(name) if isinstance(name, str) else None
     return entry[1] if entry else None
 
 
-def normalize_resource(resource):
+def normalize_resource(resource: Any) -> Any:
     """Map a resource name or GitHub API bucket ('other') to the catalogue resource name."""
     if resource in RESOURCE_OF_BUCKET:
         return RESOURCE_OF_BUCKET[resource]
@@ -203,7 +204,7 @@ def _or_list(items):
     return "%s or %s" % (", ".join(items[:-1]), items[-1])
 
 
-def validate_permission(name, level, resource=None):
+def validate_permission(name: Any, level: Any, resource: str | None = None) -> str:
     """Check that ``name`` accepts ``level`` (and belongs to ``resource`` when given).
 
     ``resource`` may be a catalogue name or GitHub's API bucket name (``other`` is

@@ -107,7 +107,7 @@ def auth_argument_spec() -> dict:
     resolved by :func:`resolve_environment`, which knows about the pair.
     """
 
-    def fb(option):
+    def fb(option: str) -> tuple:
         return (_non_empty_env_fallback, ENV_FALLBACKS[option])
 
     return dict(

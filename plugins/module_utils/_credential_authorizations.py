@@ -12,11 +12,16 @@ at most those eight, so no longer fragment can reach a result.
 
 from __future__ import annotations
 
-from ._errors import AmbiguousWriteError, AuthError, ConfigError, GitHubAPIError, PatguardError
-from ._names import LOGIN_RULE, is_login
+from typing import TYPE_CHECKING, Any, Iterable
+
+from ._errors import AmbiguousWriteError, AuthError, ConfigError, GitHubAPIError, PatguardError, listing_error
+from ._names import LOGIN_RULE, is_enterprise_server_api, is_login
 from ._pat import check_ids, check_org
 from ._time import iso_z, parse_time
 from ._tokens import token_type
+
+if TYPE_CHECKING:  # annotations only: no import at run time, so no cycle with _client
+    from ._client import GitHubClient
 
 LIST_PATH = "/orgs/%s/credential-authorizations"
 ITEM_PATH = "/orgs/%s/credential-authorizations/%d"
@@ -46,7 +51,7 @@ class UnavailableError(GitHubAPIError):
     """GitHub has no credential authorizations for this organization (not GHEC, or no SAML SSO)."""
 
 
-def type_name(label):
+def type_name(label: Any) -> str | None:
     """``personal_access_token`` for GitHub's ``personal access token``; unknown labels stay readable."""
     if not isinstance(label, str):
         return None
@@ -55,7 +60,7 @@ def type_name(label):
     return "_".join(label.lower().split()) or None
 
 
-def last_eight(value):
+def last_eight(value: Any) -> str | None:
     """GitHub's ``token_last_eight``, never longer than eight characters whatever was received."""
     if not isinstance(value, str) or not value:
         return None
@@ -66,7 +71,7 @@ def _iso(value):
     return iso_z(parse_time(value))
 
 
-def normalize(raw):
+def normalize(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields of one authorization that modules return and the policy reads (no secret beyond 8 chars)."""
     raw = raw if isinstance(raw, dict) else {}
     kind = type_name(raw.get("credential_type"))
@@ -88,12 +93,12 @@ def normalize(raw):
     }
 
 
-def is_normalized(record):
+def is_normalized(record: Any) -> bool:
     return isinstance(record, dict) and "authorized_at" in record and "credential_authorized_at" not in record
 
 
 # -- input -------------------------------------------------------------------------------------
-def check_types(name, values):
+def check_types(name: str, values: Iterable[Any] | None) -> list[str]:
     """Credential type names (ours or GitHub's labels), deduplicated; a clear error otherwise."""
     result = []
     for value in values or []:
@@ -114,7 +119,7 @@ def _time_filter(name, value):
     return iso_z(moment)
 
 
-def check_logins(name, values):
+def check_logins(name: str, values: Iterable[Any] | None) -> list[str]:
     for login in values or []:
         if not is_login(login):
             raise ConfigError("%s: %r is not a valid GitHub login (%s)" % (name, login, LOGIN_RULE))
@@ -134,15 +139,15 @@ FILTER_KEYS = (
 
 
 def check_filters_input(
-    logins=None,
-    credential_types=None,
-    credential_ids=None,
-    accessed_before=None,
-    authorized_before=None,
-    authorized_after=None,
-    expires_before=None,
-    without_expiry=False,
-):
+    logins: Any = None,
+    credential_types: Any = None,
+    credential_ids: Any = None,
+    accessed_before: Any = None,
+    authorized_before: Any = None,
+    authorized_after: Any = None,
+    expires_before: Any = None,
+    without_expiry: Any = False,
+) -> dict[str, Any]:
     """Validate and normalize the selection options (raises ConfigError naming the option)."""
     filters = {
         "logins": check_logins("logins", logins),
@@ -171,11 +176,11 @@ def check_filters_input(
     return filters
 
 
-def has_selector(filters):
+def has_selector(filters: dict[str, Any]) -> bool:
     return any(filters.get(key) for key in FILTER_KEYS)
 
 
-def matches(record, filters):
+def matches(record: dict[str, Any], filters: dict[str, Any]) -> bool:
     """True when a normalized record passes every client-side filter (all must hold)."""
     logins = filters.get("logins")
     if logins and (record.get("login") or "").lower() not in set(x.lower() for x in logins):
@@ -202,7 +207,7 @@ def matches(record, filters):
 
 
 # -- requests ----------------------------------------------------------------------------------
-def require_user_token(client, what="credential authorizations"):
+def require_user_token(client: GitHubClient, what: str = "credential authorizations") -> None:
     """Refuse before sending when no user token is configured, or the token is an installation token."""
     auth = getattr(client, "token_auth", None)
     if auth is None:
@@ -225,13 +230,12 @@ def _unavailable_message(client, org, status):
     return "%s (GitHub answered %d for GET %s)" % (where, status, LIST_PATH % org)
 
 
-def product_of(client):
+def product_of(client: GitHubClient) -> str:
     """``ghes`` when api_url is a GitHub Enterprise Server (``…/api/v3``), else ``cloud``."""
-    url = (getattr(client, "api_url", "") or "").rstrip("/")
-    return "ghes" if url.endswith("/api/v3") else "cloud"
+    return "ghes" if is_enterprise_server_api(getattr(client, "api_url", "")) else "cloud"
 
 
-def list_authorizations(client, org, filters=None):
+def list_authorizations(client: GitHubClient, org: str, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every authorization matching ``filters``, normalized, in GitHub's order.
 
     GitHub filters by one ``login`` per call; a few logins are asked for one by one, more are
@@ -254,28 +258,19 @@ def list_authorizations(client, org, filters=None):
                 if matches(record, filters):
                     records.append(record)
     except GitHubAPIError as exc:
-        if exc.status == 404:
-            raise UnavailableError(
-                _unavailable_message(client, org, 404),
-                status=404,
-                method="GET",
-                path=LIST_PATH % org,
-                request_id=exc.request_id,
-            ) from None
-        if exc.status == 403:
-            raise GitHubAPIError(
-                "%s. %s." % (exc.message, AUTH_HELP),
-                status=403,
-                method="GET",
-                path=LIST_PATH % org,
-                github_message=exc.github_message,
-                request_id=exc.request_id,
-            ) from None
-        raise
+        raise listing_error(
+            exc,
+            LIST_PATH % org,
+            UnavailableError,
+            _unavailable_message(client, org, 404),
+            "%s. %s." % (exc.message, AUTH_HELP),
+        ) from None
     return records
 
 
-def remove_authorizations(client, org, records, check_mode=False):
+def remove_authorizations(
+    client: GitHubClient, org: str, records: list[dict[str, Any]], check_mode: bool = False
+) -> dict[str, list[int]]:
     """Remove the given (just listed) authorizations one by one; the client paces the DELETEs.
 
     A 404 on a DELETE means the authorization went away meanwhile: it is reported in
@@ -325,7 +320,7 @@ def _partial(exc, removed, gone, left):
     return PatguardError(message, **details)
 
 
-def summary(records, now=None):
+def summary(records: Iterable[dict[str, Any]] | None, now: Any = None) -> dict[str, Any]:
     """Counts the report and roles show: by type, scopes held, tokens without expiry, never used."""
     by_type = {}
     scopes = {}
@@ -349,7 +344,7 @@ def summary(records, now=None):
 
 
 # -- module options shared by the two credential authorization modules ----------------------------
-def filter_argument_spec():
+def filter_argument_spec() -> dict[str, dict[str, Any]]:
     return dict(
         org=dict(type="str", required=True),
         logins=dict(type="list", elements="str"),
@@ -364,6 +359,6 @@ def filter_argument_spec():
     )
 
 
-def filters_from_params(params):
+def filters_from_params(params: dict[str, Any]) -> dict[str, Any]:
     check_org(params.get("org"))
     return check_filters_input(**dict((k, params.get(k)) for k in FILTER_KEYS))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from typing import Any, Iterable
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import suggest
 from ansible_collections.patguard.github.plugins.module_utils._credential_authorizations import (
@@ -206,7 +207,7 @@ def _ids(section, key):
     return result
 
 
-def validate_section(section):
+def validate_section(section: Any) -> dict[str, Any] | None:
     """Validate and normalize the ``credential_authorizations`` section (None stays None)."""
     policy = _policy_helpers()
     if section is None:
@@ -323,7 +324,7 @@ def _violations(record, section, now):
     return found
 
 
-def evaluate(record, section, now=None):
+def evaluate(record: dict[str, Any], section: dict[str, Any] | None, now: Any = None) -> dict[str, Any]:
     """Judge one authorization (raw from GitHub or normalized) against a validated section.
 
     Returns ``{credential_id, authorized_credential_id, login, credential_type, token_last_eight,
@@ -353,7 +354,7 @@ def evaluate(record, section, now=None):
     return dict(base, decision=decision, violations=[{"code": c, "detail": d} for c, d in found])
 
 
-def plan(records, policy, now=None):
+def plan(records: Iterable[dict[str, Any]] | None, policy: Any, now: Any = None) -> dict[str, Any]:
     """Judge every authorization against the ``credential_authorizations`` section of ``policy``.
 
     Returns ``{decisions, remove: [credential_id], summary: {total, decisions, violations},

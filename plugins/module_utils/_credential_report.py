@@ -13,6 +13,8 @@ whether this run's writes have appeared. Only GitHub's last eight characters of 
 
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from ._audit_log import confirm_writes, history
 from ._credential_authorizations import is_normalized, normalize
 from ._time import iso_z, parse_time, resolve_now
@@ -38,7 +40,12 @@ def _days(later, earlier):
     return int((later - earlier).total_seconds() // 86400)
 
 
-def credential_rows(records, decisions=None, now=None, removed=None):
+def credential_rows(
+    records: Iterable[dict[str, Any]] | None,
+    decisions: Iterable[dict[str, Any]] | None = None,
+    now: Any = None,
+    removed: Iterable[int] | None = None,
+) -> list[dict[str, Any]]:
     """One row per authorization; ``removed`` (credential ids) marks what this run removed."""
     moment = resolve_now(now)
     by_id = dict((d.get("credential_id"), d) for d in decisions or [] if isinstance(d, dict))
@@ -71,7 +78,13 @@ def _series(counts):
     return [{"label": k, "count": v} for k, v in sorted(counts.items(), key=lambda i: (-i[1], i[0]))]
 
 
-def credential_section(records, decisions=None, now=None, removed=None, previous=None):
+def credential_section(
+    records: Iterable[dict[str, Any]] | None,
+    decisions: Iterable[dict[str, Any]] | None = None,
+    now: Any = None,
+    removed: Iterable[int] | None = None,
+    previous: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The report's credential authorizations section: summary, chart series, rows and drift."""
     moment = resolve_now(now)
     rows = credential_rows(records, decisions, moment, removed)
@@ -110,7 +123,7 @@ def credential_section(records, decisions=None, now=None, removed=None, previous
     }
 
 
-def credential_drift(rows, previous):
+def credential_drift(rows: list[dict[str, Any]], previous: Any) -> dict[str, Any] | None:
     """Authorizations added and gone since a previous report's section, and decisions that changed."""
     if not isinstance(previous, dict) or not isinstance(previous.get("rows"), list):
         return None
@@ -133,7 +146,12 @@ def credential_drift(rows, previous):
     }
 
 
-def history_section(events, days=30, now=None, expect=None):
+def history_section(
+    events: Iterable[dict[str, Any]] | None,
+    days: int = 30,
+    now: Any = None,
+    expect: Iterable[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Decisions over the last ``days`` (who approved, denied, revoked, removed what) and,
     with ``expect``, whether the audit events of this run's writes have appeared."""
     section = history(events, days, now)

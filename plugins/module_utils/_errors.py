@@ -11,6 +11,7 @@ token, JWT or private key can reach a result, a log or a traceback.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # Shapes of every secret this collection handles. A value found in a message is replaced.
 _SECRET_PATTERNS = (
@@ -39,7 +40,7 @@ _KNOWN_PIECES = set()  # type: set[str]
 _MIN_PIECE = 16  # shorter dot-separated pieces are too common to redact on their own
 
 
-def register_secret(value):
+def register_secret(value: Any) -> None:
     """Remember a secret value so that :func:`redact` removes it wherever it appears.
 
     A dotted secret (a JWT, a stateless installation token) is remembered piece by piece too,
@@ -51,7 +52,7 @@ def register_secret(value):
             _KNOWN_PIECES.update(piece for piece in value.split(".") if len(piece) >= _MIN_PIECE)
 
 
-def redact(text):
+def redact(text: Any) -> Any:
     """Return ``text`` with every known or recognisable secret replaced by ``<redacted>``."""
     if text is None:
         return text
@@ -87,7 +88,7 @@ class PatguardError(Exception):
         self.details = dict((k, redact(v) if isinstance(v, str) else v) for k, v in details.items())
         super().__init__(self.message)
 
-    def fail_kwargs(self):
+    def fail_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``AnsibleModule.fail_json``."""
         result = dict(self.details)
         result["msg"] = self.message
@@ -146,6 +147,29 @@ class GitHubAPIError(PatguardError):
         self.github_message = github_message
         self.documentation_url = documentation_url
         self.request_id = request_id
+
+
+def listing_error(
+    exc: GitHubAPIError, path: str, unavailable: type, unavailable_message: str, forbidden_message: str
+) -> GitHubAPIError:
+    """The error a failed ``GET path`` of an owner-only listing raises instead of ``exc``.
+
+    GitHub's 404 there means the feature is not offered (``unavailable``, a GitHubAPIError
+    class, with ``unavailable_message``), never "nothing listed"; a 403 says who may read it
+    (``forbidden_message``); any other error is ``exc`` itself.
+    """
+    if exc.status == 404:
+        return unavailable(unavailable_message, status=404, method="GET", path=path, request_id=exc.request_id)
+    if exc.status == 403:
+        return GitHubAPIError(
+            forbidden_message,
+            status=403,
+            method="GET",
+            path=path,
+            github_message=exc.github_message,
+            request_id=exc.request_id,
+        )
+    return exc
 
 
 class RateLimitError(GitHubAPIError):

@@ -11,6 +11,10 @@ installation can govern fine-grained tokens, and the login globs.
 from __future__ import annotations
 
 import fnmatch
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:  # annotations only: no import at run time, so no cycle with _client
+    from ._client import GitHubClient
 
 # The App permissions the organization PAT endpoints need to review requests and revoke
 # grants (GitHub's "Personal access token requests" and "Personal access tokens").
@@ -40,7 +44,7 @@ HOST_VARS = (
 )
 
 
-def installation_record(raw):
+def installation_record(raw: dict[str, Any]) -> dict[str, Any]:
     """The fields kept of one item of ``GET /app/installations`` (what the cache holds)."""
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
         raise ValueError("an installation without an integer id")
@@ -60,7 +64,7 @@ def installation_record(raw):
     }
 
 
-def missing_pat_permissions(record):
+def missing_pat_permissions(record: dict[str, Any]) -> list[str]:
     """Why an installation cannot govern tokens: ``[]`` when it can."""
     if record["account_type"] != ORGANIZATION:
         return ["a %s account, not an organization" % (record["account_type"] or "unknown")]
@@ -74,7 +78,7 @@ def missing_pat_permissions(record):
     return missing
 
 
-def host_vars(record):
+def host_vars(record: dict[str, Any]) -> dict[str, Any]:
     """The host variables of one installation (no secret: ids, names and permission levels)."""
     missing = missing_pat_permissions(record)
     return {
@@ -92,7 +96,7 @@ def host_vars(record):
     }
 
 
-def groups_of(record, ready):
+def groups_of(record: dict[str, Any], ready: bool) -> list[str]:
     """The plugin's own groups for a host: its account type, and pat_ready when it can govern."""
     groups = [TYPE_GROUPS.get(record["account_type"], "other_accounts")]
     if ready:
@@ -100,7 +104,7 @@ def groups_of(record, ready):
     return groups
 
 
-def login_selected(login, include=None, exclude=None):
+def login_selected(login: str, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> bool:
     """Shell-style globs, case-insensitive as GitHub logins are; exclude wins over include."""
     name = login.lower()
     if include and not any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in include):
@@ -108,7 +112,7 @@ def login_selected(login, include=None, exclude=None):
     return not (exclude and any(fnmatch.fnmatchcase(name, pattern.lower()) for pattern in exclude))
 
 
-def check_globs(option, patterns):
+def check_globs(option: str, patterns: Any) -> list[str]:
     """A list of non-empty strings, or a ValueError naming the option."""
     if patterns is None:
         return []
@@ -117,7 +121,7 @@ def check_globs(option, patterns):
     return [p.strip() for p in patterns]
 
 
-def list_installations(client):
+def list_installations(client: GitHubClient) -> list[dict[str, Any]]:
     """Every installation of the App (all pages), as :func:`installation_record` dicts.
 
     ``GET /app/installations`` is an App endpoint: it is authenticated with the JWT alone, so

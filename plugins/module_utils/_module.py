@@ -123,7 +123,7 @@ def run_listing(kind: str, result_key: str) -> None:
     params = module.params
     org, filters = fail_on_input(module, lambda: (check_org(params["org"]), filters_from_params(params)))
 
-    def task(client):
+    def task(client: GitHubClient) -> dict[str, Any]:
         result = listing_result(client, org, kind, filters, params["include_repositories"], warn=module.warn)
         result["changed"] = False
         return result

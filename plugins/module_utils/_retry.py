@@ -29,6 +29,7 @@ from __future__ import annotations
 import random
 import ssl
 from collections import namedtuple
+from typing import Mapping
 
 from ._errors import redact
 
@@ -114,7 +115,7 @@ def _int(headers, name):
         return None
 
 
-def retry_after(headers) -> float | None:
+def retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds of a ``Retry-After`` header (GitHub sends whole seconds), or None."""
     try:
         return max(float(headers.get("Retry-After")), 0.0)
@@ -150,7 +151,7 @@ def rate_limit_wait(answer: Answer, streak: int, now: float) -> tuple:
     return seconds, "retry_after", why, now + seconds
 
 
-def backoff_delay(retry: int, jitter: float, headers=None) -> float:
+def backoff_delay(retry: int, jitter: float, headers: Mapping[str, str] | None = None) -> float:
     """Exponential back-off with "equal jitter" (``jitter`` in [0, 1)); ``Retry-After`` wins if longer."""
     delay = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (retry - 1)))
     delay = delay / 2.0 + jitter * delay / 2.0
@@ -244,7 +245,7 @@ class RetryPolicy:
         return decision
 
     # -- pacing before a send --------------------------------------------------------------
-    def sent(self, write: bool, status: int | None, headers, now: float) -> None:
+    def sent(self, write: bool, status: int | None, headers: Mapping[str, str], now: float) -> None:
         """Record a send: write time, and a primary budget spent by a successful answer."""
         if write:
             self._last_write = now

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote, urlencode, urlsplit
 
 from ansible_collections.patguard.github.plugins.module_utils._catalog import (
@@ -60,7 +60,7 @@ class TemplateError(PatguardError, ValueError):
         self.field = field
         self.message = redact(message)
 
-    def fail_kwargs(self):
+    def fail_kwargs(self) -> Dict[str, Any]:
         result = super().fail_kwargs()
         result["msg"] = str(self)
         return result
@@ -119,7 +119,7 @@ def _flatten_permissions(permissions):
     return sorted((name, level, own) for name, (level, own) in result.items())
 
 
-def template_permissions(permissions, owner_type=None):
+def template_permissions(permissions: Any, owner_type: Optional[str] = None) -> List[Tuple[str, str, str]]:
     """Validated ``[(name, level, resource)]`` for the link, sorted by name.
 
     Account permissions only apply when the owner is a user, organization permissions only
@@ -150,8 +150,14 @@ def template_permissions(permissions, owner_type=None):
 
 
 def build_template_url(
-    name, description=None, owner=None, expires_in=None, permissions=None, owner_type=None, web_url="https://github.com"
-):
+    name: Any,
+    description: Optional[str] = None,
+    owner: Optional[str] = None,
+    expires_in: Any = None,
+    permissions: Any = None,
+    owner_type: Optional[str] = None,
+    web_url: str = "https://github.com",
+) -> str:
     """Return the pre-filled token-creation link.
 
     Query order is fixed: name, description, target_name, expires_in, then permissions
@@ -185,7 +191,13 @@ def build_template_url(
     return "%s%s?%s" % (base, TEMPLATE_PATH, urlencode(query, quote_via=quote))
 
 
-def manual_steps(owner_type=None, repositories=None, requires_approval=False, permissions=None, owner=None):
+def manual_steps(
+    owner_type: Optional[str] = None,
+    repositories: Optional[Sequence[str]] = None,
+    requires_approval: bool = False,
+    permissions: Any = None,
+    owner: Optional[str] = None,
+) -> List[str]:
     """What the link cannot pre-fill, as a list of instructions for the person creating
     the token. With an organization ``owner``, a last check of "Resource owner" before
     generating: the page can fall back to the person's own account."""

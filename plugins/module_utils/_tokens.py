@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 # Longest prefix first so ``github_pat_`` is not mistaken for anything shorter.
 PREFIXES = (
@@ -37,7 +38,7 @@ _SHAPES = (
 TOKEN_FORMATS = ("opaque", "stateless")
 
 
-def token_type(token):
+def token_type(token: Any) -> str:
     """'fine_grained_pat', 'classic_pat', 'oauth', 'user_to_server', 'installation',
     'refresh' or 'unknown', from the prefix alone."""
     if isinstance(token, bytes):
@@ -50,7 +51,7 @@ def token_type(token):
     return "unknown"
 
 
-def looks_like_github_token(value):
+def looks_like_github_token(value: Any) -> bool:
     """True when ``value`` has a GitHub prefix and the documented length and charset."""
     if isinstance(value, bytes):
         value = value.decode("ascii", "replace")
@@ -59,17 +60,17 @@ def looks_like_github_token(value):
     return any(shape.match(value) for shape in _SHAPES)
 
 
-def is_stateless_installation_token(token):
+def is_stateless_installation_token(token: Any) -> bool:
     """True for a stateless installation token, ``ghs_<APPID>_<JWT>`` (header.payload.signature)."""
     return isinstance(token, str) and STATELESS_INSTALLATION_RE.match(token) is not None
 
 
-def token_format(token):
+def token_format(token: Any) -> str:
     """'stateless' for ``ghs_<APPID>_<JWT>``, else 'opaque' (every other GitHub token)."""
     return "stateless" if is_stateless_installation_token(token) else "opaque"
 
 
-def fingerprint(token):
+def fingerprint(token: Any) -> str:
     """``sha256:`` + the first 12 hex digits of the token's SHA-256: enough to tell tokens
     apart in logs and results, useless to an attacker."""
     if isinstance(token, str):
