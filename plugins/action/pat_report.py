@@ -33,7 +33,7 @@ ARGUMENT_SPEC = dict(
 ARGUMENT_SPEC.update(CREDENTIAL_ARGUMENT_SPEC)
 
 
-def run_action(args, check_mode=False, diff=False):
+def run_action(args: dict, check_mode: bool = False, diff: bool = False) -> dict:
     """The task result for the task's ``args`` (no Ansible objects needed: unit-testable)."""
     params, failure = validate(ARGUMENT_SPEC, args)
     if failure:

@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import tempfile
+from typing import Callable
 
 from ansible_collections.patguard.github.plugins.plugin_utils._action import ControllerAction, validate
 from ansible_collections.patguard.github.plugins.plugin_utils._rollup import (
@@ -131,7 +132,7 @@ def _result(rollup, dest, written):
     return result
 
 
-def run_action(args, check_mode=False, diff=False, now=_now):
+def run_action(args: dict, check_mode: bool = False, diff: bool = False, now: Callable[[], str] = _now) -> dict:
     """The task result for ``args`` (no Ansible objects needed: unit-testable). No diff to show."""
     params, failure = validate(ARGUMENT_SPEC, args)
     if failure:

@@ -11,6 +11,8 @@ of ``report_assets``, and a Markdown block for summary.md.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.patguard.github.plugins.module_utils._credential_report import (
     credential_section,
     history_section,
@@ -42,7 +44,9 @@ HISTORY_COLUMNS = ("Time", "Decision", "Actor", "User", "Token id", "Token")
 HISTORY_ROWS = 200
 
 
-def add_sections(report, params, baseline=None):
+def add_sections(
+    report: dict[str, Any], params: dict[str, Any], baseline: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Put ``credentials`` and ``history`` into ``report`` (None when their inputs were not given)."""
     records = params.get("credential_authorizations")
     previous = baseline.get("credentials") if isinstance(baseline, dict) else None
@@ -72,7 +76,7 @@ def _cell(value, sort=None):
     return {"text": "" if value is None else str(value), "sort": sort}
 
 
-def credential_summary_model(summary):
+def credential_summary_model(summary: dict[str, Any]) -> dict[str, Any]:
     """The model of ``summary.html.j2`` for the credentials section's ``summary``."""
     s = summary
     present = s["present"]
@@ -98,7 +102,7 @@ def credential_summary_model(summary):
     }
 
 
-def credential_chart_cards(charts):
+def credential_chart_cards(charts: dict[str, Any]) -> list[dict[str, Any]]:
     """The chart cards of the credentials section (``charts.html.j2``)."""
     neutral = dict((r["label"], fig.COLORS["neutral"]) for r in charts["by_type"])
     return [
@@ -143,7 +147,7 @@ def _credential_row(r):
     ]
 
 
-def credential_table_model(creds):
+def credential_table_model(creds: dict[str, Any]) -> dict[str, Any]:
     """The model of ``table.html.j2`` listing every credential authorization, drift in its note."""
     note = "GitHub gives only the last eight characters of a token."
     drift = creds.get("drift")
@@ -163,7 +167,7 @@ def credential_table_model(creds):
     }
 
 
-def history_table_model(history):
+def history_table_model(history: dict[str, Any]) -> dict[str, Any]:
     """The model of ``table.html.j2`` listing the newest ``HISTORY_ROWS`` audit decisions first."""
     note = "%d decisions in the last %s days." % (history["total"], history["days"])
     confirmation = history.get("confirmation")
@@ -186,7 +190,7 @@ def history_table_model(history):
     return {"id": "history", "title": "Audit history", "note": note, "columns": HISTORY_COLUMNS, "rows": rows}
 
 
-def html_sections(report):
+def html_sections(report: dict[str, Any]) -> list[Section]:
     """The page sections of ``credentials`` and ``history`` (none for a section not in the report)."""
     sections = []
     creds = report.get("credentials")
@@ -202,7 +206,7 @@ def html_sections(report):
     return sections
 
 
-def markdown_lines(report):
+def markdown_lines(report: dict[str, Any]) -> list[str]:
     lines = []
     creds = report.get("credentials")
     if creds:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from ansible_collections.patguard.github.plugins.module_utils._policy_rules import UNVERIFIABLE
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import (
@@ -24,7 +25,7 @@ CHANGES = ("new", "removed", "expired", "newly_violating", "resolved", "permissi
 VOLATILE_KEYS = ("generated_at", "evaluated_at", "drift")
 
 
-def check_previous(previous):
+def check_previous(previous: Any) -> Any:
     """The previous report document, in the current key format, or ReportError saying why it
     cannot be compared. Schema 1 keyed rows by token id; its rows are re-keyed by kind and id."""
     if not isinstance(previous, dict) or not isinstance(previous.get("tokens"), list):
@@ -117,7 +118,7 @@ def _gone_detail(old, gone_states):
     return "no longer listed"
 
 
-def compute_drift(previous, current):
+def compute_drift(previous: Any, current: dict[str, Any]) -> dict[str, Any]:
     """What changed from the ``previous`` report document to ``current``.
 
     Rows are matched by ``key`` (kind and id), and a request to the grant it became. A row is
@@ -162,12 +163,12 @@ def compute_drift(previous, current):
     return drift
 
 
-def inventory_view(report):
+def inventory_view(report: dict[str, Any]) -> dict[str, Any]:
     """The report without the fields that change on every run (timestamps, drift)."""
     return dict((k, v) for k, v in report.items() if k not in VOLATILE_KEYS)
 
 
-def same_inventory(report, other):
+def same_inventory(report: dict[str, Any], other: Any) -> bool:
     """True when two report documents describe the same inventory (JSON-equal apart from
     the volatile keys)."""
     if not isinstance(other, dict):

@@ -10,6 +10,8 @@ can use them: the token report, and a roll-up of many organizations.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ansible_collections.patguard.github.plugins.plugin_utils._report_text import fmt
 
 COLORS = {
@@ -33,7 +35,9 @@ def _f(value):
     return "%.1f" % value
 
 
-def vbar(chart_id, rows, colors, note, width=440, height=220):
+def vbar(
+    chart_id: str, rows: list[tuple[str, int]], colors: dict[str, str], note: str, width: int = 440, height: int = 220
+) -> dict[str, Any]:
     """Vertical bars. ``rows``: [(label, count)]; ``colors``: {label: color}."""
     top, bottom, left = 22, 40, 8
     peak = max([c for _l, c in rows] + [1])
@@ -69,7 +73,14 @@ def vbar(chart_id, rows, colors, note, width=440, height=220):
     }
 
 
-def hbar(chart_id, rows, series, note, label_width=150, width=440):
+def hbar(
+    chart_id: str,
+    rows: list[tuple[str, dict[str, Any]]],
+    series: list[tuple[str, str]],
+    note: str,
+    label_width: int = 150,
+    width: int = 440,
+) -> dict[str, Any]:
     """Horizontal stacked bars. ``rows``: [(label, {series name: count})];
     ``series``: [(name, color)] in stacking order."""
     row_h, gap, top = 16, 5, 4
@@ -115,12 +126,19 @@ def hbar(chart_id, rows, series, note, label_width=150, width=440):
     }
 
 
-def legend(series):
+def legend(series: list[tuple[str, str]]) -> list[dict[str, str]]:
     """Legend entries for a stacked chart: [(name, color)]."""
     return [{"name": name, "color": color} for name, color in series]
 
 
-def card(card_id, title, note, figure, span="span2", legend_series=None):
+def card(
+    card_id: str,
+    title: str,
+    note: str,
+    figure: dict[str, Any],
+    span: str = "span2",
+    legend_series: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """A chart card of a ``charts.html.j2`` section."""
     return {
         "id": card_id,
@@ -132,12 +150,12 @@ def card(card_id, title, note, figure, span="span2", legend_series=None):
     }
 
 
-def kpi(label, value, level, sub):
+def kpi(label: str, value: Any, level: str, sub: str) -> dict[str, Any]:
     """A headline figure tile; ``level`` is ok, warn, bad or neutral."""
     return {"label": label, "value": fmt(value), "level": level, "sub": sub}
 
 
-def share_level(count, present, bad_share=0.0):
+def share_level(count: int, present: int, bad_share: float = 0.0) -> str:
     """ok when zero, bad above ``bad_share`` of ``present``, else warn."""
     if not count:
         return "ok"

@@ -13,6 +13,7 @@ import json
 import os
 import stat
 import tempfile
+from typing import Any
 
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_credentials as credentials
 from ansible_collections.patguard.github.plugins.plugin_utils._report_drift import (
@@ -38,7 +39,7 @@ NO_RECORDS_WARNING = (
 )
 
 
-def render_all(report, page_size=100):
+def render_all(report: dict[str, Any], page_size: int = 100) -> dict[str, str]:
     """{file name: text} for every file of the report directory."""
     return {
         "report.json": render_json(report),
@@ -48,7 +49,7 @@ def render_all(report, page_size=100):
     }
 
 
-def read_bytes(path):
+def read_bytes(path: str) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             return handle.read()
@@ -56,7 +57,7 @@ def read_bytes(path):
         return None
 
 
-def load_report(raw, path):
+def load_report(raw: bytes, path: str) -> Any:
     """A report document from bytes, checked (and re-keyed when older) by check_previous."""
     try:
         return check_previous(json.loads(raw.decode("utf-8")))
@@ -70,7 +71,7 @@ def _default_mode():
     return 0o666 & ~mask
 
 
-def write_atomic(dest, name, data):
+def write_atomic(dest: str, name: str, data: bytes) -> None:
     """Replace ``dest/name`` in one step, keeping the mode of the file it replaces."""
     target = os.path.join(dest, name)
     fd, tmp = tempfile.mkstemp(prefix=".%s." % name, dir=dest)
@@ -161,7 +162,9 @@ def _write_all(dest, data, written, rotate, current_raw):
         ) from None
 
 
-def run_report(params, check_mode=False, diff=False):
+def run_report(
+    params: dict[str, Any], check_mode: bool = False, diff: bool = False
+) -> tuple[dict[str, Any], list[str]]:
     """Build, compare, render and (unless ``check_mode``) write the report of ``params`` (the
     action's validated options). Returns ``(result, warnings)``; raises ReportError or PolicyError."""
     dest = os.path.abspath(params["dest"])

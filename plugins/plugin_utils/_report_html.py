@@ -18,6 +18,7 @@ import base64
 import collections
 import hashlib
 import os
+from typing import Any, Iterable
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -46,7 +47,7 @@ Section.__doc__ = """One part of a page: ``template`` names a file of report_ass
 _ENV = []
 
 
-def environment():
+def environment() -> Environment:
     """The Jinja2 environment of the report templates (autoescaping every value)."""
     if not _ENV:
         env = Environment(
@@ -61,16 +62,16 @@ def environment():
     return _ENV[0]
 
 
-def asset(name):
+def asset(name: str) -> str:
     with open(os.path.join(ASSETS, name), encoding="utf-8") as handle:
         return handle.read()
 
 
-def csp_hash(value):
+def csp_hash(value: Any) -> str:
     return "'sha256-%s'" % base64.b64encode(hashlib.sha256(value.encode("utf-8")).digest()).decode("ascii")
 
 
-def script_json(value):
+def script_json(value: Any) -> str:
     """JSON safe inside a <script> element (no '</script>' or '<!--' can appear)."""
     return (
         compact(value)
@@ -82,18 +83,26 @@ def script_json(value):
     )
 
 
-def safe_href(target):
+def safe_href(target: Any) -> str:
     """A link target for a table cell: relative paths and http(s) only (no javascript:)."""
     value = text(target).strip()
     scheme = value.split(":", 1)[0].lower() if ":" in value.split("/", 1)[0] else ""
     return value if scheme in ("", "http", "https") else ""
 
 
-def render_section(section):
+def render_section(section: Section) -> str:
     return environment().get_template(section.template).render(m=section.model)
 
 
-def render_page(title, heading, meta, sections, footer="", data=None, generator="patguard.github"):
+def render_page(
+    title: str,
+    heading: str,
+    meta: str,
+    sections: list[Section],
+    footer: str = "",
+    data: Any = None,
+    generator: str = "patguard.github",
+) -> str:
     """One self-contained HTML page of ``sections`` (a list of ``Section``).
 
     ``data`` (JSON-ready) becomes the ``#report-data`` block the token table reads; a page
@@ -204,7 +213,7 @@ def _kpis(report):
     ]
 
 
-def summary_model(report):
+def summary_model(report: dict[str, Any]) -> dict[str, Any]:
     s = report["summary"]
     return {
         "verdict": "bad" if s["violating"] else "ok",
@@ -215,7 +224,7 @@ def summary_model(report):
     }
 
 
-def drift_model(report):
+def drift_model(report: dict[str, Any]) -> dict[str, Any]:
     drift = report.get("drift")
     if not drift:
         return {"baseline": None, "chips": None, "lists": []}
@@ -329,12 +338,12 @@ def _permissions_card(charts):
 CHART_CARDS = (_violations_card, _expiry_card, _last_use_card, _owners_card, _permissions_card)
 
 
-def chart_cards(charts):
+def chart_cards(charts: dict[str, Any]) -> list[dict[str, Any]]:
     """The token report's chart cards, in page order (one builder per card)."""
     return [card(charts) for card in CHART_CARDS]
 
 
-def table_rows(report):
+def table_rows(report: dict[str, Any]) -> list[list[Any]]:
     """Compact rows for the page's script (arrays keep the embedded data small)."""
     rows = []
     for t in report["tokens"]:
@@ -365,7 +374,7 @@ def table_rows(report):
     return rows
 
 
-def token_sections(report):
+def token_sections(report: dict[str, Any]) -> list[Section]:
     """The sections of one organization's token report, in page order."""
     s = report["summary"]
     codes = sorted(set(v["code"] for t in report["tokens"] for v in t["violations"]))
@@ -384,7 +393,7 @@ def token_sections(report):
     ]
 
 
-def render_html(report, page_size=100, extra_sections=()):
+def render_html(report: dict[str, Any], page_size: int = 100, extra_sections: Iterable[Section] = ()) -> str:
     """report.html of one organization; ``extra_sections`` go after the token table."""
     s = report["summary"]
     org = report.get("org") or "organization"

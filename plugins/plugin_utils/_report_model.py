@@ -10,6 +10,9 @@ evaluation already made) into the document described in ``docs/reports.md``; dri
 
 from __future__ import annotations
 
+import datetime
+from typing import Any, Iterable
+
 from ansible_collections.patguard.github.plugins.module_utils._catalog import LEVEL_RANK, NOT_HELD, UNKNOWN_LEVEL_RANK
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
 from ansible_collections.patguard.github.plugins.module_utils._policy import plan
@@ -59,7 +62,7 @@ class ReportError(PatguardError):
 # --------------------------------------------------------------------------- small helpers
 
 
-def moment_of(now):
+def moment_of(now: Any) -> datetime.datetime:
     """``now`` as an aware datetime (the current time when empty); ReportError when unreadable."""
     if now is None or now == "":
         return now_utc().replace(microsecond=0)
@@ -69,11 +72,11 @@ def moment_of(now):
         raise ReportError(str(exc)) from None
 
 
-def text(value):
+def text(value: Any) -> str:
     return value if isinstance(value, str) else ("" if value is None else str(value))
 
 
-def row_key(kind, record_id, index=None):
+def row_key(kind: str, record_id: Any, index: int | None = None) -> str:
     """The key of a row: kind and id, unique in one listing (a token id is not: an upgrade
     request and the grant it would widen share one)."""
     if is_int(record_id):
@@ -97,7 +100,7 @@ def _permissions(value):
     return result
 
 
-def permission_list(permissions):
+def permission_list(permissions: Any) -> list[str]:
     """['contents:write', 'members:read', ...] sorted by name (names are unique across buckets)."""
     items = []
     for entries in (permissions or {}).values():
@@ -105,7 +108,7 @@ def permission_list(permissions):
     return sorted(items)
 
 
-def rank(level):
+def rank(level: Any) -> int:
     return LEVEL_RANK.get(level, UNKNOWN_LEVEL_RANK if level not in NOT_HELD else 0)
 
 
@@ -156,7 +159,14 @@ def _idle_days(kind, last_used, granted, now):
     return max(whole_days(since, now), 0) if since is not None else None
 
 
-def token_row(record, kind, decision, state, now, index=None):
+def token_row(
+    record: dict[str, Any],
+    kind: str,
+    decision: dict[str, Any] | None,
+    state: str,
+    now: datetime.datetime,
+    index: int | None = None,
+) -> dict[str, Any]:
     """The report row of one listed request or grant."""
     expires = parse_time(record.get("token_expires_at"))
     last_used = parse_time(record.get("token_last_used_at"))
@@ -217,7 +227,13 @@ def _decision_index(decisions):
     return by_key, by_position
 
 
-def token_rows(requests, grants, decisions, applied, moment):
+def token_rows(
+    requests: list[dict[str, Any]],
+    grants: list[dict[str, Any]],
+    decisions: Iterable[dict[str, Any]] | None,
+    applied: dict[str, Any] | None,
+    moment: datetime.datetime,
+) -> list[dict[str, Any]]:
     """Every row, requests first. An approved request whose grant is listed is folded into
     that grant's row (state ``approved``): one row per token an approval created or widened."""
     by_key, by_position = _decision_index(decisions)
@@ -250,16 +266,16 @@ def token_rows(requests, grants, decisions, applied, moment):
 
 
 def build_report(
-    requests=None,
-    grants=None,
-    decisions=None,
-    policy=None,
-    org=None,
-    now=None,
-    applied=None,
-    mode="report",
-    generated_at=None,
-):
+    requests: Iterable[dict[str, Any]] | None = None,
+    grants: Iterable[dict[str, Any]] | None = None,
+    decisions: Iterable[dict[str, Any]] | None = None,
+    policy: Any = None,
+    org: str | None = None,
+    now: Any = None,
+    applied: dict[str, Any] | None = None,
+    mode: str = "report",
+    generated_at: Any = None,
+) -> dict[str, Any]:
     """The report document (a JSON-ready dict, see docs/reports.md), without drift.
 
     ``decisions`` is the ``decisions`` list of an evaluation already made (``policy_plan``,
@@ -307,7 +323,7 @@ def _counts(tokens):
     return by_state, dict(sorted(decisions.items())), dict(sorted(violations.items()))
 
 
-def summarize(tokens):
+def summarize(tokens: list[dict[str, Any]]) -> dict[str, Any]:
     alive = [t for t in tokens if t["state"] in ALIVE_STATES]
     by_state, decisions, violations = _counts(tokens)
     violating = sum(1 for t in alive if t["violating"])
@@ -380,7 +396,7 @@ def _violation_series(tokens):
     ]
 
 
-def charts(tokens):
+def charts(tokens: list[dict[str, Any]]) -> dict[str, Any]:
     """The aggregated series behind the HTML charts (tokens present after the run, except
     ``violations``, which also counts the tokens this run revoked or denied)."""
     alive = [t for t in tokens if t["state"] in ALIVE_STATES]

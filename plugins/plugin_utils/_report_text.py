@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from ansible_collections.patguard.github.plugins.plugin_utils._report_model import permission_list, text
 
@@ -30,19 +31,19 @@ CSV_COLUMNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def fmt(number):
+def fmt(number: int) -> str:
     return f"{number:,}"
 
 
-def pct(value):
+def pct(value: float) -> str:
     return ("%.1f" % value).rstrip("0").rstrip(".")
 
 
-def compact(value):
+def compact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def render_json(report):
+def render_json(report: dict[str, Any]) -> str:
     """report.json: keys sorted, one token per line (small diffs, fast to write and read)."""
     parts = []
     for key in sorted(report):
@@ -56,7 +57,7 @@ def render_json(report):
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
-def csv_cell(value):
+def csv_cell(value: Any) -> str:
     """A CSV cell: None is empty; text a spreadsheet would run as a formula is prefixed with
     a quote (token names and owners are user-chosen)."""
     if value is None:
@@ -69,11 +70,11 @@ def csv_cell(value):
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def violation_text(token):
+def violation_text(token: dict[str, Any]) -> str:
     return "; ".join("%s: %s" % (v["code"], v["detail"]) for v in token["violations"])
 
 
-def csv_row(token):
+def csv_row(token: dict[str, Any]) -> list[str]:
     return [
         csv_cell(v)
         for v in (
@@ -94,7 +95,7 @@ def csv_row(token):
     ]
 
 
-def render_csv(report):
+def render_csv(report: dict[str, Any]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -103,7 +104,7 @@ def render_csv(report):
     return buffer.getvalue()
 
 
-def headline(report):
+def headline(report: dict[str, Any]) -> str:
     s = report["summary"]
     return "%s of %s tokens (%s%%) violate the policy" % (
         fmt(s["violating"]),
@@ -112,7 +113,7 @@ def headline(report):
     )
 
 
-def decision_text(report):
+def decision_text(report: dict[str, Any]) -> str:
     """One sentence: what the policy decided and what this run applied."""
     s = report["summary"]
     states = s["by_state"]
@@ -190,7 +191,7 @@ def _md_drift(drift):
     return lines + [""]
 
 
-def render_markdown(report):
+def render_markdown(report: dict[str, Any]) -> str:
     org = report.get("org") or "the organization"
     lines = [
         "## Token inventory of %s" % _md(org),
@@ -223,7 +224,7 @@ def render_markdown(report):
     return "\n".join(lines) + "\n"
 
 
-def summary_lines(report):
+def summary_lines(report: dict[str, Any]) -> list[str]:
     """A few lines for the play's output."""
     s = report["summary"]
     lines = [

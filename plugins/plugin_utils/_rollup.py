@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_figures as fig
 from ansible_collections.patguard.github.plugins.plugin_utils._report_html import Section, render_page
@@ -41,14 +42,14 @@ class RollupError(Exception):
     """A bad input (named) that stops the roll-up before anything is written."""
 
 
-def report_path(dest, org):
+def report_path(dest: str, org: str | None) -> str:
     """Where an organization's report lives: ``<dest>/<org>/report.json``."""
     if not isinstance(org, str) or not org or org in (".", "..") or "/" in org or "\\" in org:
         raise RollupError("orgs: %r is not an organization login" % (org,))
     return os.path.join(dest, org, "report.json")
 
 
-def read_report(path):
+def read_report(path: str) -> tuple[dict[str, Any] | None, str | None]:
     """An organization's report document, or ``(None, why)`` when it cannot be used."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -64,7 +65,9 @@ def read_report(path):
     return document, None
 
 
-def org_row(org, report, completed=True, problem=None):
+def org_row(
+    org: str, report: dict[str, Any] | None, completed: bool = True, problem: str | None = None
+) -> dict[str, Any]:
     """One organization's row. ``completed``: its pass finished in this run."""
     row = {
         "org": org,
@@ -118,7 +121,7 @@ def org_row(org, report, completed=True, problem=None):
     return row
 
 
-def build_rollup(rows, generated_at):
+def build_rollup(rows: list[dict[str, Any]], generated_at: str | None) -> dict[str, Any]:
     """The roll-up document (rollup.json): rows sorted by login, totals over the rows with figures."""
     rows = sorted(rows, key=lambda r: r["org"].lower())
     counted = [r for r in rows if r["status"] != "missing"]
@@ -161,7 +164,7 @@ def _codes_text(row):
     return ", ".join("%s %d" % (v["code"], v["count"]) for v in row["top_violations"]) or "none"
 
 
-def render_markdown(rollup):
+def render_markdown(rollup: dict[str, Any]) -> str:
     t = rollup["totals"]
     lines = [
         "# Fine-grained tokens across %d organizations" % t["organizations"],
@@ -199,11 +202,11 @@ def render_markdown(rollup):
     return "\n".join(lines) + "\n"
 
 
-def render_json(rollup):
+def render_json(rollup: dict[str, Any]) -> str:
     return json.dumps(rollup, indent=1, sort_keys=True) + "\n"
 
 
-def table_columns():
+def table_columns() -> tuple[str, ...]:
     return (
         "Organization",
         "Status",
@@ -223,7 +226,7 @@ def table_columns():
     )
 
 
-def table_rows(rollup):
+def table_rows(rollup: dict[str, Any]) -> list[list[Any]]:
     """Cells for a sortable table: the organization links to its own report.html."""
     out = []
     for r in rollup["organizations"]:
@@ -270,7 +273,7 @@ def _cell(value, cls=None):
     return cell
 
 
-def page_table_rows(rollup):
+def page_table_rows(rollup: dict[str, Any]) -> list[list[Any]]:
     """table_rows() for the page: numbers sort as numbers."""
     out = []
     for row in table_rows(rollup):
@@ -278,7 +281,7 @@ def page_table_rows(rollup):
     return out
 
 
-def summary_model(rollup):
+def summary_model(rollup: dict[str, Any]) -> dict[str, Any]:
     """The model of ``summary.html.j2``: headline and KPI tiles over every organization."""
     t = rollup["totals"]
     drift = t["drift"] or {}
@@ -310,7 +313,7 @@ def summary_model(rollup):
     }
 
 
-def chart_cards(rollup):
+def chart_cards(rollup: dict[str, Any]) -> list[dict[str, Any]]:
     """One card: present tokens per organization, violating first."""
     counted = [r for r in rollup["organizations"] if r["status"] != "missing"]
     series = [("violating", fig.COLORS["violating"]), ("compliant", fig.COLORS["compliant"])]
@@ -330,7 +333,7 @@ def chart_cards(rollup):
     ]
 
 
-def sections(rollup):
+def sections(rollup: dict[str, Any]) -> list[Section]:
     """The sections of index.html, built from the token report's own page pieces."""
     return [
         Section("summary.html.j2", summary_model(rollup)),
@@ -348,7 +351,7 @@ def sections(rollup):
     ]
 
 
-def render_html(rollup, title="Fine-grained tokens across organizations"):
+def render_html(rollup: dict[str, Any], title: str = "Fine-grained tokens across organizations") -> str:
     """index.html (summary tiles, chart card, table of organizations)."""
     return render_page(
         title=title,
