@@ -29,11 +29,9 @@ client itself prints nothing):
 from __future__ import annotations
 
 import random
-import re
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Callable, Iterator
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping
 
 from ._auth import build_auth
 from ._retry import (
@@ -61,9 +59,10 @@ from ._errors import (
     PaginationError,
     RateLimitError,
     TransportError,
-    redact,
 )
+from ._responses import api_error, decode, github_message, int_header
 from ._time import iso_z_epoch
+from ._urls import canonical_url, encode_query, page_number, parse_link_header, path_of, same_origin, shrink_page
 
 try:
     import requests
@@ -78,33 +77,14 @@ COLLECTION_VERSION = "0.1.0"
 USER_AGENT = "patguard.github/%s (Ansible collection)" % COLLECTION_VERSION
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
-MIN_PER_PAGE = 10
 
-# Endpoints that GitHub serves to GitHub App installation tokens only.
-APP_ONLY_PATH = re.compile(r"^/orgs/[^/]+/personal-access-token(?:-request)?s(?:/|$)")
-_LINK_PART = re.compile(r'<([^>]*)>\s*((?:;\s*[a-zA-Z]+\s*=\s*"?[^";,]*"?\s*)*)')
-# Parameter names are case-insensitive (RFC 8288); "rel" must be a whole parameter name.
-_LINK_REL = re.compile(r';\s*rel\s*=\s*"?([^";,]*)"?', re.IGNORECASE)
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
-
-
-def parse_link_header(value: str | None) -> dict[str, str]:
-    """Map each ``rel`` of a ``Link`` header to its URL (RFC 8288, as GitHub writes it)."""
-    links = {}
-    if not value or not isinstance(value, str):
-        return links
-    for match in _LINK_PART.finditer(value):
-        url, params = match.group(1).strip(), match.group(2)
-        for rel_match in _LINK_REL.finditer(params or ""):
-            for rel in rel_match.group(1).split():
-                links.setdefault(rel.lower(), url)
-    return links
 
 
 class ApiStats:
     """What one task cost: requests, rate-limit budget left, and seconds spent waiting."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.requests = 0
         self.writes = 0
         self.retries = 0
@@ -130,7 +110,7 @@ class Response:
 
     __slots__ = ("status", "headers", "data", "url")
 
-    def __init__(self, status, headers, data, url):
+    def __init__(self, status: int, headers: Mapping[str, str], data: Any, url: str) -> None:
         self.status = status
         self.headers = headers
         self.data = data
@@ -144,10 +124,10 @@ class GitHubClient:
         self,
         options: ConnectionOptions,
         org: str | None = None,
-        session=None,
+        session: Any = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
-        rng=None,
+        rng: random.Random | None = None,
     ) -> None:
         if not HAS_REQUESTS:
             raise TransportError("the requests Python library is required")
@@ -176,27 +156,17 @@ class GitHubClient:
         )
 
     # -- public API ---------------------------------------------------------------------
-    def request_json(
-        self,
-        method: str,
-        path: str,
-        params: dict | None = None,
-        json=None,
-        auth: str = "auto",
-        write: bool | None = None,
-        not_found_message: str | None = None,
-    ) -> Any:
-        """Send one request (with retries) and return its decoded JSON body (or None)."""
-        return self.request(
-            method, path, params=params, json=json, auth=auth, write=write, not_found_message=not_found_message
-        ).data
+    def request_json(self, method: str, path: str, **options: Any) -> Any:
+        """Send one request (with retries; ``options`` as for :meth:`request`) and return its
+        decoded JSON body (or None)."""
+        return self.request(method, path, **options).data
 
     def request(
         self,
         method: str,
         path: str,
         params: dict | None = None,
-        json=None,
+        json: Any = None,
         auth: str = "auto",
         write: bool | None = None,
         not_found_message: str | None = None,
@@ -224,11 +194,11 @@ class GitHubClient:
             raw, answer, reason = self._attempt(call, json)
             decision = self.retry.decide(counters, answer, self._attempt_context(call), self._clock())
             if decision.kind == OK:
-                return Response(raw.status_code, raw.headers, _decode(raw, method, call.url), raw.url)
+                return Response(raw.status_code, raw.headers, decode(raw, method, call.url), raw.url)
             if decision.kind == RENEW:
                 self.app_auth.invalidate()  # an installation token can expire or be revoked mid-run
             elif decision.kind == SHRINK:
-                call.url = _shrink_page(call.url)
+                call.url = shrink_page(call.url)
                 self.stats.retries += 1
             elif decision.kind in (WAIT, BACKOFF):
                 self.stats.retries += decision.kind == BACKOFF
@@ -241,7 +211,7 @@ class GitHubClient:
     ) -> Any:
         return self.request_json("GET", path, params=params, auth=auth, not_found_message=not_found_message)
 
-    def post(self, path: str, json=None, auth: str = "auto") -> Response:
+    def post(self, path: str, json: Any = None, auth: str = "auto") -> Response:
         return self.request("POST", path, json=json, auth=auth)
 
     def paginate(
@@ -259,11 +229,11 @@ class GitHubClient:
         seen_urls = set()
         seen_ids = set()
         while url:
-            canonical = _canonical_url(url)
+            canonical = canonical_url(url)
             if canonical in seen_urls:
                 raise PaginationError(
                     "GET %s: GitHub's Link header points back to a page already read (%s); "
-                    "stopping instead of looping" % (path, _path_of(url)),
+                    "stopping instead of looping" % (path, path_of(url)),
                     path=path,
                 )
             seen_urls.add(canonical)
@@ -289,17 +259,17 @@ class GitHubClient:
             if items and not fresh:
                 raise PaginationError(
                     "GET %s: GitHub returned a page whose ids were all on earlier pages (%s); "
-                    "the listing is inconsistent, run again" % (path, _path_of(response.url or url)),
+                    "the listing is inconsistent, run again" % (path, path_of(response.url or url)),
                     path=path,
                 )
             links = parse_link_header(response.headers.get("Link"))
             url = links.get("next")
-            pages = _page_number(links.get("last")) or (None if url else _page_number(response.url) or 1)
+            pages = page_number(links.get("last")) or (None if url else page_number(response.url) or 1)
             self._emit(
                 {
                     "event": "page",
                     "path": path,
-                    "page": _page_number(response.url) or 1,
+                    "page": page_number(response.url) or 1,
                     "pages": pages,
                     "items": len(items),
                 }
@@ -312,12 +282,12 @@ class GitHubClient:
     def _url(self, path, params=None):
         if path.startswith("http://") or path.startswith("https://"):
             url = path
-            if not _same_origin(url, self.api_url):
-                raise PaginationError("refusing to follow a link to another host: %s" % _path_of(url))
+            if not same_origin(url, self.api_url):
+                raise PaginationError("refusing to follow a link to another host: %s" % path_of(url))
         else:
             url = self.api_url + (path if path.startswith("/") else "/" + path)
         if params:
-            url = url + ("&" if "?" in url else "?") + _encode_query(params)
+            url = url + ("&" if "?" in url else "?") + encode_query(params)
         return url
 
     def _auth_headers(self, auth, path):
@@ -347,7 +317,7 @@ class GitHubClient:
         if call.write:  # state-changing only: a token exchange is a POST but changes nothing
             self.stats.writes += 1
             self._emit(
-                {"event": "write", "method": call.method, "path": _path_of(call.url), "writes": self.stats.writes}
+                {"event": "write", "method": call.method, "path": path_of(call.url), "writes": self.stats.writes}
             )
         self.stats.requests += 1
         try:
@@ -361,12 +331,12 @@ class GitHubClient:
             return None, Answer(failure=failure), reason
         self.retry.sent(call.write, raw.status_code, raw.headers, self._clock())
         self._note_rate_limit(raw)
-        message = _github_message(raw) if raw.status_code >= 400 else None
+        message = github_message(raw) if raw.status_code >= 400 else None
         return raw, Answer(raw.status_code, raw.headers, message), None
 
     def _attempt_context(self, call):
         can_renew = call.auth in ("auto", "installation") and bool(self.app_auth) and self.app_auth.holds_token()
-        can_shrink = call.per_page_fallback and _shrink_page(call.url) is not None
+        can_shrink = call.per_page_fallback and shrink_page(call.url) is not None
         return Attempt(call.write, can_renew, can_shrink)
 
     def _hold(self, seconds, cause, why=None):
@@ -388,15 +358,15 @@ class GitHubClient:
 
     def _note_rate_limit(self, raw):
         headers = raw.headers
-        remaining = _int_header(headers, "x-ratelimit-remaining")
+        remaining = int_header(headers, "x-ratelimit-remaining")
         if remaining is not None:
             self.stats.rate_limit_remaining = remaining
-            self.stats.rate_limit_limit = _int_header(headers, "x-ratelimit-limit")
-            self.stats.rate_limit_reset = _int_header(headers, "x-ratelimit-reset")
+            self.stats.rate_limit_limit = int_header(headers, "x-ratelimit-limit")
+            self.stats.rate_limit_reset = int_header(headers, "x-ratelimit-reset")
 
     def _failure(self, decision, call, raw, reason, not_found_message, counters):
         """The exception for an ``ambiguous`` or ``fail`` decision."""
-        path = _path_of(call.url)
+        path = path_of(call.url)
         if decision.kind == AMBIGUOUS:
             what = (
                 "the connection was lost before GitHub answered (%s)" % reason
@@ -457,187 +427,13 @@ class GitHubClient:
             reset_at=when,
             status=raw.status_code if raw is not None else None,
             method=call.method,
-            path=_path_of(call.url),
+            path=path_of(call.url),
             request_id=raw.headers.get("x-github-request-id") if raw is not None else None,
         )
 
     def _api_error(self, raw, method, url, not_found_message=None):
-        status = raw.status_code
-        path = _path_of(url)
-        body = _json_or_none(raw)
-        github_message = body.get("message") if isinstance(body, dict) else None
-        doc_url = body.get("documentation_url") if isinstance(body, dict) else None
-        errors = body.get("errors") if isinstance(body, dict) else None
-        request_id = raw.headers.get("x-github-request-id")
-        if github_message:
-            summary = github_message
-        else:
-            summary = _text_summary(raw)
-        if status == 404 and not_found_message:
-            message = "%s (GitHub answered 404 for %s %s)" % (not_found_message, method, path)
-        elif status == 403 and APP_ONLY_PATH.match(urlsplit(path).path) and not self.app_auth:
-            message = "%s %s: GitHub answered %d (%s). %s" % (method, path, status, summary, self._app_only_hint())
-        elif status == 401:
-            message = (
-                "%s %s: GitHub answered 401 Bad credentials (%s): check the token, or the "
-                "app_id and private key of the GitHub App" % (method, path, summary)
-            )
-        else:
-            message = "%s %s: GitHub answered %d: %s" % (method, path, status, summary)
-        if errors:
-            message += " (%s)" % _errors_text(errors)
-        if request_id:
-            message += " [request id %s]" % request_id
-        return GitHubAPIError(
-            message,
-            status=status,
-            github_message=github_message,
-            documentation_url=doc_url,
-            request_id=request_id,
-            method=method,
-            path=path,
-            errors=errors,
-        )
-
-
-# -- helpers (pure) --------------------------------------------------------------------------
-def _encode_query(params):
-    """Encode query params the way GitHub expects arrays: ``owner[]=a&owner[]=b``."""
-    pairs = []
-    for key, value in params.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple)):
-            name = key if key.endswith("[]") else key + "[]"
-            pairs.extend((name, _query_value(v)) for v in value)
-        else:
-            pairs.append((key, _query_value(value)))
-    return urlencode(pairs)
-
-
-def _query_value(value):
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _decode(raw, method, url):
-    if raw.status_code == 204 or not raw.content:
-        return None
-    try:
-        return raw.json()
-    except ValueError:
-        raise GitHubAPIError(
-            "%s %s: GitHub answered %d with a body that is not JSON (%s)"
-            % (method, _path_of(url), raw.status_code, _text_summary(raw)),
-            status=raw.status_code,
-            method=method,
-            path=_path_of(url),
-            request_id=raw.headers.get("x-github-request-id"),
-        ) from None
-
-
-def _json_or_none(raw):
-    try:
-        return raw.json()
-    except ValueError:
-        return None
-
-
-def _github_message(raw):
-    body = _json_or_none(raw)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"]
-    return None
-
-
-def _text_summary(raw):
-    """One line describing a non-JSON body (GitHub's proxies answer HTML pages)."""
-    content_type = raw.headers.get("Content-Type", "") or ""
-    text = raw.text if raw.content else ""
-    if "html" in content_type.lower() or text.lstrip().lower().startswith(("<!doctype", "<html")):
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
-        return redact("an HTML page%s" % (": %s" % title.group(1).strip()[:120] if title else ""))
-    text = " ".join(text.split())
-    if not text:
-        return "an empty body"
-    return redact("a non-JSON body starting %r" % text[:120])
-
-
-def _errors_text(errors):
-    parts = []
-    for error in errors if isinstance(errors, list) else [errors]:
-        if isinstance(error, dict):
-            parts.append(", ".join("%s=%s" % (k, v) for k, v in sorted(error.items())))
-        else:
-            parts.append(str(error))
-    return redact("; ".join(parts))[:500]
-
-
-def _int_header(headers, name):
-    value = headers.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _path_of(url):
-    parts = urlsplit(url)
-    return parts.path + ("?" + parts.query if parts.query else "")
-
-
-def _page_number(url):
-    """The ``page`` query value of a URL (GitHub's ``Link`` targets carry one), or None."""
-    if not url:
-        return None
-    for key, value in parse_qsl(urlsplit(url).query):
-        if key == "page" and value.isdigit():
-            return int(value)
-    return None
-
-
-def _canonical_url(url):
-    """A page's identity: path and sorted query, where no ``page`` means page 1."""
-    parts = urlsplit(url)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if not any(key == "page" for key, _value in pairs):
-        pairs.append(("page", "1"))
-    return (parts.path, tuple(sorted(pairs)))
-
-
-def _same_origin(url, api_url):
-    a, b = urlsplit(url), urlsplit(api_url)
-    return (a.hostname or "").lower() == (b.hostname or "").lower() and (a.port == b.port)
-
-
-def _shrink_page(url):
-    """The same page range at half the page size, or None when it is already small."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    values = dict(query)
-    try:
-        per_page = int(values.get("per_page", 30))
-        page = int(values.get("page", 1))
-    except ValueError:
-        return None
-    if per_page // 2 < MIN_PER_PAGE:
-        return None
-    smaller = per_page // 2
-    # First item of the page at the old size, expressed at the new size (per_page halves, so
-    # the offset divides exactly).
-    new_page = ((page - 1) * per_page) // smaller + 1
-    replaced = []
-    for key, value in query:
-        if key == "per_page":
-            value = str(smaller)
-        elif key == "page":
-            continue
-        replaced.append((key, value))
-    replaced.append(("page", str(new_page)))
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(replaced), parts.fragment))
+        # The hint for the App-only endpoints applies only when no App credentials were given.
+        return api_error(raw, method, url, not_found_message, None if self.app_auth else self._app_only_hint())
 
 
 class _Call:

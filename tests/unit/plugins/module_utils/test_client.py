@@ -17,13 +17,7 @@ from http_doubles import API, Clock, ScriptedSession, make_response
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from ansible_collections.patguard.github.plugins.module_utils import _auth
-from ansible_collections.patguard.github.plugins.module_utils._client import (
-    API_VERSION,
-    USER_AGENT,
-    GitHubClient,
-    _shrink_page,
-    parse_link_header,
-)
+from ansible_collections.patguard.github.plugins.module_utils._client import API_VERSION, USER_AGENT, GitHubClient
 from ansible_collections.patguard.github.plugins.module_utils._connection import ConnectionOptions
 from ansible_collections.patguard.github.plugins.module_utils._errors import (
     AmbiguousWriteError,
@@ -35,6 +29,7 @@ from ansible_collections.patguard.github.plugins.module_utils._errors import (
     TransportError,
     redact,
 )
+from ansible_collections.patguard.github.plugins.module_utils._urls import parse_link_header, shrink_page
 
 
 def client_with(script, token="ghp_" + "a" * 36, **options):
@@ -174,8 +169,8 @@ def test_large_page_answering_502_is_retried_smaller():
 
 
 def test_shrink_page_keeps_the_offset():
-    assert _shrink_page(API + "/l?per_page=100&page=3") == API + "/l?per_page=50&page=5"
-    assert _shrink_page(API + "/l?per_page=10&page=3") is None
+    assert shrink_page(API + "/l?per_page=100&page=3") == API + "/l?per_page=50&page=5"
+    assert shrink_page(API + "/l?per_page=10&page=3") is None
 
 
 @pytest.mark.parametrize(

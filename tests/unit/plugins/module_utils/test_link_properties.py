@@ -1,4 +1,4 @@
-"""Property tests of the Link header parser (``_client.parse_link_header``).
+"""Property tests of the Link header parser (``_urls.parse_link_header``).
 
 Pagination follows ``rel="next"`` only, so the parser is what stands between a server's header
 and an endless loop or a skipped page. Properties: any set of links written the way RFC 8288
@@ -14,7 +14,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.patguard.github.plugins.module_utils._client import parse_link_header
+from ansible_collections.patguard.github.plugins.module_utils._urls import parse_link_header
 
 # URL characters of real links: RFC 3986 unreserved + sub-delims + ":/?#[]@%" (never '>' or spaces).
 URL_CHARS = string.ascii_letters + string.digits + "-._~!$&'()*+,;=:/?#[]@%"
