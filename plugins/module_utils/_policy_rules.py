@@ -14,6 +14,7 @@ import datetime
 import fnmatch
 import functools
 import re
+import typing
 from collections import namedtuple
 from collections.abc import Mapping
 from typing import Any, Iterator, List, Optional, Tuple
@@ -165,11 +166,12 @@ def _inactive_rule(limit):
 
 # Each rule: (record, policy, now, kind=None) -> list of Violation. ``policy`` is the output
 # of validate_policy(). Rules never raise on GitHub-shaped records.
+Record = typing.Mapping[str, Any]
+Kind = Optional[str]  # request, grant, or None: either (the record says which by its fields)
+Violations = List[Violation]
 
 
-def check_lifetime(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_lifetime(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """lifetime: never expires, or expires more than max_lifetime_days after the start
     (created_at for requests, access_granted_at for grants). Exactly N days is compliant."""
     limit = policy.get("max_lifetime_days")
@@ -201,9 +203,7 @@ def check_lifetime(
     return [Violation(UNVERIFIABLE, "lifetime: expiry or start time missing or unreadable")]
 
 
-def check_repository_selection(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_repository_selection(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """repository_selection: the record's selection is not in the allowed list."""
     allowed = policy.get("repository_selection")
     if not allowed:
@@ -228,9 +228,7 @@ def _all_selected(record, policy, code, text, rule):
     return [Violation(code, text, rule)]
 
 
-def check_repository_count(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_repository_count(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """repository_count: a subset selection holds more than max_repositories."""
     limit = policy.get("max_repositories")
     if not limit:
@@ -252,9 +250,7 @@ def check_repository_count(
     return []
 
 
-def check_repositories(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_repositories(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """repository: a selected repository matches none of allowed_repositories."""
     patterns = policy.get("allowed_repositories")
     if not patterns:
@@ -286,9 +282,7 @@ def check_repositories(
     return result
 
 
-def check_allowed_permissions(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_allowed_permissions(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """permission: a held permission is not listed, or is held above the listed level.
     Permissions unknown to the catalogue (added by GitHub later) are simply not listed."""
     allowed = policy.get("allowed_permissions")
@@ -305,8 +299,8 @@ def check_allowed_permissions(
 
 
 def check_forbidden_permissions(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+    record: Record, policy: Record, now: datetime.datetime, kind: Kind = None
+) -> Violations:
     """permission: a permission is held at or above a forbidden level."""
     entries = policy.get("forbidden_permissions")
     if not entries:
@@ -326,9 +320,7 @@ def check_forbidden_permissions(
     return result
 
 
-def check_reason(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_reason(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """reason (requests): no justification, or one shorter than min_reason_length
     (counted after trimming whitespace)."""
     minimum = policy.get("min_reason_length") or 0
@@ -346,9 +338,7 @@ def check_reason(
     return []
 
 
-def check_owner(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_owner(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """owner: matches denied_owners, or allowed_owners is set and the owner matches none."""
     owner = _owner(record)
     denied = policy.get("denied_owners")
@@ -364,9 +354,7 @@ def check_owner(
     return []
 
 
-def check_inactive(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_inactive(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """inactive (grants): last use (or the grant, if never used) more than
     max_inactive_days before now. Exactly N days is compliant."""
     limit = policy.get("max_inactive_days")
@@ -393,9 +381,7 @@ def check_inactive(
     return []
 
 
-def check_expired(
-    record: Mapping[str, Any], policy: Mapping[str, Any], now: datetime.datetime, kind: Optional[str] = None
-) -> List[Violation]:
+def check_expired(record: Record, policy: Record, now: datetime.datetime, kind: Kind = None) -> Violations:
     """expired (grants): GitHub says the token expired, or its expiry is not after now."""
     if not policy.get("revoke_expired"):
         return []
