@@ -19,7 +19,7 @@ def failed(status):
 
 def test_a_404_means_not_offered_here():
     error = listing_error(failed(404), "/orgs/acme/x", NotOffered, "no such feature here", "unused")
-    assert type(error) is NotOffered and error.message == "no such feature here"
+    assert isinstance(error, NotOffered) and error.message == "no such feature here"
     assert (error.status, error.request_id, error.details["method"], error.details["path"]) == (
         404,
         "R1",
@@ -30,7 +30,7 @@ def test_a_404_means_not_offered_here():
 
 def test_a_403_says_who_may_read_and_keeps_githubs_words():
     error = listing_error(failed(403), "/orgs/acme/x", NotOffered, "unused", "GitHub said no. Owners only")
-    assert type(error) is GitHubAPIError and error.message == "GitHub said no. Owners only"
+    assert not isinstance(error, NotOffered) and error.message == "GitHub said no. Owners only"
     assert (error.status, error.github_message, error.request_id) == (403, "Not Found", "R1")
 
 
