@@ -194,22 +194,24 @@ def _permissions(value):
 def _normalize(raw: Mapping[str, Any], start: str, reason: bool) -> Dict[str, Any]:
     """The fields of a record that modules return and the policy engine reads; ``start`` is
     where the token's lifetime is counted from (created_at or access_granted_at)."""
+    started, expires = raw.get(start), raw.get("token_expires_at")
     record = {
         "id": raw.get("id"),
         "owner": owner_login(raw),
         "token_id": raw.get("token_id"),
         "token_name": raw.get("token_name"),
+        "reason": raw.get("reason"),
+        "repository_selection": raw.get("repository_selection"),
+        "repositories": None,
+        "permissions": _permissions(raw.get("permissions")),
+        start: started,
+        "token_expires_at": expires,
+        "token_expired": bool(raw.get("token_expired")),
+        "token_last_used_at": raw.get("token_last_used_at"),
+        "lifetime_days": lifetime_days(started, expires),
     }
-    if reason:
-        record["reason"] = raw.get("reason")
-    record["repository_selection"] = raw.get("repository_selection")
-    record["repositories"] = None
-    record["permissions"] = _permissions(raw.get("permissions"))
-    record[start] = raw.get(start)
-    record["token_expires_at"] = raw.get("token_expires_at")
-    record["token_expired"] = bool(raw.get("token_expired"))
-    record["token_last_used_at"] = raw.get("token_last_used_at")
-    record["lifetime_days"] = lifetime_days(raw.get(start), raw.get("token_expires_at"))
+    if not reason:
+        del record["reason"]  # grants carry no justification
     return record
 
 
