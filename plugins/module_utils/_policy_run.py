@@ -202,11 +202,13 @@ def _side_result(kind, the_plan):
 def check_inputs(params: Dict[str, Any]) -> Tuple[str, Dict[str, Any], Dict[str, Any]]:
     """Validate every option before any request; returns (org, policy, filters)."""
     org = check_org(params["org"])
+    # Logins before the policy: a policy built from them (denied_owners, as pat_offboarding does)
+    # then fails on the login rule, not on a glob rule its user never wrote.
+    filters = check_filters(owners=params.get("owners")) if params.get("owners") else {}
     try:
         policy = validate_policy(params.get("policy") or {})
     except PolicyError as exc:
         raise ConfigError(exc.message, key=exc.key, rule=exc.rule) from None
-    filters = check_filters(owners=params.get("owners")) if params.get("owners") else {}
     if params.get("plan_rows") is not None and params["plan_rows"] < 0:
         raise ConfigError("plan_rows: must be 0 or more, got %d" % params["plan_rows"])
     return org, policy, filters

@@ -156,3 +156,10 @@ def test_a_failed_revoke_leaves_only_the_unsent_ids_in_not_processed(org):
     assert details["not_processed"] == [13]
     assert details["applied"]["unconfirmed"] == [11] and details["applied"]["revoked"] == [10]
     assert details["applied"]["denied"] == [1, 2] and details["applied"]["gone"] == [gone]
+
+
+def test_owners_are_checked_before_a_policy_built_from_them():
+    params = {"org": "acme", "owners": ["a[b"], "policy": {"denied_owners": ["a[b"]}}
+    with pytest.raises(PatguardError) as failed:
+        _policy_run.check_inputs(params)
+    assert failed.value.message.startswith("owners: 'a[b' is not a valid GitHub login")
