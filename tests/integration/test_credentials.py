@@ -337,22 +337,21 @@ def test_offboarding_removes_the_leavers_authorizations(fake_github):
     bobs = set(cid for cid, c in credentials(fake).items() if c.login == "bob")
     others = set(credentials(fake)) - bobs
     play = {"patguard_org": "acme", "patguard_offboard_users": ["bob"], "patguard_owner_token": fake.user_tokens["ada"]}
-    report = run_tasks(
-        [{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
-        roles=["patguard.github.pat_offboarding"],
-        play_vars=dict(play, patguard_mode="report"),
-        module_defaults={"group/patguard.github.github": app_auth(fake)},
-    )
+
+    def offboarding(mode):
+        return run_tasks(
+            [{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
+            roles=["patguard.github.pat_offboarding"],
+            play_vars=dict(play, patguard_mode=mode),
+            module_defaults={"group/patguard.github.github": app_auth(fake)},
+        )
+
+    report = offboarding("report")
     assert report.rc == 0, report
     listed = report.result["pat_offboarding_credentials_result"]
     assert set(a["credential_id"] for a in listed["authorizations"]) == bobs and listed["removed"] == []
     assert set(credentials(fake)) == bobs | others
-    run = run_tasks(
-        [{"ansible.builtin.debug": {"var": "pat_offboarding_credentials_result"}}],
-        roles=["patguard.github.pat_offboarding"],
-        play_vars=dict(play, patguard_mode="enforce"),
-        module_defaults={"group/patguard.github.github": app_auth(fake)},
-    )
+    run = offboarding("enforce")
     assert run.rc == 0, run
     assert set(run.result["pat_offboarding_credentials_result"]["removed"]) == bobs
     assert set(credentials(fake)) == others
