@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.patguard.github.plugins.module_utils import _policy
+from ansible_collections.patguard.github.plugins.module_utils import _policy, _policy_rules, _policy_schema
 from ansible_collections.patguard.github.plugins.module_utils._policy import (
     APPROVE_REASON,
     Decision,
@@ -1077,6 +1077,12 @@ def test_plan_handles_a_large_organization():
 
 def test_module_is_python38_syntax():
     ast.parse(Path(_policy.__file__).read_text(), feature_version=(3, 8))
+
+
+@pytest.mark.parametrize("module", [_policy_schema, _policy_rules], ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_split_modules_are_python38_syntax(module):
+    # The engine's schema and rules left _policy.py; the same guard follows them.
+    ast.parse(Path(module.__file__).read_text(), feature_version=(3, 8))
 
 
 def test_repositories_needed_only_where_the_decision_waits_on_them():
