@@ -186,29 +186,38 @@ def analyze_log(entries):
 
 
 # -- measuring a subprocess -------------------------------------------------------------------
-def _tree_memory_kb(root_pid):
+def _tree_memory_kb(root_pid, breakdown=None):
     """(RSS, PSS) summed over ``root_pid`` and its descendants, in kB.
 
     RSS counts the pages a forked worker shares with ansible-playbook twice; PSS splits
     shared pages between the processes, so its sum is the memory the run really holds.
+    ``breakdown`` (a list) receives (depth, pid, rss, pss) per process: depth 1 is
+    ansible-playbook, 2 its forks (workers), 3 and more the module processes.
     """
     rss = pss = 0
-    stack = [root_pid]
+    stack = [(root_pid, 0)]
     while stack:
-        pid = stack.pop()
+        pid, depth = stack.pop()
         try:
+            mine = [0, 0]
             with open("/proc/%d/smaps_rollup" % pid) as handle:
                 for line in handle:
                     if line.startswith("Rss:"):
-                        rss += int(line.split()[1])
+                        mine[0] = int(line.split()[1])
                     elif line.startswith("Pss:"):
-                        pss += int(line.split()[1])
+                        mine[1] = int(line.split()[1])
+            rss, pss = rss + mine[0], pss + mine[1]
+            if breakdown is not None:
+                breakdown.append((depth, pid, mine[0], mine[1]))
             for tid in os.listdir("/proc/%d/task" % pid):
                 with open("/proc/%d/task/%s/children" % (pid, tid)) as handle:
-                    stack.extend(int(child) for child in handle.read().split())
+                    stack.extend((int(child), depth + 1) for child in handle.read().split())
         except (OSError, ValueError):
             continue
     return rss, pss
+
+
+_DEPTHS = {0: "bench wrapper", 1: "ansible-playbook", 2: "worker"}
 
 
 def measured(cmd, env, cwd=ROOT, out_path=None):
@@ -227,11 +236,18 @@ def measured(cmd, env, cwd=ROOT, out_path=None):
         [sys.executable, "-c", wrapper] + cmd, env=env, cwd=str(cwd), stdout=out, stderr=err, stdin=subprocess.DEVNULL
     )
     peak = [0, 0]
+    at_peak = []
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            rss, pss = _tree_memory_kb(proc.pid)
+            breakdown = []
+            rss, pss = _tree_memory_kb(proc.pid, breakdown)
+            if pss > peak[1]:
+                # Which process holds the memory at the peak (PSS, MB), and when.
+                at_peak[:] = [round(time.monotonic() - started, 1)] + [
+                    (_DEPTHS.get(depth, "module"), round(p / 1024.0, 1)) for depth, _pid, _r, p in sorted(breakdown)
+                ]
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             done.wait(0.05)
 
@@ -249,7 +265,13 @@ def measured(cmd, env, cwd=ROOT, out_path=None):
         last = [line for line in Path(err_path).read_text().splitlines() if line.startswith("[")]
         if last:
             rc, maxrss = json.loads(last[-1])
-    memory = {"tree_rss": peak[0] / 1024.0, "tree_pss": peak[1] / 1024.0, "ru_maxrss": maxrss / 1024.0}
+    memory = {
+        "tree_rss": peak[0] / 1024.0,
+        "tree_pss": peak[1] / 1024.0,
+        "ru_maxrss": maxrss / 1024.0,
+        "peak_at_seconds": at_peak[0] if at_peak else None,
+        "peak_pss_by_process": at_peak[1:],
+    }
     return rc if rc is not None else proc.returncode, seconds, memory
 
 
@@ -471,6 +493,13 @@ def report(run, args):
         "%.0f MB PSS (%.0f MB RSS summed, shared pages counted per process); largest single process "
         "%.0f MB (ru_maxrss) (goal <= 150 MB) %s"
         % (memory["tree_pss"], memory["tree_rss"], memory["ru_maxrss"], "OK" if memory["tree_pss"] <= 150 else "MISSED")
+    )
+    add(
+        "   at the peak (%s s into the run), PSS by process: %s"
+        % (
+            memory.get("peak_at_seconds"),
+            ", ".join("%s %.0f MB" % (name, mb) for name, mb in memory.get("peak_pss_by_process") or []),
+        )
     )
     writes = log["writes"]
     add("5. Pacing and budget:")

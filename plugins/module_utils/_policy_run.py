@@ -183,7 +183,8 @@ def plan_table(
     return lines
 
 
-def _side_result(kind, the_plan):
+def _side_summary(kind, the_plan):
+    """The summary of one kind's decisions (counts by decision, records per violation code)."""
     decisions = [d for d in the_plan["decisions"] if d["kind"] == kind]
     counts = dict((key, 0) for key in the_plan["summary"]["decisions"])
     violations = {}
@@ -191,7 +192,7 @@ def _side_result(kind, the_plan):
         counts[d["decision"]] += 1
         for code in set(v["code"] for v in d["violations"]):
             violations[code] = violations.get(code, 0) + 1
-    return decisions, {
+    return {
         "requests": len(decisions) if kind == "request" else 0,
         "grants": len(decisions) if kind == "grant" else 0,
         "decisions": counts,
@@ -432,32 +433,32 @@ def _split_unchanged(applied):
 
 
 def _publish_sides(result, the_plan, scope):
-    """The review and hygiene results, shaped as roles pat_request_review and pat_grant_hygiene publish them."""
+    """The review and hygiene results, shaped as roles pat_request_review and pat_grant_hygiene publish them.
+
+    Without their ``decisions``: those are the result's own, by ``kind`` (the roles add them).
+    Ansible copies a registered result once per reference, so a second list would cost memory.
+    """
     applied = result["applied"]
     if "unchanged_by_kind" not in applied:
         _split_unchanged(applied)
     by_kind = applied.pop("unchanged_by_kind")
     unconfirmed = applied.pop("unconfirmed_by_kind")
-    decisions, summary = _side_result("request", the_plan)
+    summary = _side_summary("request", the_plan)
     result["review"] = {
         "mode": result["mode"],
         "summary": summary,
-        "decisions": decisions,
         "approved": applied["approved"],
         "denied": applied["denied"],
         "unchanged": by_kind["requests"],
         "unconfirmed": unconfirmed["requests"],
         "gone": [g for g in applied["gone"] if isinstance(g, dict) and g.get("kind") == "request"],
     }
-    decisions, summary = (
-        _side_result("grant", the_plan)
-        if "grants" in scope
-        else ([], _side_result("grant", {"decisions": [], "summary": the_plan["summary"]})[1])
+    summary = _side_summary(
+        "grant", the_plan if "grants" in scope else {"decisions": [], "summary": the_plan["summary"]}
     )
     result["hygiene"] = {
         "mode": result["mode"],
         "summary": summary,
-        "decisions": decisions,
         "revoked": applied["revoked"],
         "unchanged": by_kind["grants"],
         "unconfirmed": unconfirmed["grants"],

@@ -163,13 +163,14 @@ not_processed:
   type: list
   elements: int
 review:
-  description: The requests' part, as role pat_request_review publishes it (mode, summary, decisions, approved,
-    denied, unchanged, gone, unconfirmed).
+  description: The requests' part, as role pat_request_review publishes it (mode, summary, approved, denied,
+    unchanged, gone, unconfirmed), without its decisions (the first C(summary.requests) of RV(decisions); the
+    role adds them), so the result holds each decision once.
   returned: always
   type: dict
 hygiene:
-  description: The grants' part, as role pat_grant_hygiene publishes it (mode, summary, decisions, revoked,
-    unchanged, gone, unconfirmed).
+  description: The grants' part, as role pat_grant_hygiene publishes it (mode, summary, revoked, unchanged,
+    gone, unconfirmed), without its decisions (the RV(decisions) after the requests'; the role adds them).
   returned: always
   type: dict
 records:

@@ -194,6 +194,10 @@ def test_governance_writes_the_report_without_listing_again(fake_github, tmp_pat
     review = run.results[1]["pat_request_review_result"]
     hygiene = run.results[2]["pat_grant_hygiene_result"]
     assert review["approved"] and review["denied"] and hygiene["revoked"]
+    # The pass returns the decisions once; each role publishes its kind's (requests first).
+    assert [d["kind"] for d in review["decisions"]] == ["request"] * review["summary"]["requests"]
+    assert [d["kind"] for d in hygiene["decisions"]] == ["grant"] * hygiene["summary"]["grants"]
+    assert review["decisions"] and hygiene["decisions"]
     report = read_report(report_dir)
     by_state = {}
     for token in report["tokens"]:

@@ -163,3 +163,18 @@ def test_owners_are_checked_before_a_policy_built_from_them():
     with pytest.raises(PatguardError) as failed:
         _policy_run.check_inputs(params)
     assert failed.value.message.startswith("owners: 'a[b' is not a valid GitHub login")
+
+
+def test_the_result_holds_each_decision_once_requests_first(org):
+    # Ansible copies a registered result per reference: the halves carry no second list, and the
+    # roles take theirs as slices of ``decisions`` (the first summary.requests are the requests').
+    org["request"] = {"approved": [], "denied": [1, 2], "unconfirmed": [], "gone": [], "unchanged": []}
+    org["grant"] = {"revoked": [10, 11, 12, 13], "unconfirmed": [], "gone": [], "unchanged": []}
+    result = _policy_run.run_pass(object(), PARAMS)
+    assert "decisions" not in result["review"] and "decisions" not in result["hygiene"]
+    split = result["review"]["summary"]["requests"]
+    assert split == 2 and result["hygiene"]["summary"]["grants"] == 4
+    assert [d["kind"] for d in result["decisions"][:split]] == ["request"] * 2
+    assert [d["kind"] for d in result["decisions"][split:]] == ["grant"] * 4
+    only_grants = _policy_run.run_pass(object(), dict(PARAMS, scope=["grants"]))
+    assert only_grants["review"]["summary"]["requests"] == 0 and len(only_grants["decisions"]) == 4
