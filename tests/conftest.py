@@ -31,3 +31,14 @@ for entry in (str(COLLECTIONS_ROOT), str(REPO_ROOT / "tests")):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS_ROOT))
+
+# Property tests: how many examples stays each test's choice, but no per-example deadline. On a
+# shared 2-core machine one example can take over Hypothesis's default 200 ms, which fails a
+# correct test (timing is never what these tests check).
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # the compatibility venvs run tests/integration only, without Hypothesis
+    pass
+else:
+    _hypothesis_settings.register_profile("patguard", deadline=None)
+    _hypothesis_settings.load_profile("patguard")
