@@ -197,7 +197,7 @@ def main(argv=None):
                 same_requests = [org for org in single_orgs if counts[org] == reference[org]["requests"]]
                 figures["runs"][forks] = {
                     "seconds": round(seconds, 1),
-                    "memory_mb": dict((k, round(v)) for k, v in memory.items()),
+                    "memory_mb": dict((k, round(memory[k])) for k in ("tree_pss", "tree_rss", "ru_maxrss")),
                     "requests_total": len(entries),
                     "requests_per_org": dict(counts),
                     "discovery_calls": sum(discovery.values()),
