@@ -121,5 +121,21 @@ class ActionModule(ActionBase):
             outcome["diff"] = {"prepared": "\n".join(outcome["plan_table"]) + "\n"}
         if warnings:
             result["warnings"] = list(result.get("warnings") or []) + warnings
+        _share_strings(outcome["decisions"])
         result.update(outcome)
         return result
+
+
+def _share_strings(decisions):
+    """Makes equal strings of the decisions one object (about 70 reasons among 12,000 decisions).
+
+    The result is pickled to ansible-playbook, which keeps one copy of each distinct object
+    (pickle writes an object once, however often it is referenced): fewer strings held there,
+    by the registered result and by the facts the roles publish from it.
+    """
+    seen = {}
+    for decision in decisions:
+        for item in [decision] + list(decision.get("violations") or []):
+            for key, value in list(item.items()):
+                if isinstance(value, str):
+                    item[key] = seen.setdefault(value, value)
