@@ -301,10 +301,12 @@ def _evaluate(client, org, policy, requests, grants, now):
         count = _fetch_repositories(client, org, "request", requests, the_plan["request_repositories_needed"], gone)
         if count:
             fetched += count
+            the_plan = None  # never two plans of 12,000 decisions in memory at once
             the_plan = plan(requests, grants, policy, now)
         count = _fetch_repositories(client, org, "grant", grants, the_plan["repositories_needed"], gone, key="token_id")
         if count:
             fetched += count
+            the_plan = None
             the_plan = plan(requests, grants, policy, now)
     return the_plan, fetched, gone
 

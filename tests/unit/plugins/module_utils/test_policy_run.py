@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 
 from ansible_collections.patguard.github.plugins.module_utils import _policy_run
@@ -178,3 +180,33 @@ def test_the_result_holds_each_decision_once_requests_first(org):
     assert [d["kind"] for d in result["decisions"][split:]] == ["grant"] * 4
     only_grants = _policy_run.run_pass(object(), dict(PARAMS, scope=["grants"]))
     assert only_grants["review"]["summary"]["requests"] == 0 and len(only_grants["decisions"]) == 4
+
+
+def test_a_replan_after_reading_repository_lists_never_holds_two_plans(monkeypatch):
+    # 12,000 decisions a plan: the one replaced is let go before the next is made.
+    records = {"request": [record(1, "request")], "grant": [record(10, "grant")]}
+    for kind in records:
+        records[kind][0]["repositories"] = None  # waits on its list (max_repositories)
+    monkeypatch.setattr(_policy_run, "list_records", lambda client, org, kind, filters=None: records[kind])
+
+    def add_repositories(client, org, kind, chosen, gone=None):
+        for item in chosen:
+            item["repositories"] = ["app-web"]
+
+    monkeypatch.setattr(_policy_run, "add_repositories", add_repositories)
+    real_plan, alive, made = _policy_run.plan, [], []
+
+    class Plan(dict):
+        pass
+
+    def plan(*args, **kwargs):
+        assert all(ref() is None for ref in alive), "the previous plan is still held"
+        made.append(1)
+        result = Plan(real_plan(*args, **kwargs))
+        alive.append(weakref.ref(result))
+        return result
+
+    monkeypatch.setattr(_policy_run, "plan", plan)
+    params = dict(PARAMS, mode="report", policy={"max_repositories": 5, "actions": {"compliant_request": "approve"}})
+    result = _policy_run.run_pass(object(), params)
+    assert len(made) == 3 and result["plan"]["repository_lists"] == 2
