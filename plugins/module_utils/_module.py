@@ -19,6 +19,7 @@ from ._auth import HAS_JWT, JWT_IMPORT_ERROR
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, GitHubClient
 from ._connection import ConnectionOptions, auth_argument_spec
 from ._errors import PatguardError, redact
+from ._pat import check_org, filter_argument_spec, filters_from_params, listing_result
 
 
 def build_module(
@@ -117,8 +118,6 @@ def unavailable_result(module: AnsibleModule, exc: PatguardError, **empty: Any) 
 
 def run_listing(kind: str, result_key: str) -> None:
     """``main()`` of the two ``_info`` modules: a filtered listing of requests or grants."""
-    from ._pat import check_org, filter_argument_spec, filters_from_params, listing_result
-
     module = build_module(filter_argument_spec())
     params = module.params
     org, filters = fail_on_input(module, lambda: (check_org(params["org"]), filters_from_params(params)))
