@@ -90,7 +90,7 @@ class TokenAuth:
 
     kind = "token"
 
-    def __init__(self, token):
+    def __init__(self, token: str) -> None:
         self._token = token
         self.kind_of_token = token_type(token)  # "user_to_server" for ghu_, "classic_pat", ...
         register_secret(token)
@@ -109,8 +109,15 @@ class AppAuth:
     kind = "app"
 
     def __init__(
-        self, api_url, app_id, private_key=None, private_key_path=None, installation_id=None, org=None, clock=time.time
-    ):
+        self,
+        api_url: str,
+        app_id: str | int,
+        private_key: str | None = None,
+        private_key_path: str | None = None,
+        installation_id: int | None = None,
+        org: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.api_url = api_url
         self.app_id = str(app_id)  # the numeric App ID or the App's Client ID: both are a JWT "iss"
         self.installation_id = installation_id

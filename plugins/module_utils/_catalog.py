@@ -140,7 +140,7 @@ class CatalogError(PatguardError, ValueError):
     ``unknown_resource``, ``resource`` (permission of another resource) or ``level``.
     """
 
-    def __init__(self, permission, problem, message):
+    def __init__(self, permission: str, problem: str, message: str) -> None:
         super().__init__(message)
         self.permission = permission
         self.problem = problem

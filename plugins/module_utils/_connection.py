@@ -19,6 +19,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from typing import Mapping
 from urllib.parse import urlsplit
 
 from ._errors import ConfigError
@@ -178,20 +179,20 @@ class ConnectionOptions:
 
     def __init__(
         self,
-        api_url=DEFAULT_API_URL,
-        token=None,
-        app_id=None,
-        private_key=None,
-        private_key_path=None,
-        installation_id=None,
-        validate_certs=True,
-        ca_path=None,
-        timeout=DEFAULT_TIMEOUT,
-        write_interval=DEFAULT_WRITE_INTERVAL,
-        rate_limit_wait=DEFAULT_RATE_LIMIT_WAIT,
-        max_retries=DEFAULT_MAX_RETRIES,
-        sources=None,
-    ):
+        api_url: str = DEFAULT_API_URL,
+        token: str | None = None,
+        app_id: str | int | None = None,
+        private_key: str | None = None,
+        private_key_path: str | None = None,
+        installation_id: int | None = None,
+        validate_certs: bool = True,
+        ca_path: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        write_interval: float = DEFAULT_WRITE_INTERVAL,
+        rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
         self.sources = dict(sources or {})
         self.api_url = normalize_api_url(api_url or DEFAULT_API_URL)
         self.token = token or None

@@ -83,7 +83,7 @@ class PatguardError(Exception):
 
     qualified = False
 
-    def __init__(self, message, **details):
+    def __init__(self, message: str, **details: Any) -> None:
         self.message = redact(message)
         self.details = dict((k, redact(v) if isinstance(v, str) else v) for k, v in details.items())
         super().__init__(self.message)
@@ -123,15 +123,15 @@ class GitHubAPIError(PatguardError):
 
     def __init__(
         self,
-        message,
-        status=None,
-        github_message=None,
-        documentation_url=None,
-        request_id=None,
-        method=None,
-        path=None,
-        errors=None,
-    ):
+        message: str,
+        status: int | None = None,
+        github_message: str | None = None,
+        documentation_url: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        errors: Any = None,
+    ) -> None:
         details = {
             "status": status,
             "github_message": github_message,
@@ -175,7 +175,7 @@ def listing_error(
 class RateLimitError(GitHubAPIError):
     """The primary rate limit is spent and its reset is further away than allowed to wait."""
 
-    def __init__(self, message, reset_at=None, **kwargs):
+    def __init__(self, message: str, reset_at: int | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.reset_at = reset_at
         self.details["rate_limit_reset"] = reset_at

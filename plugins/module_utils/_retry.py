@@ -211,7 +211,9 @@ def _rate_limited(answer, counters, limits, now):
 class RetryPolicy:
     """Counters and bounds of the retry rules; :meth:`decide` classifies and counts."""
 
-    def __init__(self, max_retries: int, rate_limit_wait: float, write_interval: float = 0.0, rng=None) -> None:
+    def __init__(
+        self, max_retries: int, rate_limit_wait: float, write_interval: float = 0.0, rng: random.Random | None = None
+    ) -> None:
         self.limits = Limits(max_retries, rate_limit_wait)
         self.write_interval = write_interval
         self._rng = rng or random.Random()

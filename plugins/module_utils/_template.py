@@ -55,7 +55,7 @@ class TemplateError(PatguardError, ValueError):
     """An invalid template parameter; ``field`` names the option, ``message`` the rule alone
     and ``str()`` both (``field: rule``)."""
 
-    def __init__(self, field, message):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__("%s: %s" % (field, message), field=field)
         self.field = field
         self.message = redact(message)

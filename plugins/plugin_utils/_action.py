@@ -30,7 +30,7 @@ class ControllerAction(ActionBase):
     _supports_check_mode = True
     run_action: Callable[..., dict[str, Any]]
 
-    def run(self, tmp=None, task_vars=None):
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         del tmp  # nothing is sent to the host
         result.update(
