@@ -288,13 +288,11 @@ def now_iso():
 def run_role(fake, workdir, policy, now):
     state = fake.snapshot()
     plan = minimal_plan(state, policy, now)
-    summary_path = Path(workdir) / "role-summary.json"
     extra = {
         "patguard_org": fake.org,
         "patguard_policy": policy,
         "patguard_mode": "enforce",
         "patguard_now": now,
-        "bench_summary_path": str(summary_path),
     }
     extra_path = Path(workdir) / "role-vars.json"
     extra_path.write_text(json.dumps(extra))
@@ -307,12 +305,13 @@ def run_role(fake, workdir, policy, now):
         "-e",
         "@%s" % extra_path,
     ]
-    rc, seconds, memory = measured(cmd, ansible_env(fake, workdir), out_path=Path(workdir) / "role.out")
+    env = ansible_env(fake, workdir, ANSIBLE_CALLBACK_RESULT_FORMAT="json")
+    rc, seconds, memory = measured(cmd, env, out_path=Path(workdir) / "role.out")
     if rc != 0:
         raise SystemExit("the role failed (rc %s): see %s" % (rc, Path(workdir) / "role.out"))
     log = analyze_log(fake.log())
     after = fake.snapshot()
-    summary = json.loads(summary_path.read_text())
+    summary = printed_summary((Path(workdir) / "role.out").read_text())
     correct = len(after["grants"]) == plan["grants_after"] and len(after["requests"]) == plan["left_pending"]
     return {
         "seconds": seconds,
@@ -323,6 +322,15 @@ def run_role(fake, workdir, policy, now):
         "state_correct": correct,
         "records": len(state["requests"]) + len(state["grants"]),
     }
+
+
+def printed_summary(output):
+    """The summary bench/governance.yml's last task prints: ``"msg": "BENCH_SUMMARY {json}"``."""
+    for line in output.splitlines():
+        key, _sep, value = line.strip().partition(": ")
+        if key == '"msg"' and value.startswith('"BENCH_SUMMARY '):
+            return json.loads(json.loads(value.rstrip(","))[len("BENCH_SUMMARY ") :])
+    raise SystemExit("the role's output has no BENCH_SUMMARY line")
 
 
 def run_bare(fake, workdir, policy, now, args):
