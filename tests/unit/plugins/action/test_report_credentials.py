@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from credential_records import credential_record
+
 from ansible_collections.patguard.github.plugins.action import pat_report as action
 from ansible_collections.patguard.github.plugins.module_utils._credential_policy import plan
 
@@ -13,20 +15,8 @@ SECRET = "ghp_" + "Zx8Cv7Bn6M" * 3 + "Lk5Jh4"
 POLICY = {"credential_authorizations": {"require_expiry": True, "action": "remove"}}
 
 
-def cred(cid, login, kind="personal access token", expires=None, accessed="2026-11-30T00:00:00Z"):
-    record = {
-        "credential_id": cid,
-        "authorized_credential_id": cid + 500,
-        "login": login,
-        "credential_type": kind,
-        "credential_authorized_at": "2026-06-01T00:00:00Z",
-        "credential_accessed_at": accessed,
-    }
-    if kind != "SSH key":
-        record.update(
-            token_last_eight=SECRET[-8:], scopes=["repo", "admin:org"], authorized_credential_expires_at=expires
-        )
-    return record
+def cred(cid, login, **fields):
+    return credential_record(cid, login, SECRET[-8:], **fields)
 
 
 def report_args(dest, records, **extra):

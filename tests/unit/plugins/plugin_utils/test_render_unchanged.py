@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+from credential_records import credential_record
+
 from ansible_collections.patguard.github.plugins.action.pat_report_rollup import run_action as rollup_action
 from ansible_collections.patguard.github.plugins.module_utils._credential_policy import plan as credential_plan
 from ansible_collections.patguard.github.plugins.plugin_utils import _report_credentials as credentials
@@ -75,20 +77,8 @@ def _request(rid, owner, perms):
     }
 
 
-def _cred(cid, login, kind="personal access token", expires=None, accessed="2026-11-30T00:00:00Z"):
-    record = {
-        "credential_id": cid,
-        "authorized_credential_id": cid + 500,
-        "login": login,
-        "credential_type": kind,
-        "credential_authorized_at": "2026-06-01T00:00:00Z",
-        "credential_accessed_at": accessed,
-    }
-    if kind != "SSH key":
-        record.update(
-            token_last_eight="abcd1234", scopes=["repo", "admin:org"], authorized_credential_expires_at=expires
-        )
-    return record
+def _cred(cid, login, **fields):
+    return credential_record(cid, login, "abcd1234", **fields)
 
 
 def _params(creds):
