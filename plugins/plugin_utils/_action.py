@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 
@@ -19,7 +20,12 @@ def validate(spec: dict, args: dict) -> tuple[dict | None, dict | None]:
     """``(params, None)`` for valid ``args``, or ``(None, failed result)`` naming every bad option."""
     validation = ArgumentSpecValidator(spec).validate(dict(args))
     if validation.error_messages:
-        return None, {"failed": True, "changed": False, "msg": "; ".join(validation.error_messages)}
+        # Ansible's own text of an unsupported option is only "org. Supported parameters include: ...".
+        messages = [
+            "Unsupported parameters: %s" % error if isinstance(error, UnsupportedError) else str(error)
+            for error in validation.errors
+        ]
+        return None, {"failed": True, "changed": False, "msg": "; ".join(messages)}
     return validation.validated_parameters, None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 
 import pytest
+from policy_pass import PARAMS, record, scripted_org
 
 from ansible_collections.patguard.github.plugins.module_utils import _policy_run
 from ansible_collections.patguard.github.plugins.module_utils._errors import PatguardError
@@ -81,57 +82,10 @@ def test_planned_writes_counts_reason_groups_and_revokes_by_100():
 
 
 # -- bulk outcomes merged into the pass result: "unconfirmed" is sent, neither done nor left --------
-def record(i, kind):
-    base = {
-        "id": i,
-        "owner": "octocat",
-        "token_id": 100 + i,
-        "token_name": "t%d" % i,
-        "reason": "r" if kind == "request" else None,
-        "repository_selection": "subset",
-        "repositories": ["app-web"],
-        "permissions": {"organization": {}, "repository": {"metadata": "read"}, "other": {}},
-        "created_at": "2025-05-01T00:00:00Z",
-        "token_expires_at": "2026-06-01T00:00:00Z",  # over the 30-day maximum: deny / revoke
-        "token_expired": False,
-        "token_last_used_at": None,
-        "lifetime_days": None,
-    }
-    if kind == "grant":
-        base["access_granted_at"] = base.pop("created_at")
-    return base
-
-
-PARAMS = {
-    "org": "acme",
-    "mode": "enforce",
-    "now": "2025-06-01T12:00:00Z",
-    "policy": {"max_lifetime_days": 30, "actions": {"violating_request": "deny", "violating_grant": "revoke"}},
-}
-
-
 @pytest.fixture
 def org(monkeypatch):
     """Requests 1, 2 and grants 10-13 to deny/revoke; the bulk outcomes are scripted per kind."""
-    records = {
-        "request": [record(1, "request"), record(2, "request")],
-        "grant": [record(i, "grant") for i in range(10, 14)],
-    }
-    outcomes = {}
-
-    def list_records(client, org, kind, filters=None):
-        return [dict(r) for r in records[kind]]
-
-    def answer(kind, ids):
-        outcome = outcomes[kind]
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    monkeypatch.setattr(_policy_run, "list_records", list_records)
-    monkeypatch.setattr(_policy_run, "review_requests", lambda client, org, review, **kw: answer("request", review))
-    monkeypatch.setattr(_policy_run, "revoke_grants", lambda client, org, ids, **kw: answer("grant", ids))
-    return outcomes
+    return scripted_org(monkeypatch)
 
 
 def test_unconfirmed_ids_are_reported_as_sent_and_count_as_a_change(org):
