@@ -26,6 +26,7 @@ from ansible_collections.patguard.github.plugins.module_utils._policy_run import
     Progress,
     attach_progress,
     check_inputs,
+    hide_from_callbacks,
     policy_argument_spec,
     run_pass,
 )
@@ -117,8 +118,10 @@ class ActionModule(ActionBase):
             "done: %d requests (%d writes), waited %.1f s"
             % (api["requests"], api["writes"], sum((api.get("waited_seconds") or {}).values()))
         )
-        if self._task.diff or self._play_context.diff:
+        diff = bool(self._task.diff or self._play_context.diff)
+        if diff:
             outcome["diff"] = {"prepared": "\n".join(outcome["plan_table"]) + "\n"}
+        hide_from_callbacks(outcome, params, diff)
         if warnings:
             result["warnings"] = list(result.get("warnings") or []) + warnings
         _share_strings(outcome["decisions"])

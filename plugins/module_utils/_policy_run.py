@@ -39,6 +39,7 @@ def policy_argument_spec() -> Dict[str, Dict[str, Any]]:
         now=dict(type="str"),
         plan_rows=dict(type="int", default=DEFAULT_PLAN_ROWS),
         return_records=dict(type="bool", default=False),
+        hide_result=dict(type="bool", default=False),
     )
 
 
@@ -263,6 +264,16 @@ def run_pass(
         _apply(client, org, review, the_plan["revoke"], requests, grants, result)
     _publish_sides(result, the_plan, scope)
     return result
+
+
+def hide_from_callbacks(result: Dict[str, Any], params: Dict[str, Any], diff: bool) -> None:
+    """With ``hide_result``, mark a successful ``result`` for Ansible to censor before its callbacks.
+
+    The registered variable stays whole (Ansible registers the uncensored result); only the
+    callbacks' copy of every decision is spared. Not in diff mode: the diff is part of the result.
+    """
+    if params.get("hide_result") and not diff:
+        result["_ansible_no_log"] = True
 
 
 def _warn_if_nothing_decided(policy, warn):

@@ -95,6 +95,16 @@ options:
       - Also return the listed records (RV(records)), for example for M(patguard.github.pat_report).
     type: bool
     default: false
+  hide_result:
+    description:
+      - Keep a successful result away from Ansible's callbacks (the C(-v) output, AWX job events, the C(json)
+        callback), as C(no_log=true) does and with its message, while the registered variable stays whole. A
+        failure is still shown with its message, and so is the result in diff mode (the diff is part of it).
+      - The result holds every decision (10,000 decisions are about 3 MB), and handing it to the callbacks costs
+        ansible-playbook about 0.8 s. The roles set it and print their summary lines (and, in V(report) mode, the
+        plan table) instead; C(ansible.builtin.debug) of the registered variable shows it whole.
+    type: bool
+    default: false
 seealso:
   - module: patguard.github.pat_request
   - module: patguard.github.pat_grant
@@ -186,6 +196,7 @@ api:
 from ansible_collections.patguard.github.plugins.module_utils._module import build_module, fail_on_input, run
 from ansible_collections.patguard.github.plugins.module_utils._policy_run import (
     check_inputs,
+    hide_from_callbacks,
     policy_argument_spec,
     run_pass,
 )
@@ -200,6 +211,7 @@ def main():
         result = run_pass(client, module.params, check_mode=module.check_mode, warn=module.warn)
         if module._diff:
             result["diff"] = {"prepared": "\n".join(result["plan_table"]) + "\n"}
+        hide_from_callbacks(result, module.params, module._diff)
         return result
 
     run(module, task, org=org)

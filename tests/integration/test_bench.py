@@ -39,7 +39,9 @@ def run_bench(tmp_path, script, *args):
 
 
 def test_governance_bench_measures_the_role_against_the_minimal_plan(tmp_path):
-    figures, printed = run_bench(tmp_path, "governance.py", "--grants", "150", "--requests", "30", "--skip-uri")
+    figures, printed = run_bench(
+        tmp_path, "governance.py", "--grants", "150", "--requests", "30", "--skip-uri", "--pairs", "2"
+    )
     role = figures["role"]
     assert role["state_correct"] is True
     assert role["log"]["total"] == role["minimal"]["total"]
@@ -48,6 +50,9 @@ def test_governance_bench_measures_the_role_against_the_minimal_plan(tmp_path):
     assert figures["bare"]["log"]["total"] == figures["bare"]["minimal"]["total"]
     assert role["memory"]["tree_pss"] > 0
     assert "Peak memory" in printed and "Wall time" in printed
+    # Two (role, bare) pairs on fresh data, the ratio printed is their median.
+    assert len(figures["pairs"]) == 2 and all(p["role"] > 0 and p["bare"] > 0 for p in figures["pairs"])
+    assert "2 pair(s) on fresh data: median" in printed
 
 
 def test_multi_org_bench_governs_every_organization_like_a_single_run(tmp_path):

@@ -103,3 +103,22 @@ def test_enforce_with_an_empty_policy_warns(fake_github):
     assert run.rc == 0, run
     assert any("decides nothing" in w for w in run.results[0]["warnings"])
     assert run.results[0]["changed"] is False
+
+
+def test_hide_result_censors_the_callbacks_copy_but_registers_it_whole(fake_github):
+    fake = fake_github(grants=12, requests=4, seed=24)
+    auth = {"group/patguard.github.github": app_auth(fake)}
+    run = run_tasks([pass_task(fake, "report", hide_result=True)], verbosity=1, module_defaults=auth)
+    assert run.rc == 0, run
+    assert len(run.results[0]["decisions"]) == 16 and run.results[0]["plan_table"]
+    assert "the output has been hidden" in run.stdout and '"decisions"' not in run.stdout
+    # Diff mode shows it: the diff (the plan table) is part of the result.
+    diff_run = run_tasks([pass_task(fake, "report", hide_result=True)], diff=True, verbosity=1, module_defaults=auth)
+    assert "the output has been hidden" not in diff_run.stdout and '"decisions"' in diff_run.stdout
+    assert "owner" in diff_run.stdout and diff_run.results[0]["diff"]["prepared"]
+    # A failure is shown with its message.
+    bad = {"max_lifetime_days": "soon"}
+    failed = run_tasks([pass_task(fake, "report", hide_result=True, policy=bad)], module_defaults=auth)
+    assert failed.results[0]["failed"] is True
+    assert "max_lifetime_days" in failed.results[0]["msg"] and "max_lifetime_days" in failed.stdout
+    assert "the output has been hidden" not in failed.stdout

@@ -164,3 +164,13 @@ def test_a_replan_after_reading_repository_lists_never_holds_two_plans(monkeypat
     params = dict(PARAMS, mode="report", policy={"max_repositories": 5, "actions": {"compliant_request": "approve"}})
     result = _policy_run.run_pass(object(), params)
     assert len(made) == 3 and result["plan"]["repository_lists"] == 2
+
+
+@pytest.mark.parametrize(
+    "hide, diff, hidden",
+    [(True, False, True), (True, True, False), (False, False, False), (None, False, False)],
+)
+def test_hide_result_marks_the_result_for_ansible_to_censor_except_in_diff_mode(hide, diff, hidden):
+    result = {"decisions": [], "diff": {"prepared": "owner ..."}} if diff else {"decisions": []}
+    _policy_run.hide_from_callbacks(result, {"hide_result": hide}, diff)
+    assert result.get("_ansible_no_log", False) is hidden
