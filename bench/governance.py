@@ -15,8 +15,9 @@ run:
    bulk call per (action, reason) and 100 ids, one App token exchange; plus duplicate GETs;
 2. the role's wall time, ansible-playbook start included, against bench/bare_minimal.py
    (requests + PyJWT, the minimal plan) on the same data: ``--pairs`` runs of the role, each
-   followed by one of the bare script, every run on freshly reset data; the ratio is the
-   median of the pairs' (this machine's speed drifts by tens of percent within a minute);
+   followed by one of the bare script, every run on freshly reset data and without memory
+   sampling; the ratio is the median of the pairs' (this machine's speed drifts by tens of
+   percent within a minute). Items 1 and 4 come from a first role run, sampled;
 3. the wall time per token of bench/uri_loop.yml (uri + a loop, single-item revocations)
    on 1,000 grants, against the role per token;
 4. the peak memory of the role's run: the largest sum of RSS over ansible-playbook and all
@@ -223,8 +224,12 @@ def _tree_memory_kb(root_pid, breakdown=None):
 _DEPTHS = {0: "bench wrapper", 1: "ansible-playbook", 2: "worker"}
 
 
-def measured(cmd, env, cwd=ROOT, out_path=None):
-    """Run ``cmd``; return (rc, seconds, {peak tree RSS, peak tree PSS, ru_maxrss} in MB)."""
+def measured(cmd, env, cwd=ROOT, out_path=None, sample_memory=True):
+    """Run ``cmd``; return (rc, seconds, {peak tree RSS, peak tree PSS, ru_maxrss} in MB).
+
+    Sampling reads /proc/PID/smaps_rollup of every process of the tree 20 times a second
+    (about 2.5 ms per 100 MB process): timed runs turn it off, so that it slows neither side.
+    """
     # A fresh Python parent per measurement, so RUSAGE_CHILDREN covers this command only.
     wrapper = (
         "import resource, subprocess, sys, json;"
@@ -255,11 +260,13 @@ def measured(cmd, env, cwd=ROOT, out_path=None):
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_memory:
+        sampler.start()
     proc.wait()
     seconds = time.monotonic() - started
     done.set()
-    sampler.join()
+    if sample_memory:
+        sampler.join()
     err.close()
     if out_path:
         out.close()
@@ -288,7 +295,7 @@ def now_iso():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def run_role(fake, workdir, policy, now):
+def run_role(fake, workdir, policy, now, sample_memory=True):
     state = fake.snapshot()
     plan = minimal_plan(state, policy, now)
     extra = {
@@ -309,7 +316,7 @@ def run_role(fake, workdir, policy, now):
         "@%s" % extra_path,
     ]
     env = ansible_env(fake, workdir, ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-    rc, seconds, memory = measured(cmd, env, out_path=Path(workdir) / "role.out")
+    rc, seconds, memory = measured(cmd, env, out_path=Path(workdir) / "role.out", sample_memory=sample_memory)
     if rc != 0:
         raise SystemExit("the role failed (rc %s): see %s" % (rc, Path(workdir) / "role.out"))
     log = analyze_log(fake.log())
@@ -336,7 +343,7 @@ def printed_summary(output):
     raise SystemExit("the role's output has no BENCH_SUMMARY line")
 
 
-def run_bare(fake, workdir, policy, now, args):
+def run_bare(fake, workdir, policy, now, args, sample_memory=True):
     fake.post("/_fake/reset", {"grants": args.grants, "requests": args.requests, "seed": args.seed})
     state = fake.snapshot()
     plan = minimal_plan(state, policy, now)
@@ -359,22 +366,29 @@ def run_bare(fake, workdir, policy, now, args):
         "--now",
         now,
     ]
-    rc, seconds, memory = measured(cmd, dict(os.environ), out_path=Path(workdir) / "bare.out")
+    rc, seconds, memory = measured(
+        cmd, dict(os.environ), out_path=Path(workdir) / "bare.out", sample_memory=sample_memory
+    )
     if rc != 0:
         raise SystemExit("the bare script failed: see %s" % (Path(workdir) / "bare.out.err"))
     return {"seconds": seconds, "log": analyze_log(fake.log()), "minimal": plan, "memory": memory}
 
 
-def wall_pairs(fake, workdir, policy, now, args, first_role, first_bare):
-    """``args.pairs`` (role, bare script) wall times; the first pair is the measured run's."""
-    pairs = [(first_role["seconds"], first_bare["seconds"])]
-    for _ in range(args.pairs - 1):
+def wall_pairs(fake, workdir, policy, now, args):
+    """``args.pairs`` timed (role, bare script) runs, each on freshly reset data, without memory sampling.
+
+    Returns the pairs and the first bare run (its requests are reported).
+    """
+    pairs, first_bare = [], None
+    for _ in range(args.pairs):
         fake.post("/_fake/reset", {"grants": args.grants, "requests": args.requests, "seed": args.seed})
-        role = run_role(fake, workdir, policy, now)
+        role = run_role(fake, workdir, policy, now, sample_memory=False)
         if not role["state_correct"]:
-            raise SystemExit("a repeated role run did not end in the plan's state")
-        pairs.append((role["seconds"], run_bare(fake, workdir, policy, now, args)["seconds"]))
-    return [{"role": r, "bare": b, "ratio": r / b} for r, b in pairs]
+            raise SystemExit("a timed role run did not end in the plan's state")
+        bare = run_bare(fake, workdir, policy, now, args, sample_memory=False)
+        first_bare = first_bare or bare
+        pairs.append({"role": role["seconds"], "bare": bare["seconds"], "ratio": role["seconds"] / bare["seconds"]})
+    return pairs, first_bare
 
 
 def median(values):
@@ -410,14 +424,14 @@ def run_uri(fake, workdir, tokens, policy, now, args):
         "-e",
         "bench_uri_pages=%d" % pages(tokens),
     ]
-    rc, seconds, _memory = measured(cmd, env, out_path=Path(workdir) / "uri.out")
+    rc, seconds, _memory = measured(cmd, env, out_path=Path(workdir) / "uri.out", sample_memory=False)
     if rc != 0:
         raise SystemExit("the uri playbook failed: see %s" % (Path(workdir) / "uri.out"))
     left = len(fake.snapshot()["grants"])
     result = {"seconds": seconds, "tokens": tokens, "left": left, "log": analyze_log(fake.log())}
     # The role on the same 1,000 grants (same task size), for a like-for-like figure too.
     fake.post("/_fake/reset", {"grants": tokens, "requests": 0, "seed": args.seed})
-    small = run_role(fake, workdir, policy, now)
+    small = run_role(fake, workdir, policy, now, sample_memory=False)
     result["role_same_org"] = {
         "seconds": small["seconds"],
         "records": small["records"],
@@ -488,7 +502,9 @@ def report(run, args):
     uri = run.get("uri")
     if uri:
         per_uri = uri["seconds"] / uri["tokens"]
-        per_role = role["seconds"] / role["records"]
+        # The timed runs' median when there are any (the sampled run is slowed by its sampling).
+        role_seconds = median(p["role"] for p in run["pairs"]) if run.get("pairs") else role["seconds"]
+        per_role = role_seconds / role["records"]
         same = uri["role_same_org"]
         per_same = same["seconds"] / same["records"]
         add(
@@ -502,7 +518,7 @@ def report(run, args):
                 uri["left"],
                 per_role * 1000,
                 role["records"],
-                role["seconds"],
+                role_seconds,
                 per_uri / per_role,
                 "OK" if per_uri / per_role >= 100 else "MISSED",
             )
@@ -592,8 +608,7 @@ def main(argv=None):
             now = now_iso()
             run = {"role": run_role(fake, workdir, policy, now)}
             if not args.skip_bare:
-                run["bare"] = run_bare(fake, workdir, policy, now, args)
-                run["pairs"] = wall_pairs(fake, workdir, policy, now, args, run["role"], run["bare"])
+                run["pairs"], run["bare"] = wall_pairs(fake, workdir, policy, now, args)
             if not args.skip_uri:
                 run["uri"] = run_uri(fake, workdir, args.uri_tokens, policy, now, args)
             errors = fake.contract_errors() if args.validate else []
