@@ -380,7 +380,7 @@ def wall_pairs(fake, workdir, policy, now, args):
     Returns the pairs and the first bare run (its requests are reported).
     """
     pairs, first_bare = [], None
-    for _ in range(args.pairs):
+    while len(pairs) < args.pairs:
         fake.post("/_fake/reset", {"grants": args.grants, "requests": args.requests, "seed": args.seed})
         role = run_role(fake, workdir, policy, now, sample_memory=False)
         if not role["state_correct"]:

@@ -63,8 +63,6 @@ notes:
     callbacks another copy of them (the roles do this); the registered variable is complete either way.
 seealso:
   - module: patguard.github.pat_policy
-  - plugin: patguard.github.pat_governance
-    plugin_type: role
 """
 
 EXAMPLES = r"""
